@@ -1,0 +1,27 @@
+/* Hypervisor options from the Multiboot2 command line: "key=value" words
+ * separated by spaces.  Unknown keys and bad values are warned about by
+ * name and the default is kept, so a typo never stops a boot. */
+#ifndef HV_CONFIG_H
+#define HV_CONFIG_H
+
+#include <hv/types.h>
+#include <hv/log.h>
+
+struct config {
+	uint16_t console_port;     /* console=com1..com4|0xNNNN, default 0x3f8 */
+	uint32_t console_baud;     /* baud=N, default 115200 */
+	enum log_level log_level;  /* loglevel=error|warn|info|debug|0..3 */
+	bool shutdown_after_boot;  /* shutdown_after_boot[=0|1]: power off once bring-up ends */
+	bool poweroff;             /* poweroff=0|1: power off when all VMs ended (default 1) */
+};
+
+typedef void (*config_warn_fn)(void *ctx, const char *msg);
+
+void config_defaults(struct config *cfg);
+
+/* Parse cmdline into cfg (which holds defaults).  Every problem is reported
+ * through warn() with a message naming the key; returns the number of
+ * warnings. */
+int config_parse(struct config *cfg, const char *cmdline, config_warn_fn warn, void *ctx);
+
+#endif
