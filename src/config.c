@@ -1,0 +1,234 @@
+/* Hypervisor options from the Multiboot2 command line (spec 3.6.5).
+ *
+ * The command line is split into words at spaces and tabs; each word is
+ * "key", "key=" or "key=value".  A problem with one word never stops the
+ * boot: it is reported through warn() and the default stays in place.
+ * To add an option, write a parser and add a row to options[]. */
+#include <hv/config.h>
+#include <hv/format.h>
+#include <hv/string.h>
+
+/* Longest word looked at; longer ones are truncated (and then rejected,
+ * since a truncated value is not the value the user typed). */
+#define WORD_MAX 128
+#define MSG_MAX  (2 * WORD_MAX + 64)
+
+/* A value parser: value is NULL for a bare word (only offered to options
+ * with bare_ok).  Returns false if the value is not acceptable; cfg is
+ * then left unchanged. */
+typedef bool (*option_fn)(struct config *cfg, const char *value);
+
+struct option {
+	const char *name;
+	bool bare_ok;       /* "key" alone is meaningful (booleans: true) */
+	option_fn parse;
+};
+
+/* Unsigned number: "0x" followed by hex digits, or decimal digits; the
+ * whole string must be consumed and the value must not exceed max. */
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return false;
+		/* v * base + d <= max, without overflowing on the way. */
+		if (d > max || v > (max - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+/* Boolean: a bare word means true, else 0/1/yes/no/true/false/on/off. */
+static bool parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+
+	if (!value) {
+		*out = true;
+		return true;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(value, yes[i])) {
+			*out = true;
+			return true;
+		}
+		if (!strcmp(value, no[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* console=com1..com4 (the conventional PC UART ports) or a port number. */
+static bool opt_console(struct config *cfg, const char *value)
+{
+	static const struct { const char *name; uint16_t port; } coms[] = {
+		{ "com1", 0x3f8 }, { "com2", 0x2f8 },
+		{ "com3", 0x3e8 }, { "com4", 0x2e8 },
+	};
+	uint64_t port;
+
+	for (size_t i = 0; i < ARRAY_SIZE(coms); i++) {
+		if (!strcmp(value, coms[i].name)) {
+			cfg->console_port = coms[i].port;
+			return true;
+		}
+	}
+	if (!parse_uint(value, 0xffff, &port) || port == 0)
+		return false;
+	cfg->console_port = (uint16_t)port;
+	return true;
+}
+
+/* baud=N: the 16550 divisor is 115200 / N, so N must divide it exactly. */
+static bool opt_baud(struct config *cfg, const char *value)
+{
+	uint64_t baud;
+
+	if (!parse_uint(value, 115200, &baud) || baud == 0 || 115200 % baud)
+		return false;
+	cfg->console_baud = (uint32_t)baud;
+	return true;
+}
+
+static bool opt_loglevel(struct config *cfg, const char *value)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	uint64_t n;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(value, names[i])) {
+			cfg->log_level = (enum log_level)i;
+			return true;
+		}
+	}
+	if (!parse_uint(value, LOG_DEBUG, &n))
+		return false;
+	cfg->log_level = (enum log_level)n;
+	return true;
+}
+
+static bool opt_shutdown_after_boot(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->shutdown_after_boot);
+}
+
+static bool opt_poweroff(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->poweroff);
+}
+
+static const struct option options[] = {
+	{ "console", false, opt_console },
+	{ "baud", false, opt_baud },
+	{ "loglevel", false, opt_loglevel },
+	{ "shutdown_after_boot", true, opt_shutdown_after_boot },
+	{ "poweroff", true, opt_poweroff },
+};
+
+void config_defaults(struct config *cfg)
+{
+	cfg->console_port = 0x3f8;
+	cfg->console_baud = 115200;
+	cfg->log_level = LOG_INFO;
+	cfg->shutdown_after_boot = false;
+	cfg->poweroff = true;
+}
+
+static const struct option *find_option(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++)
+		if (!strcmp(options[i].name, name))
+			return &options[i];
+	return NULL;
+}
+
+/* Format a warning and hand it to warn(); always counts as one warning. */
+static int __attribute__((format(printf, 3, 4)))
+report(config_warn_fn warn, void *ctx, const char *fmt, ...)
+{
+	char msg[MSG_MAX];
+	va_list ap;
+
+	if (!warn)
+		return 1;
+	va_start(ap, fmt);
+	hv_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	warn(ctx, msg);
+	return 1;
+}
+
+/* Apply one word of len bytes at w; returns the number of warnings (0/1). */
+static int parse_word(struct config *cfg, const char *w, size_t len,
+		      config_warn_fn warn, void *ctx)
+{
+	char word[WORD_MAX];
+	bool truncated = len >= sizeof(word);
+	size_t n = truncated ? sizeof(word) - 1 : len;
+	char *value = NULL;
+
+	memcpy(word, w, n);
+	word[n] = '\0';
+	for (char *p = word; *p; p++) {
+		if (*p == '=') {
+			*p = '\0';
+			value = p + 1;
+			break;
+		}
+	}
+
+	const struct option *opt = find_option(word);
+	if (!opt)
+		return report(warn, ctx, "unknown option '%s' ignored", word);
+	if ((!value && !opt->bare_ok) || (value && !*value))
+		return report(warn, ctx, "option '%s' needs a value, keeping default", word);
+	if (truncated || !opt->parse(cfg, value))
+		return report(warn, ctx, "bad value '%s' for option '%s', keeping default",
+			      value ? value : "", word);
+	return 0;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int config_parse(struct config *cfg, const char *cmdline, config_warn_fn warn, void *ctx)
+{
+	int warnings = 0;
+
+	if (!cmdline)
+		return 0;
+	while (*cmdline) {
+		while (is_blank(*cmdline))
+			cmdline++;
+		size_t len = 0;
+		while (cmdline[len] && !is_blank(cmdline[len]))
+			len++;
+		if (len)
+			warnings += parse_word(cfg, cmdline, len, warn, ctx);
+		cmdline += len;
+	}
+	return warnings;
+}
