@@ -46,7 +46,7 @@ struct boot_info {
 	size_t module_count;
 	bool modules_truncated;
 	uint64_t mem_lower_kb, mem_upper_kb; /* basic memory info tag, if any */
-	/* A copy of the RSDP from the ACPI old/new tags (spec 3.6.14/3.6.15). */
+	/* A copy of the RSDP from the ACPI old/new tags (Multiboot2 spec 3.6.16/3.6.17). */
 	uint8_t rsdp[36];
 	size_t rsdp_len;           /* 0: no ACPI tag (BIOS: scan memory) */
 	bool efi;                  /* an EFI system-table tag was present */

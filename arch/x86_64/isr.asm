@@ -1,0 +1,67 @@
+; Exception entry stubs: give every vector the same frame (struct
+; exception_frame in include/arch/idt.h) and call exception_handler.
+; The CPU pushes an error code only for some vectors (SDM Vol. 3A 6.13).
+
+bits 64
+section .text
+extern exception_handler
+
+%macro ISR_NOERR 1
+isr_%1:
+	push 0
+	push %1
+	jmp isr_common
+%endmacro
+
+%macro ISR_ERR 1
+isr_%1:
+	push %1
+	jmp isr_common
+%endmacro
+
+%assign v 0
+%rep 32
+%if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
+	ISR_ERR %[v]
+%else
+	ISR_NOERR %[v]
+%endif
+%assign v v + 1
+%endrep
+
+isr_common:
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+	cld
+	mov rdi, rsp
+	and rsp, -16
+	call exception_handler
+	; exception_handler does not return: the CPU is stopped.
+.stop:
+	cli
+	hlt
+	jmp .stop
+
+section .rodata
+global isr_table
+isr_table:
+%assign v 0
+%rep 32
+	dq isr_%[v]
+%assign v v + 1
+%endrep
+
+section .note.GNU-stack noalloc noexec nowrite progbits

@@ -1,0 +1,55 @@
+/* 16550 UART, polled (PC16550D datasheet register map). */
+#include <arch/io.h>
+#include <arch/uart.h>
+
+enum {
+	UART_THR = 0, /* transmit holding (write), receive buffer (read) */
+	UART_IER = 1,
+	UART_FCR = 2,
+	UART_LCR = 3,
+	UART_MCR = 4,
+	UART_LSR = 5,
+	UART_DLL = 0, /* divisor latch, while LCR.DLAB is set */
+	UART_DLM = 1,
+};
+
+#define LCR_8N1  0x03
+#define LCR_DLAB 0x80
+#define LSR_DATA_READY 0x01
+#define LSR_THR_EMPTY  0x20
+#define FCR_ENABLE_CLEAR 0x07
+#define MCR_DTR_RTS_OUT2 0x0b
+
+/* Bound the wait for a transmitter that never empties (no UART at that
+ * port): losing output beats hanging the hypervisor. */
+#define TX_SPIN_LIMIT 100000
+
+void uart_init(uint16_t port, uint32_t baud)
+{
+	uint16_t divisor = baud ? (uint16_t)(UART_CLOCK_HZ / baud) : 1;
+
+	outb(port + UART_IER, 0);              /* polled: no interrupts */
+	outb(port + UART_LCR, LCR_DLAB);
+	outb(port + UART_DLL, divisor & 0xff);
+	outb(port + UART_DLM, divisor >> 8);
+	outb(port + UART_LCR, LCR_8N1);
+	outb(port + UART_FCR, FCR_ENABLE_CLEAR);
+	outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
+}
+
+void uart_putc(uint16_t port, char c)
+{
+	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
+		if (inb(port + UART_LSR) & LSR_THR_EMPTY)
+			break;
+		__asm__ volatile("pause");
+	}
+	outb(port + UART_THR, (uint8_t)c);
+}
+
+int uart_getc(uint16_t port)
+{
+	if (!(inb(port + UART_LSR) & LSR_DATA_READY))
+		return -1;
+	return inb(port + UART_THR);
+}

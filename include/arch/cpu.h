@@ -1,0 +1,92 @@
+/* Privileged x86 instructions and control-register access. */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <hv/types.h>
+
+#define CR0_PE BIT(0)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_PG BIT(31)
+#define CR4_PAE BIT(5)
+#define CR4_VMXE BIT(13)
+#define CR4_OSXSAVE BIT(18)
+
+#define RFLAGS_CF BIT(0)
+#define RFLAGS_ZF BIT(6)
+#define RFLAGS_IF BIT(9)
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+			 : "a"(leaf), "c"(subleaf));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+#define DEFINE_CR_ACCESS(n)                                                   \
+	static inline uint64_t read_cr##n(void)                               \
+	{                                                                     \
+		uint64_t v;                                                   \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));             \
+		return v;                                                     \
+	}                                                                     \
+	static inline void write_cr##n(uint64_t v)                            \
+	{                                                                     \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");    \
+	}
+DEFINE_CR_ACCESS(0)
+DEFINE_CR_ACCESS(2)
+DEFINE_CR_ACCESS(3)
+DEFINE_CR_ACCESS(4)
+#undef DEFINE_CR_ACCESS
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+
+static inline __attribute__((noreturn)) void cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* CPU identification for the boot banner (cpu.c). */
+struct cpu_info {
+	char vendor[13];
+	char brand[49];
+	uint32_t family, model, stepping;
+	uint32_t max_leaf, max_ext_leaf;
+	bool intel;
+};
+
+void cpu_identify(struct cpu_info *ci);
+
+#endif

@@ -1,0 +1,20 @@
+/* The hypervisor's IDT: an exception in VMX root operation is a hypervisor
+ * bug, so every vector prints the CPU state and stops that CPU. */
+#ifndef ARCH_IDT_H
+#define ARCH_IDT_H
+
+#include <hv/types.h>
+
+/* Layout pushed by isr.asm; keep in sync with it. */
+struct exception_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void idt_init(void);
+uint64_t idt_base(void);
+void exception_handler(struct exception_frame *f);
+
+#endif

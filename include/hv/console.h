@@ -1,0 +1,15 @@
+/* The serial console: everything the hypervisor prints goes through here. */
+#ifndef HV_CONSOLE_H
+#define HV_CONSOLE_H
+
+#include <hv/types.h>
+
+void console_init(uint16_t port, uint32_t baud);
+uint16_t console_port(void);
+void console_write(const char *s, size_t n);
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Called when the hypervisor is dying: stop honouring the console lock,
+ * which the faulting CPU may hold. */
+void console_panic_mode(void);
+
+#endif

@@ -1,0 +1,55 @@
+/* Serial console.  Lines end in CRLF so that terminals and log files both
+ * read well; a lock keeps lines from different CPUs apart. */
+#include <arch/uart.h>
+#include <hv/console.h>
+#include <hv/format.h>
+#include <hv/spinlock.h>
+
+static struct {
+	uint16_t port;
+	struct spinlock lock;
+	bool panic;
+} con = { .port = UART_COM1 };
+
+void console_init(uint16_t port, uint32_t baud)
+{
+	con.port = port;
+	uart_init(port, baud);
+}
+
+uint16_t console_port(void) { return con.port; }
+
+static void write_locked(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			uart_putc(con.port, '\r');
+		uart_putc(con.port, s[i]);
+	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	if (con.panic) {
+		write_locked(s, n);
+		return;
+	}
+	spin_lock(&con.lock);
+	write_locked(s, n);
+	spin_unlock(&con.lock);
+}
+
+int kprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	return n;
+}
+
+void console_panic_mode(void) { con.panic = true; }

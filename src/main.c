@@ -1,0 +1,141 @@
+/* The boot CPU's path from the Multiboot2 entry to VMX root operation. */
+#include <arch/cpu.h>
+#include <arch/gdt.h>
+#include <arch/idt.h>
+#include <arch/power.h>
+#include <arch/uart.h>
+#include <arch/vmx.h>
+#include <hv/bootinfo.h>
+#include <hv/config.h>
+#include <hv/console.h>
+#include <hv/errno.h>
+#include <hv/log.h>
+#include <hv/memory.h>
+#include <hv/string.h>
+
+void hv_main(uint32_t magic, uint32_t mbi_phys);
+
+static struct boot_info boot_info;
+static struct config config;
+
+/* Warnings from the command line are kept until the console is set up
+ * the way the command line asks, then printed. */
+#define MAX_EARLY_WARNINGS 8
+static struct {
+	char msg[MAX_EARLY_WARNINGS][160];
+	int count;
+} early_warnings;
+
+static void stash_warning(void *ctx, const char *msg)
+{
+	if (early_warnings.count < MAX_EARLY_WARNINGS)
+		hv_strlcpy(early_warnings.msg[early_warnings.count++], msg, sizeof(early_warnings.msg[0]));
+}
+
+static __attribute__((noreturn)) void stop(void)
+{
+	if (config.poweroff)
+		power_off();
+	pr_info("halting (poweroff=0)");
+	cpu_halt_forever();
+}
+
+static void print_banner(void)
+{
+	struct cpu_info ci;
+
+	cpu_identify(&ci);
+	kprintf("\ntinyhv %s booting, loaded by %s\n", HV_VERSION,
+		boot_info.loader[0] ? boot_info.loader : "an unnamed loader");
+	kprintf("CPU: %s family %u model %u stepping %u, \"%s\"\n", ci.vendor, ci.family, ci.model,
+		ci.stepping, ci.brand);
+	kprintf("Command line: \"%s\"\n", boot_info.cmdline);
+}
+
+static void print_memory_map(void)
+{
+	uint64_t usable = boot_ram_bytes(&boot_info);
+
+	kprintf("Memory map (%zu entries, %lu MiB usable%s):\n", boot_info.mmap_count,
+		usable >> 20, boot_info.mmap_truncated ? ", truncated" : "");
+	for (size_t i = 0; i < boot_info.mmap_count; i++) {
+		const struct boot_mmap_entry *e = &boot_info.mmap[i];
+
+		kprintf("  [0x%016lx-0x%016lx) type %u\n", e->base, e->base + e->len, e->type);
+	}
+}
+
+static void print_modules(void)
+{
+	kprintf("Modules: %zu%s\n", boot_info.module_count,
+		boot_info.modules_truncated ? " (more ignored)" : "");
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+
+		kprintf("  %zu: \"%s\" %lu bytes at 0x%lx\n", i, m->cmdline, m->end - m->start, m->start);
+	}
+}
+
+static void setup_console_and_config(void)
+{
+	config_defaults(&config);
+	config_parse(&config, boot_info.cmdline, stash_warning, NULL);
+	if (config.console_port != UART_COM1 || config.console_baud != 115200)
+		console_init(config.console_port, config.console_baud);
+	log_set_level(config.log_level);
+}
+
+static int bring_up_vmx(void)
+{
+	static struct vmx_caps caps;
+	const char *missing = "";
+	int rc = vmx_probe(&caps, &missing);
+
+	if (rc) {
+		kprintf("VT-x unavailable: %s\n", missing);
+		return rc;
+	}
+	vmx_print_caps(&caps);
+	return vmx_enable_cpu(0, &caps);
+}
+
+void hv_main(uint32_t magic, uint32_t mbi_phys)
+{
+	int rc;
+
+	console_init(UART_COM1, 115200);
+	gdt_init_cpu(0);
+	idt_init();
+	config_defaults(&config);
+	if (magic != MB2_BOOTLOADER_MAGIC) {
+		pr_err("not started by a Multiboot2 loader (EAX = 0x%x, expected 0x%x)", magic,
+		       MB2_BOOTLOADER_MAGIC);
+		cpu_halt_forever();
+	}
+	rc = mb2_parse((const void *)(uintptr_t)mbi_phys, &boot_info);
+	if (rc) {
+		pr_err("malformed Multiboot2 information at 0x%x: %s", mbi_phys, hv_strerror(rc));
+		cpu_halt_forever();
+	}
+	setup_console_and_config();
+	print_banner();
+	for (int i = 0; i < early_warnings.count; i++)
+		pr_warn("config: %s", early_warnings.msg[i]);
+	print_memory_map();
+	print_modules();
+
+	if (memory_init(&boot_info))
+		stop();
+	pr_info("memory: %lu MiB free for guests and hypervisor tables",
+		(unsigned long)(memory_free_pages() * PAGE_SIZE >> 20));
+	power_init(&boot_info);
+
+	if (bring_up_vmx())
+		stop();
+	if (config.shutdown_after_boot) {
+		pr_info("bring-up complete; shutdown_after_boot set");
+		stop();
+	}
+	pr_info("bring-up complete; no guests to run");
+	stop();
+}
