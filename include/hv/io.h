@@ -1,0 +1,38 @@
+/* The one registration interface for emulated devices: a bus of address
+ * ranges, each with read and write callbacks.  A VM has two buses, port
+ * I/O and MMIO; the exit handlers look an access up here and never know
+ * about particular devices. */
+#ifndef HV_IO_H
+#define HV_IO_H
+
+#include <hv/types.h>
+
+#define IO_MAX_HANDLERS 32
+
+typedef int (*io_read_fn)(void *dev, uint64_t addr, unsigned size, uint64_t *val);
+typedef int (*io_write_fn)(void *dev, uint64_t addr, unsigned size, uint64_t val);
+
+struct io_handler {
+	uint64_t base, len;
+	const char *name;
+	io_read_fn read;     /* NULL: reads return all ones */
+	io_write_fn write;   /* NULL: writes are ignored */
+	void *dev;
+};
+
+struct io_bus {
+	struct io_handler h[IO_MAX_HANDLERS];
+	size_t count;
+};
+
+void io_bus_init(struct io_bus *bus);
+/* HV_EBUSY if the range overlaps a registered one, HV_ENOMEM if full. */
+int io_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name,
+		io_read_fn read, io_write_fn write, void *dev);
+/* The handler owning [addr, addr + size), or NULL. */
+const struct io_handler *io_find(const struct io_bus *bus, uint64_t addr, unsigned size);
+/* HV_ENOENT when no device owns the access. */
+int io_read(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t *val);
+int io_write(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t val);
+
+#endif

@@ -1,0 +1,30 @@
+/* A guest's 16550 UART (PC16550D register map), enough for a guest to
+ * print: output is collected into lines and handed to a sink, which tags
+ * them with the VM's name on the hypervisor console. */
+#ifndef HV_VUART_H
+#define HV_VUART_H
+
+#include <hv/io.h>
+#include <hv/types.h>
+
+#define VUART_COM1_BASE 0x3f8
+#define VUART_LINE_MAX 160
+
+typedef void (*vuart_sink_fn)(void *ctx, const char *line);
+
+struct vuart {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	char line[VUART_LINE_MAX + 1];
+	size_t len;
+	vuart_sink_fn sink;
+	void *sink_ctx;
+};
+
+void vuart_init(struct vuart *u, vuart_sink_fn sink, void *ctx);
+int vuart_attach(struct vuart *u, struct io_bus *pio, uint16_t base);
+int vuart_read(void *dev, uint64_t port, unsigned size, uint64_t *val);
+int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val);
+/* Hand out a partial last line (when the VM ends). */
+void vuart_flush(struct vuart *u);
+
+#endif
