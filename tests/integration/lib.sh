@@ -1,0 +1,85 @@
+# tests/integration/lib.sh: helpers for the integration test scripts, which
+# source it.  Each test boots build/hv.elf with scripts/run, the serial
+# console going to a log file under the build directory
+# (<build>/integration/NAME.serial.log), then checks that log.
+#
+#   it_init NAME BUILD_DIR    check the arguments and the image
+#   it_run ARGS...            scripts/run --image ... --serial LOG ARGS...
+#   it_expect_ended_by_itself the run powered off by itself (status 0)
+#   it_expect REGEX           a log line matches REGEX (grep -E); sets
+#                             IT_LINE to the number of the first such line
+#   it_expect_after N REGEX   like it_expect, but only lines after line N
+#   it_pass                   report success and exit 0
+# Every failure prints the reason and the end of the serial log, and exits 1.
+
+IT_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IT_NAME="" IT_BUILD="" IT_IMAGE="" IT_LOG="" IT_CLEAN="" IT_STATUS="" IT_LINE=""
+IT_START=$SECONDS
+
+it_init() {
+	IT_NAME=$1
+	if (($# < 2)) || [[ ! -d $2 ]]; then
+		echo "usage: bash tests/integration/$IT_NAME.sh BUILD_DIR" >&2
+		exit 2
+	fi
+	IT_BUILD=$(cd "$2" && pwd)
+	IT_IMAGE=$IT_BUILD/hv.elf
+	if [[ ! -f $IT_IMAGE ]]; then
+		echo "FAIL $IT_NAME: no image $IT_IMAGE (build it: scripts/build)" >&2
+		exit 1
+	fi
+	mkdir -p "$IT_BUILD/integration"
+	IT_LOG=$IT_BUILD/integration/$IT_NAME.serial.log
+	IT_CLEAN=$IT_BUILD/integration/$IT_NAME.serial.txt
+}
+
+# it_fail REASON: report the failure with the end of the serial log.
+it_fail() {
+	echo "FAIL $IT_NAME: $*" >&2
+	echo "---- last 40 lines of $IT_LOG ----" >&2
+	tail -n 40 "$IT_CLEAN" >&2 2>/dev/null || tail -n 40 "$IT_LOG" >&2 2>/dev/null || echo "(no serial log)" >&2
+	echo "---- end of log ----" >&2
+	exit 1
+}
+
+it_run() {
+	echo "$IT_NAME: scripts/run --image $IT_IMAGE --serial $IT_LOG $*" >&2
+	IT_STATUS=0
+	"$IT_REPO_ROOT/scripts/run" --image "$IT_IMAGE" --serial "$IT_LOG" "$@" </dev/null || IT_STATUS=$?
+	# The log without carriage returns and ANSI escape sequences (which
+	# firmware such as OVMF writes to the serial port).
+	sed -e 's/\r//g' -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$IT_LOG" >"$IT_CLEAN" 2>/dev/null || : >"$IT_CLEAN"
+	if ((IT_STATUS == 2)); then
+		it_fail "scripts/run rejected its arguments (status 2)"
+	fi
+}
+
+it_expect_ended_by_itself() {
+	case $IT_STATUS in
+	0) ;;
+	124) it_fail "the run did not end by itself: killed by the timeout (no ACPI power-off)" ;;
+	*) it_fail "the machine did not power off by itself (scripts/run status $IT_STATUS: emulator failure, triple fault or reset)" ;;
+	esac
+}
+
+it_expect() {
+	it_expect_after 0 "$1"
+}
+
+it_expect_after() {
+	local after=$1 re=$2 hit
+	hit=$(tail -n "+$((after + 1))" "$IT_CLEAN" | grep -n -m1 -E -e "$re" || true)
+	if [[ -z $hit ]]; then
+		if ((after > 0)); then
+			it_fail "no line matching '$re' after line $after of the serial log"
+		fi
+		it_fail "no line matching '$re' in the serial log"
+	fi
+	IT_LINE=$((after + ${hit%%:*}))
+	echo "$IT_NAME: found line $IT_LINE: ${hit#*:}" >&2
+}
+
+it_pass() {
+	echo "PASS $IT_NAME ($((SECONDS - IT_START)) s)"
+	exit 0
+}
