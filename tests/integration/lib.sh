@@ -45,6 +45,7 @@ it_fail() {
 it_run() {
 	echo "$IT_NAME: scripts/run --image $IT_IMAGE --serial $IT_LOG $*" >&2
 	IT_STATUS=0
+	rm -f "$IT_LOG" "$IT_CLEAN"    # never check a log left by an earlier run
 	"$IT_REPO_ROOT/scripts/run" --image "$IT_IMAGE" --serial "$IT_LOG" "$@" </dev/null || IT_STATUS=$?
 	# The log without carriage returns and ANSI escape sequences (which
 	# firmware such as OVMF writes to the serial port).
