@@ -138,12 +138,25 @@ static bool opt_poweroff(struct config *cfg, const char *value)
 	return parse_bool(value, &cfg->poweroff);
 }
 
+/* Guest RAM in MiB: at least 2 (a Multiboot kernel loads at 1 MiB), at
+ * most 3 GiB (guest RAM sits below the 32-bit MMIO hole). */
+static bool opt_guest_mem(struct config *cfg, const char *value)
+{
+	uint64_t mib;
+
+	if (!parse_uint(value, 3072, &mib) || mib < 2)
+		return false;
+	cfg->guest_mem_mib = (uint32_t)mib;
+	return true;
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
 	{ "loglevel", false, opt_loglevel },
 	{ "shutdown_after_boot", true, opt_shutdown_after_boot },
 	{ "poweroff", true, opt_poweroff },
+	{ "guest_mem", false, opt_guest_mem },
 };
 
 void config_defaults(struct config *cfg)
@@ -153,6 +166,7 @@ void config_defaults(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->shutdown_after_boot = false;
 	cfg->poweroff = true;
+	cfg->guest_mem_mib = 32;
 }
 
 static const struct option *find_option(const char *name)

@@ -12,6 +12,7 @@
 #include <hv/log.h>
 #include <hv/memory.h>
 #include <hv/string.h>
+#include <hv/vm.h>
 
 void hv_main(uint32_t magic, uint32_t mbi_phys);
 
@@ -99,6 +100,56 @@ static int bring_up_vmx(void)
 	return vmx_enable_cpu(0, &caps);
 }
 
+/* A module's string is "NAME [guest command line]". */
+static void split_module_string(const char *s, char *name, size_t name_len, const char **args)
+{
+	size_t n = 0;
+
+	while (*s == ' ')
+		s++;
+	while (s[n] && s[n] != ' ')
+		n++;
+	hv_strlcpy(name, n ? s : "guest", MIN(name_len, (n ? n : 5) + 1));
+	s += n;
+	while (*s == ' ')
+		s++;
+	*args = s;
+}
+
+static void run_guest(const struct boot_module *m)
+{
+	char name[VM_NAME_MAX];
+	const char *args;
+	struct vm *vm;
+	int rc;
+
+	split_module_string(m->cmdline, name, sizeof(name), &args);
+	rc = vm_create(name, args, (uint64_t)config.guest_mem_mib << 20, &vm);
+	if (rc) {
+		pr_err("guest %s: cannot create a VM with %u MiB: %s", name, config.guest_mem_mib,
+		       hv_strerror(rc));
+		return;
+	}
+	rc = vm_load_multiboot(vm, phys_to_virt(m->start), m->end - m->start);
+	if (!rc)
+		vm_run(vm);
+	else
+		vm_end(vm, VM_END_ERROR, 0, "not started: the image could not be loaded");
+	vm_report(vm);
+	vm_destroy(vm);
+}
+
+static void run_guests(void)
+{
+	if (boot_info.module_count == 0) {
+		pr_info("no guests to run (no Multiboot2 modules)");
+		return;
+	}
+	for (size_t i = 0; i < boot_info.module_count; i++)
+		run_guest(&boot_info.modules[i]);
+	kprintf("all guests ended\n");
+}
+
 void hv_main(uint32_t magic, uint32_t mbi_phys)
 {
 	int rc;
@@ -106,6 +157,7 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 	console_init(UART_COM1, 115200);
 	gdt_init_cpu(0);
 	idt_init();
+	cpu_enable_features();
 	config_defaults(&config);
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		pr_err("not started by a Multiboot2 loader (EAX = 0x%x, expected 0x%x)", magic,
@@ -136,6 +188,6 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 		pr_info("bring-up complete; shutdown_after_boot set");
 		stop();
 	}
-	pr_info("bring-up complete; no guests to run");
+	run_guests();
 	stop();
 }

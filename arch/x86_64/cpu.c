@@ -38,3 +38,14 @@ void cpu_identify(struct cpu_info *ci)
 		copy_regs(ci->brand + 16 * i, &r.eax, 4);
 	}
 }
+
+/* XSETBV, which emulates the guest's, needs CR4.OSXSAVE in the host
+ * (SDM Vol. 2C XSETBV); the hypervisor itself never uses extended state. */
+void cpu_enable_features(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(1, 0, &r);
+	if (r.ecx & BIT(26))
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+}

@@ -10,6 +10,10 @@
 #define CPUID_1_ECX_VMX BIT(5)
 
 static paddr_t vmxon_region[8];
+/* What every CPU offers (they are the same model; checked on the boot CPU). */
+static struct vmx_caps platform_caps;
+
+const struct vmx_caps *vmx_get_caps(void) { return &platform_caps; }
 
 static struct vmx_ctl_caps ctl_caps(uint32_t msr)
 {
@@ -114,7 +118,10 @@ int vmx_probe(struct vmx_caps *caps, const char **missing)
 		*missing = "VMX: VMCS region size in IA32_VMX_BASIC is not within one page";
 		return HV_ENOTSUP;
 	}
-	return check_ept(caps, missing);
+	rc = check_ept(caps, missing);
+	if (!rc)
+		platform_caps = *caps;
+	return rc;
 }
 
 static int vmxon(paddr_t region)
@@ -173,4 +180,32 @@ void vmx_print_caps(const struct vmx_caps *c)
 		yn(c->proc2.may_be_1 & PROC2_ENABLE_PML),
 		yn(c->pin.may_be_1 & PIN_PREEMPTION_TIMER), 1u << VMX_MISC_PREEMPTION_RATE(c->misc),
 		yn(c->pin.may_be_1 & PIN_POSTED_INTERRUPTS));
+}
+
+/* INVEPT/INVVPID descriptors (SDM Vol. 3C 31.3, INVEPT and INVVPID). */
+struct inv_desc {
+	uint64_t lo, hi;
+};
+
+enum { INV_SINGLE_CONTEXT = 1, INV_ALL_CONTEXTS = 2 };
+
+void vmx_invept(uint64_t eptp)
+{
+	struct inv_desc d = { eptp, 0 };
+	uint64_t type = (platform_caps.ept_vpid & EPT_CAP_INVEPT_SINGLE) ? INV_SINGLE_CONTEXT
+									: INV_ALL_CONTEXTS;
+
+	__asm__ volatile("invept %0, %1" : : "m"(d), "r"(type) : "cc", "memory");
+}
+
+void vmx_invvpid(uint16_t vpid)
+{
+	struct inv_desc d = { vpid, 0 };
+	uint64_t type;
+
+	if (!(platform_caps.ept_vpid & VPID_CAP_INVVPID))
+		return;
+	type = (platform_caps.ept_vpid & VPID_CAP_INVVPID_SINGLE) ? INV_SINGLE_CONTEXT
+								   : INV_ALL_CONTEXTS;
+	__asm__ volatile("invvpid %0, %1" : : "m"(d), "r"(type) : "cc", "memory");
 }

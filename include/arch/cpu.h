@@ -11,6 +11,14 @@
 #define CR4_PAE BIT(5)
 #define CR4_VMXE BIT(13)
 #define CR4_OSXSAVE BIT(18)
+#define CR0_ET BIT(4)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+#define CR4_PSE BIT(4)
+#define CR4_PGE BIT(7)
+#define CR4_PCIDE BIT(17)
+#define CR4_SMXE BIT(14)
+#define RFLAGS_DF BIT(10)
 
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_ZF BIT(6)
@@ -88,5 +96,19 @@ struct cpu_info {
 };
 
 void cpu_identify(struct cpu_info *ci);
+void cpu_enable_features(void);
+
+
+static inline void xsetbv(uint32_t index, uint64_t value)
+{
+	__asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
+static inline uint64_t xgetbv(uint32_t index)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
+	return ((uint64_t)hi << 32) | lo;
+}
 
 #endif

@@ -231,8 +231,6 @@ enum intr_type {
 const char *vmx_exit_reason_name(uint32_t basic_reason);
 const char *vmx_instruction_error_name(uint32_t err);
 
-#endif
-
 /* ---- VMX instructions on the current VMCS (SDM Vol. 3C chapter 31) ---- */
 
 /* Counted so that the benchmark can report VMREAD/VMWRITE per exit. */
@@ -270,3 +268,5 @@ static inline bool vmcs_write_checked(enum vmcs_field f, uint64_t v)
 void vmcs_write(enum vmcs_field f, uint64_t v);
 int vmcs_clear(paddr_t vmcs);
 int vmcs_load(paddr_t vmcs);
+
+#endif

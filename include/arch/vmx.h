@@ -120,6 +120,13 @@ int vmx_probe(struct vmx_caps *caps, const char **missing);
  * VMXON region, VMXON.  Returns 0 or an error already reported. */
 int vmx_enable_cpu(unsigned cpu, const struct vmx_caps *caps);
 void vmx_print_caps(const struct vmx_caps *caps);
+/* The capabilities vmx_probe() found on the boot CPU. */
+const struct vmx_caps *vmx_get_caps(void);
+
+/* Drop cached translations of one EPT / one VPID (all, where the CPU
+ * offers no single-context form). */
+void vmx_invept(uint64_t eptp);
+void vmx_invvpid(uint16_t vpid);
 
 /* A control value: the wanted bits, plus the bits the CPU requires, minus
  * those it cannot set.  Wanted bits it lacks are returned in *missing. */

@@ -1,0 +1,111 @@
+/* Event injection (SDM Vol. 3C 27.6: event injection on VM entry; 28.2.4:
+ * information for VM exits during event delivery).  One exception slot
+ * and a bitmap of pending external-interrupt vectors per vCPU. */
+#include <arch/cpu.h>
+#include <arch/vmcs.h>
+#include <hv/exit.h>
+#include <hv/vm.h>
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	v->exception_pending = true;
+	v->exception_info = INTR_INFO_VALID | (INTR_TYPE_HW_EXCEPTION << 8) | vector |
+			    (has_error ? INTR_INFO_ERROR_CODE : 0);
+	v->exception_error = error;
+	v->exception_insn_len = 0;
+}
+
+void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
+{
+	v->irq_pending[vector / 64] |= BIT(vector % 64);
+}
+
+bool vcpu_irq_pending(const struct vcpu *v)
+{
+	return v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3];
+}
+
+/* An exit in the middle of delivering an event through the guest's IDT
+ * (an EPT violation on the IDT or stack, say) loses the event unless it is
+ * injected again on the next entry (SDM 28.2.4). */
+void vcpu_reinject_idt_vectoring(struct vcpu *v)
+{
+	uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	uint32_t type;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	type = INTR_INFO_TYPE(info);
+	v->exception_pending = true;
+	v->exception_info = info & ~(uint32_t)INTR_INFO_NMI_UNBLOCKING;
+	v->exception_error = info & INTR_INFO_ERROR_CODE
+				     ? (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0;
+	/* Software interrupts and exceptions need the length of the
+	 * instruction that raised them (SDM 27.6.1.3). */
+	v->exception_insn_len = (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
+				 type == INTR_TYPE_PRIV_SW_EXCEPTION) ? v->exit_insn_len : 0;
+}
+
+static int highest_pending(const struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--)
+		if (v->irq_pending[w])
+			return w * 64 + 63 - __builtin_clzll(v->irq_pending[w]);
+	return -1;
+}
+
+static void set_irq_window(struct vcpu *v, bool on)
+{
+	if (v->irq_window_armed == on)
+		return;
+	v->proc_ctls = on ? v->proc_ctls | PROC_INTERRUPT_WINDOW_EXITING
+			  : v->proc_ctls & ~(uint32_t)PROC_INTERRUPT_WINDOW_EXITING;
+	vmcs_write(VMCS_PROC_CONTROLS, v->proc_ctls);
+	v->irq_window_armed = on;
+}
+
+static void wake(void)
+{
+	/* An injected event ends the HLT state anyway (SDM 27.6.5), but
+	 * saying so keeps the VMCS honest for anyone reading it. */
+	if (vmcs_read(VMCS_GUEST_ACTIVITY_STATE) != ACTIVITY_ACTIVE)
+		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+}
+
+static bool interrupts_deliverable(void)
+{
+	uint64_t rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+
+	return (rflags & RFLAGS_IF) && !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+void vcpu_deliver_events(struct vcpu *v)
+{
+	int vector;
+
+	if (v->exception_pending) {
+		vmcs_write(VMCS_ENTRY_INTR_INFO, v->exception_info);
+		if (v->exception_info & INTR_INFO_ERROR_CODE)
+			vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, v->exception_error);
+		if (v->exception_insn_len)
+			vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, v->exception_insn_len);
+		v->exception_pending = false;
+		/* A pending interrupt waits for the next window. */
+		set_irq_window(v, vcpu_irq_pending(v));
+		return;
+	}
+	vector = highest_pending(v);
+	if (vector < 0) {
+		set_irq_window(v, false);
+		return;
+	}
+	if (!interrupts_deliverable()) {
+		set_irq_window(v, true);
+		return;
+	}
+	v->irq_pending[vector / 64] &= ~BIT(vector % 64);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | (INTR_TYPE_EXT_INTERRUPT << 8) | (uint32_t)vector);
+	wake();
+	set_irq_window(v, vcpu_irq_pending(v));
+}

@@ -1,0 +1,111 @@
+/* CPUID: the host's answers, filtered to what guests get (SDM Vol. 2A
+ * CPUID), plus the hypervisor leaves at 0x40000000 (the range Intel
+ * reserves for hypervisors: CPUID.1:ECX[31] says they exist). */
+#include <arch/cpu.h>
+#include <arch/vmcs.h>
+#include <arch/vmx.h>
+#include <hv/exit.h>
+#include <hv/vm.h>
+
+#define HV_CPUID_BASE 0x40000000u
+#define HV_CPUID_MAX  0x40000001u
+/* "TinyHVTinyHV" in EBX, ECX, EDX order. */
+#define HV_SIGNATURE_EBX 0x796e6954u /* "Tiny" */
+#define HV_SIGNATURE_ECX 0x69545648u /* "HVTi" */
+#define HV_SIGNATURE_EDX 0x5648796eu /* "nyHV" */
+
+/* Leaf 1 ECX/EDX features that guests do not get. */
+#define L1_ECX_MONITOR   BIT(3)   /* MONITOR/MWAIT exit to #UD */
+#define L1_ECX_DS_CPL    BIT(4)
+#define L1_ECX_VMX       BIT(5)   /* no nested virtualization */
+#define L1_ECX_SMX       BIT(6)
+#define L1_ECX_EST       BIT(7)
+#define L1_ECX_TM2       BIT(8)
+#define L1_ECX_PDCM      BIT(15)
+#define L1_ECX_X2APIC    BIT(21)  /* no virtual local APIC yet */
+#define L1_ECX_TSC_DEADLINE BIT(24)
+#define L1_ECX_OSXSAVE   BIT(27)
+#define L1_ECX_HYPERVISOR BIT(31)
+#define L1_EDX_MCE       BIT(7)
+#define L1_EDX_APIC      BIT(9)
+#define L1_EDX_MTRR      BIT(12)
+#define L1_EDX_MCA       BIT(14)
+#define L1_EDX_DS        BIT(21)
+#define L1_EDX_ACPI      BIT(22)
+#define L1_EDX_TM        BIT(29)
+#define L1_EDX_PBE       BIT(31)
+#define L7_EBX_INVPCID   BIT(10)
+#define L7_ECX_WAITPKG   BIT(5)
+#define LX1_EDX_RDTSCP   BIT(27)
+
+static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
+{
+	r->ecx &= ~(uint32_t)(L1_ECX_MONITOR | L1_ECX_DS_CPL | L1_ECX_VMX | L1_ECX_SMX | L1_ECX_EST |
+			      L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE |
+			      L1_ECX_OSXSAVE);
+	r->ecx |= L1_ECX_HYPERVISOR;
+	/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
+	if (vmcs_read(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE)
+		r->ecx |= L1_ECX_OSXSAVE;
+	r->edx &= ~(uint32_t)(L1_EDX_MCE | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_MCA | L1_EDX_DS |
+			      L1_EDX_ACPI | L1_EDX_TM | L1_EDX_PBE);
+	/* EBX[31:24] is the initial APIC ID, EBX[23:16] the logical count. */
+	r->ebx = (r->ebx & 0x0000ffffu) | (1u << 16) | (v->id << 24);
+}
+
+static void hypervisor_leaf(uint32_t leaf, struct cpuid_regs *r)
+{
+	*r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	if (leaf == HV_CPUID_BASE) {
+		r->eax = HV_CPUID_MAX;
+		r->ebx = HV_SIGNATURE_EBX;
+		r->ecx = HV_SIGNATURE_ECX;
+		r->edx = HV_SIGNATURE_EDX;
+	}
+	/* 0x40000001: feature bits, none defined yet. */
+}
+
+static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	switch (leaf) {
+	case 1:
+		leaf_1(v, r);
+		break;
+	case 5:  /* MONITOR/MWAIT */
+	case 6:  /* thermal and power management */
+	case 0xa: /* architectural performance monitoring */
+		*r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		break;
+	case 7:
+		if (subleaf == 0) {
+			if (!(v->proc2_ctls & PROC2_ENABLE_INVPCID))
+				r->ebx &= ~(uint32_t)L7_EBX_INVPCID;
+			r->ecx &= ~(uint32_t)L7_ECX_WAITPKG;
+		}
+		break;
+	case 0x80000001:
+		if (!(v->proc2_ctls & PROC2_ENABLE_RDTSCP))
+			r->edx &= ~(uint32_t)LX1_EDX_RDTSCP;
+		break;
+	}
+}
+
+void handle_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
+	uint32_t subleaf = (uint32_t)v->regs.gpr[GPR_RCX];
+	struct cpuid_regs r;
+
+	if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x10000) {
+		hypervisor_leaf(leaf, &r);
+	} else {
+		cpuid(leaf, subleaf, &r);
+		filter(v, leaf, subleaf, &r);
+	}
+	/* CPUID writes the low 32 bits and clears the high ones. */
+	v->regs.gpr[GPR_RAX] = r.eax;
+	v->regs.gpr[GPR_RBX] = r.ebx;
+	v->regs.gpr[GPR_RCX] = r.ecx;
+	v->regs.gpr[GPR_RDX] = r.edx;
+	vcpu_skip_instruction(v);
+}

@@ -1,0 +1,266 @@
+/* VM life cycle: create (memory, EPT, bitmaps, devices), load, run, end,
+ * report, destroy.  VMs live in a fixed table; their ids start at 1 and
+ * double as VPIDs (VPID 0 is the hypervisor's own). */
+#include <arch/cpu.h>
+#include <arch/vmx.h>
+#include <hv/console.h>
+#include <hv/errno.h>
+#include <hv/exit.h>
+#include <hv/format.h>
+#include <hv/loader_mb1.h>
+#include <hv/log.h>
+#include <hv/memory.h>
+#include <hv/string.h>
+#include <hv/vm.h>
+
+/* QEMU's isa-debug-exit device (hw/misc/debugexit.c): writing V ends the
+ * VM with status (V << 1) | 1, so that test kernels written for QEMU can
+ * report a result. */
+#define DEBUG_EXIT_PORT 0xf4
+#define MULTIBOOT_EAX   0x2badb002u
+
+static struct vm vms[MAX_VMS];
+
+static int ept_alloc_table(void *ctx, paddr_t *pa) { UNUSED(ctx); return page_alloc(1, PAGE_SIZE, pa); }
+static void ept_free_table(void *ctx, paddr_t pa) { UNUSED(ctx); page_free(pa, 1); }
+static void *ept_map_table(void *ctx, paddr_t pa) { UNUSED(ctx); return phys_to_virt(pa); }
+
+static const struct ept_ops ept_ops = { ept_alloc_table, ept_free_table, ept_map_table, NULL };
+
+static void uart_line(void *ctx, const char *line)
+{
+	struct vm *vm = ctx;
+
+	kprintf("[%s] %s\n", vm->name, line);
+}
+
+static int debug_exit_write(void *dev, uint64_t port, unsigned size, uint64_t val)
+{
+	struct vm *vm = dev;
+
+	UNUSED(port);
+	UNUSED(size);
+	vm_end(vm, VM_END_DEBUG_EXIT, (val << 1) | 1, "debug-exit port");
+	return 0;
+}
+
+static unsigned large_pages(void)
+{
+	uint64_t cap = vmx_get_caps()->ept_vpid;
+
+	return ((cap & EPT_CAP_2M) ? EPT_ALLOW_2M : 0) | ((cap & EPT_CAP_1G) ? EPT_ALLOW_1G : 0);
+}
+
+static int setup_memory(struct vm *vm)
+{
+	int rc;
+
+	/* 2 MiB alignment lets EPT map guest RAM with large pages. */
+	rc = page_alloc(vm->ram_size / PAGE_SIZE, PAGE_2M, &vm->ram_hpa);
+	if (rc)
+		return rc;
+	rc = ept_init(&vm->ept, &ept_ops, large_pages());
+	if (rc)
+		return rc;
+	rc = ept_map(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX | EPT_MT_WB);
+	if (rc)
+		return rc;
+	/* The EPT's pages may have served an earlier VM: drop anything the
+	 * CPU cached under this EPT pointer (SDM 29.4.3.1). */
+	vmx_invept(ept_pointer(&vm->ept, false));
+	return 0;
+}
+
+static int setup_bitmaps(struct vm *vm)
+{
+	int rc = page_alloc(2, PAGE_SIZE, &vm->io_bitmap);
+
+	if (rc)
+		return rc;
+	/* Every port exits: a guest reaches no real device (SDM 25.6.4). */
+	memset(phys_to_virt(vm->io_bitmap), 0xff, 2 * PAGE_SIZE);
+	rc = page_alloc(1, PAGE_SIZE, &vm->msr_bitmap);
+	if (rc)
+		return rc;
+	msr_bitmap_init(phys_to_virt(vm->msr_bitmap),
+			vmx_get_caps()->proc2.may_be_1 & PROC2_ENABLE_RDTSCP);
+	return 0;
+}
+
+static int setup_devices(struct vm *vm)
+{
+	int rc;
+
+	io_bus_init(&vm->pio);
+	io_bus_init(&vm->mmio);
+	vuart_init(&vm->uart, uart_line, vm);
+	rc = vuart_attach(&vm->uart, &vm->pio, VUART_COM1_BASE);
+	return rc ? rc : io_register(&vm->pio, DEBUG_EXIT_PORT, 4, "debug-exit", NULL,
+				     debug_exit_write, vm);
+}
+
+int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct vm **out)
+{
+	struct vm *vm = NULL;
+	int rc;
+
+	for (unsigned i = 0; i < MAX_VMS && !vm; i++)
+		if (vms[i].state == VM_FREE)
+			vm = &vms[i];
+	if (!vm)
+		return HV_ENOMEM;
+	memset(vm, 0, sizeof(*vm));
+	vm->id = (unsigned)(vm - vms) + 1;
+	vm->vpid = (uint16_t)vm->id;
+	vm->state = VM_CREATED;
+	vm->ram_size = ALIGN_UP(ram_size, PAGE_2M);
+	hv_strlcpy(vm->name, name, sizeof(vm->name));
+	hv_strlcpy(vm->cmdline, cmdline, sizeof(vm->cmdline));
+	rc = setup_memory(vm);
+	rc = rc ? rc : setup_bitmaps(vm);
+	rc = rc ? rc : setup_devices(vm);
+	if (rc) {
+		vm_destroy(vm);
+		return rc;
+	}
+	*out = vm;
+	return 0;
+}
+
+int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
+{
+	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
+	struct mb1_result res;
+	char err[160];
+	int rc;
+
+	rc = mb1_load(&mem, image, len, vm->cmdline, "tinyhv " HV_VERSION, &res, err, sizeof(err));
+	if (rc) {
+		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);
+		return rc;
+	}
+	vm->nr_vcpus = 1;
+	rc = vcpu_init(&vm->vcpus[0], vm, 0, res.entry, res.info_gpa, MULTIBOOT_EAX);
+	if (rc)
+		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
+	return rc;
+}
+
+int vm_run(struct vm *vm)
+{
+	int rc;
+
+	vm->state = VM_RUNNING;
+	pr_info("vm %u (%s): starting, %lu MiB RAM at host 0x%lx", vm->id, vm->name,
+		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
+	rc = vcpu_run(&vm->vcpus[0]);
+	if (rc && !vm_ended(vm))
+		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
+	return rc;
+}
+
+void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vm->state == VM_ENDED)
+		return;
+	vm->state = VM_ENDED;
+	vm->end = how;
+	vm->end_status = status;
+	va_start(ap, fmt);
+	hv_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
+	va_end(ap);
+}
+
+static void report_end(const struct vm *vm)
+{
+	const char *tag = "";
+
+	switch (vm->end) {
+	case VM_END_HYPERCALL:
+	case VM_END_DEBUG_EXIT:
+		kprintf("vm %u (%s): ended by %s, status %lu\n", vm->id, vm->name, vm->end_detail,
+			vm->end_status);
+		return;
+	case VM_END_TRIPLE_FAULT: tag = "ended by "; break;
+	case VM_END_POWER_OFF:
+	case VM_END_HALTED: tag = "ended: "; break;
+	default: tag = "stopped: "; break;
+	}
+	kprintf("vm %u (%s): %s%s\n", vm->id, vm->name, tag, vm->end_detail);
+}
+
+/* "x.y" for a/b without floating point. */
+static void ratio(char *buf, size_t n, uint64_t a, uint64_t b)
+{
+	uint64_t tenths = b ? (a * 10 + b / 2) / b : 0;
+
+	hv_snprintf(buf, n, "%lu.%lu", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
+}
+
+static void report_exits(const struct vcpu *v)
+{
+	uint64_t total = 0;
+
+	for (int r = 0; r < EXIT_REASON_MAX; r++)
+		total += v->exits[r];
+	kprintf("vm %u (%s): %lu VM exits\n", v->vm->id, v->vm->name, total);
+	for (int r = 0; r < EXIT_REASON_MAX; r++) {
+		char rd[24], wr[24];
+
+		if (!v->exits[r])
+			continue;
+		ratio(rd, sizeof(rd), v->vmreads_by_reason[r], v->exits[r]);
+		ratio(wr, sizeof(wr), v->vmwrites_by_reason[r], v->exits[r]);
+		kprintf("  %-22s %10lu  (%s VMREAD, %s VMWRITE per exit)\n",
+			vmx_exit_reason_name((uint32_t)r), v->exits[r], rd, wr);
+	}
+}
+
+void vm_report(const struct vm *vm)
+{
+	report_end(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		report_exits(&vm->vcpus[i]);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	vuart_flush(&vm->uart);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_free(&vm->vcpus[i]);
+	if (vm->ept.pml4) {
+		vmx_invept(ept_pointer(&vm->ept, false));
+		ept_destroy(&vm->ept);
+	}
+	vmx_invvpid(vm->vpid);
+	if (vm->ram_hpa)
+		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
+	if (vm->io_bitmap)
+		page_free(vm->io_bitmap, 2);
+	if (vm->msr_bitmap)
+		page_free(vm->msr_bitmap, 1);
+	vm->state = VM_FREE;
+}
+
+static bool in_ram(const struct vm *vm, gpa_t gpa, size_t len)
+{
+	return gpa < vm->ram_size && len <= vm->ram_size - gpa;
+}
+
+int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len)
+{
+	if (!in_ram(vm, gpa, len))
+		return HV_ERANGE;
+	memcpy(dst, (uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, len);
+	return 0;
+}
+
+int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *src, size_t len)
+{
+	if (!in_ram(vm, gpa, len))
+		return HV_ERANGE;
+	memcpy((uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, src, len);
+	return 0;
+}
