@@ -1,6 +1,6 @@
 /* VM life cycle: create (memory, EPT, bitmaps, devices), load, run, end,
- * report, destroy.  VMs live in a fixed table; their ids start at 1 and
- * double as VPIDs (VPID 0 is the hypervisor's own). */
+ * report, destroy.  VMs live in a fixed table; a VM's VPID is its slot
+ * number plus one (VPID 0 is the hypervisor's own). */
 #include <arch/cpu.h>
 #include <arch/vmx.h>
 #include <hv/console.h>
@@ -20,6 +20,8 @@
 #define MULTIBOOT_EAX   0x2badb002u
 
 static struct vm vms[MAX_VMS];
+/* Console ids count every VM ever made; VPIDs reuse table slots. */
+static unsigned next_vm_id = 1;
 
 static int ept_alloc_table(void *ctx, paddr_t *pa) { UNUSED(ctx); return page_alloc(1, PAGE_SIZE, pa); }
 static void ept_free_table(void *ctx, paddr_t pa) { UNUSED(ctx); page_free(pa, 1); }
@@ -110,8 +112,8 @@ int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct v
 	if (!vm)
 		return HV_ENOMEM;
 	memset(vm, 0, sizeof(*vm));
-	vm->id = (unsigned)(vm - vms) + 1;
-	vm->vpid = (uint16_t)vm->id;
+	vm->id = next_vm_id++;
+	vm->vpid = (uint16_t)(vm - vms) + 1;
 	vm->state = VM_CREATED;
 	vm->ram_size = ALIGN_UP(ram_size, PAGE_2M);
 	hv_strlcpy(vm->name, name, sizeof(vm->name));
