@@ -53,3 +53,5 @@ int kprintf(const char *fmt, ...)
 }
 
 void console_panic_mode(void) { con.panic = true; }
+
+void console_drain(void) { uart_drain(con.port); }

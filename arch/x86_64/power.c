@@ -3,6 +3,7 @@
 #include <arch/io.h>
 #include <arch/power.h>
 #include <hv/acpi.h>
+#include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 
@@ -145,6 +146,7 @@ void power_off(void)
 {
 	__asm__ volatile("cli");
 	pr_info("powering off");
+	console_drain();
 	acpi_power_off();
 	apm_power_off();
 	pr_err("power-off failed; halting");
@@ -177,6 +179,7 @@ void power_reset(void)
 {
 	__asm__ volatile("cli");
 	pr_info("resetting");
+	console_drain();
 	acpi_reset();
 	outb(RESET_CF9_PORT, RESET_CF9_HARD);
 	io_delay(SETTLE_DELAYS);

@@ -17,6 +17,7 @@ enum {
 #define LCR_DLAB 0x80
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY  0x20
+#define LSR_TX_IDLE    0x40 /* THR and shift register both empty */
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS_OUT2 0x0b
 
@@ -52,4 +53,15 @@ int uart_getc(uint16_t port)
 	if (!(inb(port + UART_LSR) & LSR_DATA_READY))
 		return -1;
 	return inb(port + UART_THR);
+}
+
+/* Wait until the last byte has left the shift register: before a power-off
+ * or reset, so that the final line is not cut short. */
+void uart_drain(uint16_t port)
+{
+	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
+		if (inb(port + UART_LSR) & LSR_TX_IDLE)
+			return;
+		__asm__ volatile("pause");
+	}
 }

@@ -11,5 +11,6 @@ void uart_init(uint16_t port, uint32_t baud);
 void uart_putc(uint16_t port, char c);
 /* A received byte, or -1 if none is waiting. */
 int uart_getc(uint16_t port);
+void uart_drain(uint16_t port);
 
 #endif

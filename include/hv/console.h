@@ -11,5 +11,7 @@ int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called when the hypervisor is dying: stop honouring the console lock,
  * which the faulting CPU may hold. */
 void console_panic_mode(void);
+/* Wait until everything written has left the UART. */
+void console_drain(void);
 
 #endif
