@@ -150,6 +150,11 @@ static bool opt_guest_mem(struct config *cfg, const char *value)
 	return true;
 }
 
+static bool opt_fault_test(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->fault_test);
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
@@ -157,6 +162,7 @@ static const struct option options[] = {
 	{ "shutdown_after_boot", true, opt_shutdown_after_boot },
 	{ "poweroff", true, opt_poweroff },
 	{ "guest_mem", false, opt_guest_mem },
+	{ "fault_test", true, opt_fault_test },
 };
 
 void config_defaults(struct config *cfg)
@@ -167,6 +173,7 @@ void config_defaults(struct config *cfg)
 	cfg->shutdown_after_boot = false;
 	cfg->poweroff = true;
 	cfg->guest_mem_mib = 32;
+	cfg->fault_test = false;
 }
 
 static const struct option *find_option(const char *name)

@@ -175,6 +175,10 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 		pr_warn("config: %s", early_warnings.msg[i]);
 	print_memory_map();
 	print_modules();
+	if (config.fault_test) {
+		pr_info("fault_test: executing UD2 in the hypervisor");
+		__asm__ volatile("ud2");
+	}
 
 	if (memory_init(&boot_info))
 		stop();

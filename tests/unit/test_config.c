@@ -45,6 +45,8 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_false(c->shutdown_after_boot);
 	assert_true(c->poweroff);
+	assert_int_equal(c->guest_mem_mib, 32);
+	assert_false(c->fault_test);
 }
 
 static void test_defaults(void **state)
@@ -115,6 +117,36 @@ static void test_baud(void **state)
 		assert_int_equal(parse(arg), 0);
 		assert_int_equal(C.console_baud, good[i]);
 	}
+}
+
+static void test_guest_mem(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("guest_mem=64"), 0);
+	assert_int_equal(C.guest_mem_mib, 64);
+	assert_int_equal(parse("guest_mem=2"), 0);
+	assert_int_equal(C.guest_mem_mib, 2);
+	assert_int_equal(parse("guest_mem=3072"), 0);
+	assert_int_equal(C.guest_mem_mib, 3072);
+	static const char *const bad[] = { "1", "0", "3073", "lots", "-5" };
+	char arg[64], expect[256];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(arg, sizeof(arg), "guest_mem=%s", bad[i]);
+		assert_int_equal(parse(arg), 1);
+		snprintf(expect, sizeof(expect),
+			 "bad value '%s' for option 'guest_mem', keeping default", bad[i]);
+		assert_string_equal(W.msg[0], expect);
+		assert_int_equal(C.guest_mem_mib, 32);
+	}
+}
+
+static void test_fault_test(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("fault_test"), 0);
+	assert_true(C.fault_test);
+	assert_int_equal(parse("fault_test=0"), 0);
+	assert_false(C.fault_test);
 }
 
 static void test_baud_bad(void **state)
@@ -344,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_console_bad),
 		cmocka_unit_test(test_baud),
 		cmocka_unit_test(test_baud_bad),
+		cmocka_unit_test(test_guest_mem),
+		cmocka_unit_test(test_fault_test),
 		cmocka_unit_test(test_loglevel),
 		cmocka_unit_test(test_loglevel_bad),
 		cmocka_unit_test(test_booleans),
