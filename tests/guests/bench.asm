@@ -1,0 +1,142 @@
+; bench.asm: the cost of what exits to tinyhv, in TSC ticks: N iterations
+; each of CPUID (leaf 0), VMCALL HC_NOP, OUT to the UART scratch register
+; 0x3ff, and an empty loop for the loop's own cost.  N comes from the
+; command line ("n=NUMBER", default 10000).  Prints, for each loop,
+;   bench: NAME N iterations, mean M cycles
+; (M = integer mean of the RDTSC difference around the loop).
+;
+; Natively (booted by GRUB's `multiboot` command, no tinyhv) the VMCALL
+; loop is skipped ("bench: vmcall n/a (native)") and the guest ends by
+; writing "Shutdown" to Bochs's port 0x8900; under tinyhv it ends with
+; HC_EXIT 0.  (Not an integration test: for the benchmark script.)
+%define GUEST_NAME "bench"
+%include "common.inc"
+
+DEFAULT_N       equ 10000
+
+; BENCH_START: the start time.  BENCH_END "name": the mean, printed.
+%macro BENCH_START 0
+	mov esi, [iterations]
+	rdtsc
+	mov [t0], eax
+	mov [t0 + 4], edx
+%endmacro
+
+%macro BENCH_END 1
+	rdtsc
+	sub eax, [t0]
+	sbb edx, [t0 + 4]
+	SAY %1, " "
+	call report
+%endmacro
+
+main:
+	call parse_cmdline
+	SAY "iterations "
+	DEC dword [iterations]
+	NL
+
+	BENCH_START
+.cpuid:
+	xor eax, eax
+	cpuid
+	dec esi
+	jnz .cpuid
+	BENCH_END "cpuid"
+
+	cmp byte [hv_present], 0
+	jne .vmcall
+	LINE "vmcall n/a (native)"
+	jmp .out
+.vmcall:
+	BENCH_START
+.vmcall_loop:
+	mov eax, HC_NOP
+	vmcall
+	dec esi
+	jnz .vmcall_loop
+	BENCH_END "vmcall"
+
+.out:
+	BENCH_START
+	mov dx, UART_SCR                ; (rdtsc took EDX)
+.out_loop:
+	out dx, al
+	dec esi
+	jnz .out_loop
+	BENCH_END "out"
+
+	BENCH_START
+.loop:
+	dec esi
+	jnz .loop
+	BENCH_END "loop"
+	ret
+
+; report: EDX:EAX = ticks for [iterations] rounds; prints
+; "N iterations, mean M cycles".
+report:
+	pushad
+	mov ecx, [iterations]
+	DEC ecx
+	PUTS " iterations, mean "
+	call div64_32
+	call print_dec64
+	PUTS " cycles", 10
+	popad
+	ret
+
+; parse_cmdline: iterations = the number after "n=" at the start of a word
+; of the command line (the last one wins), else DEFAULT_N.
+parse_cmdline:
+	pushad
+	mov dword [iterations], DEFAULT_N
+	mov ebx, [boot_info]
+	test dword [ebx], MB1_INFO_CMDLINE
+	jz .done
+	mov esi, [ebx + 16]
+	mov bl, ' '                     ; the previous character
+.scan:
+	mov al, [esi]
+	test al, al
+	jz .done
+	cmp bl, ' '
+	jne .next
+	cmp al, 'n'
+	jne .next
+	cmp byte [esi + 1], '='
+	jne .next
+	lea edi, [esi + 2]
+	xor eax, eax                    ; the value
+	xor ecx, ecx                    ; digits
+.digit:
+	movzx edx, byte [edi]
+	sub edx, '0'
+	cmp edx, 9
+	ja .number_end
+	imul eax, eax, 10
+	add eax, edx
+	inc edi
+	inc ecx
+	cmp ecx, 9                      ; at most 999999999
+	jb .digit
+.number_end:
+	test ecx, ecx
+	jz .not_number
+	test eax, eax
+	jz .not_number
+	mov [iterations], eax
+.not_number:
+	mov al, 'n'
+.next:
+	mov bl, al
+	inc esi
+	jmp .scan
+.done:
+	popad
+	ret
+
+section .bss
+	alignb 8
+t0:             resd 2
+iterations:     resd 1
