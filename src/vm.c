@@ -17,7 +17,6 @@
  * VM with status (V << 1) | 1, so that test kernels written for QEMU can
  * report a result. */
 #define DEBUG_EXIT_PORT 0xf4
-#define MULTIBOOT_EAX   0x2badb002u
 
 static struct vm vms[MAX_VMS];
 /* Console ids count every VM ever made; VPIDs reuse table slots. */
@@ -133,6 +132,7 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
 {
 	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
 	struct mb1_result res;
+	struct vcpu_start start;
 	char err[160];
 	int rc;
 
@@ -141,8 +141,11 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
 		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);
 		return rc;
 	}
+	start = (struct vcpu_start){ .rip = res.entry, .cs_sel = 0x08, .ds_sel = 0x10 };
+	start.gpr[GPR_RAX] = MB1_BOOT_MAGIC;
+	start.gpr[GPR_RBX] = res.info_gpa;
 	vm->nr_vcpus = 1;
-	rc = vcpu_init(&vm->vcpus[0], vm, 0, res.entry, res.info_gpa, MULTIBOOT_EAX);
+	rc = vcpu_init(&vm->vcpus[0], vm, 0, &start);
 	if (rc)
 		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
 	return rc;

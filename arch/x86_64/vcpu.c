@@ -127,23 +127,29 @@ static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * index), 0);
 }
 
-/* The Multiboot machine state (Multiboot spec 3.2): 32-bit protected mode,
- * paging off, flat 4 GiB segments, interrupts disabled. */
-static void write_guest_state(struct vcpu *v, const struct vmx_caps *caps, uint32_t entry)
+#define AR_CODE64   0xa09b  /* present, code exec/read accessed, L=1, G=1 */
+
+/* The initial state: 32-bit protected mode with paging off and flat 4 GiB
+ * segments (Multiboot spec 3.2), or 64-bit mode on the loader's page
+ * tables and GDT (Linux boot protocol, "64-bit boot protocol"). */
+static void write_guest_state(struct vcpu *v, const struct vmx_caps *caps,
+			      const struct vcpu_start *s)
 {
-	uint64_t cr0 = CR0_PE | BIT(4); /* PE | ET */
+	uint64_t cr0 = CR0_PE | CR0_ET | (s->long_mode ? CR0_PG : 0);
+	uint64_t cr4 = s->long_mode ? CR4_PAE : 0;
+	uint32_t code_ar = s->long_mode ? AR_CODE64 : AR_CODE32;
 
 	vmcs_write(VMCS_CR0_READ_SHADOW, cr0);
 	vmcs_write(VMCS_GUEST_CR0, vcpu_real_cr0(caps, cr0));
-	vmcs_write(VMCS_CR4_READ_SHADOW, 0);
-	vmcs_write(VMCS_GUEST_CR4, vcpu_real_cr4(caps, 0));
-	vmcs_write(VMCS_GUEST_CR3, 0);
-	write_segment(VMCS_GUEST_CS_SEL, 0x08, AR_CODE32);
-	write_segment(VMCS_GUEST_DS_SEL, 0x10, AR_DATA32);
-	write_segment(VMCS_GUEST_ES_SEL, 0x10, AR_DATA32);
-	write_segment(VMCS_GUEST_SS_SEL, 0x10, AR_DATA32);
-	write_segment(VMCS_GUEST_FS_SEL, 0x10, AR_DATA32);
-	write_segment(VMCS_GUEST_GS_SEL, 0x10, AR_DATA32);
+	vmcs_write(VMCS_CR4_READ_SHADOW, cr4);
+	vmcs_write(VMCS_GUEST_CR4, vcpu_real_cr4(caps, cr4));
+	vmcs_write(VMCS_GUEST_CR3, s->cr3);
+	write_segment(VMCS_GUEST_CS_SEL, s->cs_sel, code_ar);
+	write_segment(VMCS_GUEST_DS_SEL, s->ds_sel, AR_DATA32);
+	write_segment(VMCS_GUEST_ES_SEL, s->ds_sel, AR_DATA32);
+	write_segment(VMCS_GUEST_SS_SEL, s->ds_sel, AR_DATA32);
+	write_segment(VMCS_GUEST_FS_SEL, s->ds_sel, AR_DATA32);
+	write_segment(VMCS_GUEST_GS_SEL, s->ds_sel, AR_DATA32);
 	vmcs_write(VMCS_GUEST_LDTR_SEL, 0);
 	vmcs_write(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
 	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0);
@@ -152,12 +158,12 @@ static void write_guest_state(struct vcpu *v, const struct vmx_caps *caps, uint3
 	vmcs_write(VMCS_GUEST_TR_AR, AR_TSS32);
 	vmcs_write(VMCS_GUEST_TR_LIMIT, 0xff);
 	vmcs_write(VMCS_GUEST_TR_BASE, 0);
-	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, s->gdt_base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, s->gdt_limit);
 	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0);
-	vmcs_write(VMCS_GUEST_RIP, entry);
-	vmcs_write(VMCS_GUEST_RSP, 0);
+	vmcs_write(VMCS_GUEST_RIP, s->rip);
+	vmcs_write(VMCS_GUEST_RSP, s->rsp);
 	vmcs_write(VMCS_GUEST_RFLAGS, BIT(1)); /* bit 1 is reserved as 1 */
 	vmcs_write(VMCS_GUEST_DR7, 0x400);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
@@ -165,11 +171,17 @@ static void write_guest_state(struct vcpu *v, const struct vmx_caps *caps, uint3
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmcs_write(VMCS_GUEST_EFER, 0);
+	vmcs_write(VMCS_GUEST_EFER, s->long_mode ? EFER_LME | EFER_LMA : 0);
 	vmcs_write(VMCS_GUEST_PAT, 0x0007040600070406ULL); /* the reset value */
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	if (s->long_mode) {
+		v->entry_ctls |= ENTRY_IA32E_MODE_GUEST;
+		vmcs_write(VMCS_ENTRY_CONTROLS, v->entry_ctls);
+	}
+	for (int i = 0; i < GPR_COUNT; i++)
+		v->regs.gpr[i] = s->gpr[i];
 	v->msrs.xcr0 = 1; /* x87 only, the reset value */
 }
 
@@ -187,8 +199,7 @@ uint64_t vcpu_real_cr4(const struct vmx_caps *caps, uint64_t guest_cr4)
 	return (guest_cr4 | caps->cr4_fixed0) & caps->cr4_fixed1;
 }
 
-int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, uint32_t entry, uint32_t ebx_value,
-	      uint32_t eax_value)
+int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start)
 {
 	const struct vmx_caps *caps = vmx_get_caps();
 	int rc;
@@ -211,9 +222,7 @@ int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, uint32_t entry, uint32
 	}
 	write_controls(v, caps);
 	write_host_state(this_cpu_id());
-	write_guest_state(v, caps, entry);
-	v->regs.gpr[GPR_RAX] = eax_value;
-	v->regs.gpr[GPR_RBX] = ebx_value;
+	write_guest_state(v, caps, start);
 	v->launched = false;
 	return vmcs_clear(v->vmcs);
 }

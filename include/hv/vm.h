@@ -126,9 +126,19 @@ static inline bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED;
 int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len);
 int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *src, size_t len);
 
+/* How a vCPU starts: 32-bit protected mode, paging off, flat segments
+ * (Multiboot), or 64-bit mode on the loader's page tables (Linux). */
+struct vcpu_start {
+	bool long_mode;
+	uint64_t rip, rsp, cr3;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t cs_sel, ds_sel;
+	uint64_t gpr[GPR_COUNT];
+};
+
 /* vcpu.c (arch): VMCS set-up and the run loop */
-int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, uint32_t entry, uint32_t ebx_value,
-	      uint32_t eax_value);
+int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start);
 int vcpu_run(struct vcpu *v);
 void vcpu_free(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
