@@ -1,5 +1,8 @@
-/* Guest 16550 UART model.  Transmit is instantaneous, so LSR always says
- * "transmitter empty"; there is no receive path or interrupt yet. */
+/* Guest 16550A UART model (PC16550D datasheet).  Transmit is instantaneous,
+ * so the transmitter is always empty; received bytes wait in a 16-byte
+ * FIFO.  The interrupt output follows IER, the pending conditions and
+ * MCR.OUT2, which gates the IRQ line on PCs.  Lines sent are collected and
+ * handed to a sink that tags them with the VM's name. */
 #include <hv/string.h>
 #include <hv/vuart.h>
 
@@ -15,9 +18,25 @@ enum {
 };
 
 #define LCR_DLAB 0x80
+#define LSR_DR 0x01
 #define LSR_THRE_TEMT 0x60
-#define IIR_NO_INTERRUPT 0x01
-#define MSR_DCD_DSR_CTS 0xb0
+#define IER_RDA 0x01
+#define IER_THRE 0x02
+#define IIR_NONE 0x01
+#define IIR_THRE 0x02
+#define IIR_RDA 0x04
+#define IIR_FIFO 0xc0
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_RX 0x02
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+#define MCR_OUT1 0x04
+#define MCR_OUT2 0x08
+#define MCR_LOOP 0x10
+#define MSR_CTS 0x10
+#define MSR_DSR 0x20
+#define MSR_RI 0x40
+#define MSR_DCD 0x80
 
 void vuart_init(struct vuart *u, vuart_sink_fn sink, void *ctx)
 {
@@ -32,6 +51,12 @@ int vuart_attach(struct vuart *u, struct io_bus *pio, uint16_t base)
 	return io_register(pio, base, 8, "uart", vuart_read, vuart_write, u);
 }
 
+void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq)
+{
+	u->irq = *sink;
+	u->irq_line = irq;
+}
+
 void vuart_flush(struct vuart *u)
 {
 	if (!u->len)
@@ -41,8 +66,55 @@ void vuart_flush(struct vuart *u)
 	u->len = 0;
 }
 
+static uint8_t iir(const struct vuart *u)
+{
+	uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO : 0;
+
+	if ((u->ier & IER_RDA) && u->rx_count)
+		return fifo | IIR_RDA;
+	if ((u->ier & IER_THRE) && u->thre_pending)
+		return fifo | IIR_THRE;
+	return fifo | IIR_NONE;
+}
+
+/* The IRQ line is driven only while OUT2 is set (PC wiring). */
+static void update_irq(struct vuart *u)
+{
+	bool level = (u->mcr & MCR_OUT2) && !(iir(u) & IIR_NONE);
+
+	if (level == u->irq_level)
+		return;
+	u->irq_level = level;
+	irq_set(&u->irq, u->irq_line, level);
+}
+
+bool vuart_receive(struct vuart *u, uint8_t c)
+{
+	if (u->rx_count == VUART_RX_FIFO)
+		return false;
+	u->rx[(u->rx_head + u->rx_count++) % VUART_RX_FIFO] = c;
+	update_irq(u);
+	return true;
+}
+
+static uint8_t rx_pop(struct vuart *u)
+{
+	uint8_t c;
+
+	if (!u->rx_count)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % VUART_RX_FIFO;
+	u->rx_count--;
+	return c;
+}
+
 static void transmit(struct vuart *u, char c)
 {
+	if (u->mcr & MCR_LOOP) {
+		vuart_receive(u, (uint8_t)c);
+		return;
+	}
 	if (c == '\r')
 		return;
 	if (c == '\n') {
@@ -57,18 +129,36 @@ static void transmit(struct vuart *u, char c)
 	u->line[u->len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '.';
 }
 
+/* In loopback the modem inputs mirror the modem outputs (datasheet 8.6):
+ * Linux's 8250 driver checks this to decide that a UART is there. */
+static uint8_t modem_status(const struct vuart *u)
+{
+	if (!(u->mcr & MCR_LOOP))
+		return MSR_DCD | MSR_DSR | MSR_CTS;
+	return ((u->mcr & MCR_RTS) ? MSR_CTS : 0) | ((u->mcr & MCR_DTR) ? MSR_DSR : 0) |
+	       ((u->mcr & MCR_OUT1) ? MSR_RI : 0) | ((u->mcr & MCR_OUT2) ? MSR_DCD : 0);
+}
+
 static uint8_t read_reg(struct vuart *u, unsigned reg)
 {
 	bool dlab = u->lcr & LCR_DLAB;
+	uint8_t v;
 
 	switch (reg) {
-	case REG_DATA: return dlab ? u->dll : 0;
-	case REG_IER: return dlab ? u->dlm : u->ier;
-	case REG_IIR: return IIR_NO_INTERRUPT;
+	case REG_DATA:
+		return dlab ? u->dll : rx_pop(u);
+	case REG_IER:
+		return dlab ? u->dlm : u->ier;
+	case REG_IIR:
+		v = iir(u);
+		/* Reading IIR while it reports THRE clears that condition. */
+		if ((v & 0x0f) == IIR_THRE)
+			u->thre_pending = false;
+		return v;
 	case REG_LCR: return u->lcr;
 	case REG_MCR: return u->mcr;
-	case REG_LSR: return LSR_THRE_TEMT;
-	case REG_MSR: return MSR_DCD_DSR_CTS;
+	case REG_LSR: return LSR_THRE_TEMT | (u->rx_count ? LSR_DR : 0);
+	case REG_MSR: return modem_status(u);
 	default: return u->scr;
 	}
 }
@@ -79,21 +169,32 @@ static void write_reg(struct vuart *u, unsigned reg, uint8_t v)
 
 	switch (reg) {
 	case REG_DATA:
-		if (dlab)
+		if (dlab) {
 			u->dll = v;
-		else
-			transmit(u, (char)v);
+			break;
+		}
+		transmit(u, (char)v);
+		u->thre_pending = true; /* sent at once: the holding register is empty again */
 		break;
 	case REG_IER:
-		if (dlab)
+		if (dlab) {
 			u->dlm = v;
-		else
-			u->ier = v & 0x0f;
+			break;
+		}
+		/* Enabling THRE with an empty transmitter raises it at once. */
+		if ((v & IER_THRE) && !(u->ier & IER_THRE))
+			u->thre_pending = true;
+		u->ier = v & 0x0f;
+		break;
+	case REG_IIR:
+		u->fcr = v & 0xc9;
+		if (v & FCR_CLEAR_RX)
+			u->rx_count = 0;
 		break;
 	case REG_LCR: u->lcr = v; break;
 	case REG_MCR: u->mcr = v & 0x1f; break;
 	case REG_SCR: u->scr = v; break;
-	default: break; /* FCR, LSR and MSR writes change nothing here */
+	default: break; /* LSR and MSR writes change nothing here */
 	}
 }
 
@@ -105,6 +206,7 @@ int vuart_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 	*val = 0;
 	for (unsigned i = 0; i < size; i++)
 		*val |= (uint64_t)read_reg(u, (port + i) & 7) << (8 * i);
+	update_irq(u);
 	return 0;
 }
 
@@ -114,5 +216,6 @@ int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 
 	for (unsigned i = 0; i < size; i++)
 		write_reg(u, (port + i) & 7, (uint8_t)(val >> (8 * i)));
+	update_irq(u);
 	return 0;
 }

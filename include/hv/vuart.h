@@ -5,19 +5,29 @@
 #define HV_VUART_H
 
 #include <hv/io.h>
+#include <hv/irq.h>
 #include <hv/types.h>
 
 #define VUART_COM1_BASE 0x3f8
 #define VUART_LINE_MAX 160
+#define VUART_RX_FIFO 16
 
 typedef void (*vuart_sink_fn)(void *ctx, const char *line);
 
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	uint8_t fcr;
 	char line[VUART_LINE_MAX + 1];
 	size_t len;
 	vuart_sink_fn sink;
 	void *sink_ctx;
+	/* Receive path and interrupt (optional: irq.set may be NULL). */
+	uint8_t rx[VUART_RX_FIFO];
+	unsigned rx_head, rx_count;
+	bool thre_pending;         /* "transmitter empty" interrupt not yet seen */
+	bool irq_level;
+	struct irq_sink irq;
+	unsigned irq_line;
 };
 
 void vuart_init(struct vuart *u, vuart_sink_fn sink, void *ctx);
@@ -26,5 +36,9 @@ int vuart_read(void *dev, uint64_t port, unsigned size, uint64_t *val);
 int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val);
 /* Hand out a partial last line (when the VM ends). */
 void vuart_flush(struct vuart *u);
+/* Wire the interrupt output (IRQ 4 for COM1) to an interrupt controller. */
+void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq);
+/* A byte typed at the console for the guest; false if the FIFO is full. */
+bool vuart_receive(struct vuart *u, uint8_t c);
 
 #endif

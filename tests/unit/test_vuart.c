@@ -16,6 +16,12 @@ static void sink(void *ctx, const char *line)
 	strncpy(lines[nlines++ % 8], line, 199);
 }
 
+static void sink_noop(void *ctx, const char *line)
+{
+	(void)ctx;
+	(void)line;
+}
+
 static void put(struct vuart *u, const char *s)
 {
 	for (; *s; s++)
@@ -87,12 +93,89 @@ static void test_registers(void **state)
 	assert_int_equal(v, 0x0b03);
 }
 
+static unsigned irq_changes;
+static bool irq_now;
+
+static void irq_cb(void *ctx, unsigned irq, bool level)
+{
+	(void)ctx;
+	assert_int_equal(irq, 4);
+	irq_now = level;
+	irq_changes++;
+}
+
+static void test_receive_and_irq(void **state)
+{
+	struct vuart u;
+	struct irq_sink sink = { irq_cb, NULL };
+	uint64_t v;
+
+	(void)state;
+	vuart_init(&u, sink_noop, NULL);
+	vuart_set_irq(&u, &sink, 4);
+	irq_now = false;
+	irq_changes = 0;
+	/* No OUT2: a byte arrives, LSR.DR is set, but the line stays low. */
+	vuart_write(&u, 0x3f9, 1, 0x01);
+	assert_true(vuart_receive(&u, 'a'));
+	vuart_read(&u, 0x3fd, 1, &v);
+	assert_int_equal(v & 1, 1);
+	assert_false(irq_now);
+	/* OUT2 set: the received-data interrupt drives IRQ 4. */
+	vuart_write(&u, 0x3fc, 1, 0x0b);
+	assert_true(irq_now);
+	vuart_read(&u, 0x3fa, 1, &v);
+	assert_int_equal(v & 0x0f, 0x04);
+	vuart_read(&u, 0x3f8, 1, &v);
+	assert_int_equal(v, 'a');
+	assert_false(irq_now);
+	vuart_read(&u, 0x3fd, 1, &v);
+	assert_int_equal(v & 1, 0);
+	/* THRE: enabling it with an empty transmitter raises it; reading IIR clears it. */
+	vuart_write(&u, 0x3f9, 1, 0x02);
+	assert_true(irq_now);
+	vuart_read(&u, 0x3fa, 1, &v);
+	assert_int_equal(v & 0x0f, 0x02);
+	assert_false(irq_now);
+	/* A transmitted byte raises THRE again. */
+	vuart_write(&u, 0x3f8, 1, 'x');
+	assert_true(irq_now);
+	/* FIFO full after 16 bytes. */
+	for (int i = 0; i < VUART_RX_FIFO; i++)
+		assert_true(vuart_receive(&u, (uint8_t)i));
+	assert_false(vuart_receive(&u, 99));
+}
+
+static void test_loopback(void **state)
+{
+	struct vuart u;
+	uint64_t v;
+
+	(void)state;
+	nlines = 0;
+	vuart_init(&u, sink, NULL);
+	/* Linux's 8250 probe: MCR = LOOP | OUT2 | RTS reads back MSR 0x90. */
+	vuart_write(&u, 0x3fc, 1, 0x1a);
+	vuart_read(&u, 0x3fe, 1, &v);
+	assert_int_equal(v & 0xf0, 0x90);
+	vuart_write(&u, 0x3f8, 1, 'z');
+	assert_int_equal(nlines, 0);
+	vuart_read(&u, 0x3f8, 1, &v);
+	assert_int_equal(v, 'z');
+	/* FIFO enable shows in IIR bits 7:6. */
+	vuart_write(&u, 0x3fa, 1, 0x07);
+	vuart_read(&u, 0x3fa, 1, &v);
+	assert_int_equal(v & 0xc0, 0xc0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_control_chars_and_long_lines),
 		cmocka_unit_test(test_registers),
+		cmocka_unit_test(test_receive_and_irq),
+		cmocka_unit_test(test_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
