@@ -1,0 +1,31 @@
+/* The i8042 keyboard controller, as far as a guest needs it: the probe
+ * Linux's i8042 driver makes (self test, command byte), a keyboard that
+ * acknowledges commands, and the reset line (command 0xFE), the oldest way
+ * to reset a PC.  No mouse, no key presses. */
+#ifndef HV_VKBC_H
+#define HV_VKBC_H
+
+#include <hv/io.h>
+#include <hv/irq.h>
+
+#define VKBC_DATA_PORT   0x60
+#define VKBC_STATUS_PORT 0x64
+#define VKBC_QUEUE 8
+
+struct vkbc {
+	uint8_t ctr;               /* controller command byte */
+	uint8_t pending;           /* command waiting for its data byte, or 0 */
+	uint8_t queue[VKBC_QUEUE];
+	unsigned head, count;
+	bool last_was_command;
+	struct irq_sink irq;       /* IRQ 1 for keyboard bytes */
+	void (*reset)(void *ctx);
+	void *reset_ctx;
+};
+
+void vkbc_init(struct vkbc *k, const struct irq_sink *irq, void (*reset)(void *ctx), void *ctx);
+int vkbc_attach(struct vkbc *k, struct io_bus *pio);
+int vkbc_read(void *dev, uint64_t port, unsigned size, uint64_t *val);
+int vkbc_write(void *dev, uint64_t port, unsigned size, uint64_t val);
+
+#endif
