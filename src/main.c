@@ -3,6 +3,7 @@
 #include <arch/gdt.h>
 #include <arch/idt.h>
 #include <arch/power.h>
+#include <arch/tsc.h>
 #include <arch/uart.h>
 #include <arch/vmx.h>
 #include <hv/bootinfo.h>
@@ -185,6 +186,7 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 	pr_info("memory: %lu MiB free for guests and hypervisor tables",
 		(unsigned long)(memory_free_pages() * PAGE_SIZE >> 20));
 	power_init(&boot_info);
+	pr_info("TSC: %lu kHz", (unsigned long)(tsc_calibrate() / 1000));
 
 	if (bring_up_vmx())
 		stop();
