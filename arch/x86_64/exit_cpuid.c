@@ -34,8 +34,15 @@
 #define L1_EDX_ACPI      BIT(22)
 #define L1_EDX_TM        BIT(29)
 #define L1_EDX_PBE       BIT(31)
+#define L7_EBX_TSC_ADJUST BIT(1)  /* its MSR is not emulated */
+#define L7_EBX_SGX       BIT(2)
 #define L7_EBX_INVPCID   BIT(10)
-#define L7_ECX_WAITPKG   BIT(5)
+#define L7_EBX_PT        BIT(25)   /* processor trace: MSRs not emulated */
+#define L7_ECX_WAITPKG   BIT(5)    /* needs a VM-execution control we don't set */
+#define L7_ECX_SGX_LC    BIT(30)
+/* Speculation-control MSRs are not emulated: hide their CPUID bits. */
+#define L7_EDX_SPEC_MSRS (BIT(10) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31))
+#define LD1_EAX_XSAVES   BIT(3)    /* needs "enable XSAVES/XRSTORS" */
 #define LX1_EDX_RDTSCP   BIT(27)
 
 static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
@@ -78,10 +85,16 @@ static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid
 		break;
 	case 7:
 		if (subleaf == 0) {
+			r->ebx &= ~(uint32_t)(L7_EBX_TSC_ADJUST | L7_EBX_SGX | L7_EBX_PT);
 			if (!(v->proc2_ctls & PROC2_ENABLE_INVPCID))
 				r->ebx &= ~(uint32_t)L7_EBX_INVPCID;
-			r->ecx &= ~(uint32_t)L7_ECX_WAITPKG;
+			r->ecx &= ~(uint32_t)(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
+			r->edx &= ~(uint32_t)L7_EDX_SPEC_MSRS;
 		}
+		break;
+	case 0xd:
+		if (subleaf == 1)
+			r->eax &= ~(uint32_t)LD1_EAX_XSAVES;
 		break;
 	case 0x80000001:
 		if (!(v->proc2_ctls & PROC2_ENABLE_RDTSCP))
