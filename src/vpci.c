@@ -23,6 +23,15 @@ void vpci_init(struct vpci *p)
 	p->bridge[0x0e] = 0x00;            /* header type 0, single function */
 }
 
+void vpci_set_reset_control(struct vpci *p, io_read_fn read, io_write_fn write, void *dev)
+{
+	p->reset_read = read;
+	p->reset_write = write;
+	p->reset_dev = dev;
+}
+
+#define RESET_CONTROL_PORT 0xcf9
+
 int vpci_attach(struct vpci *p, struct io_bus *pio)
 {
 	int rc = io_register(pio, VPCI_CONFIG_ADDRESS, 4, "pci-address", vpci_read, vpci_write, p);
@@ -44,6 +53,8 @@ int vpci_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 	unsigned off;
 	uint8_t *cfg;
 
+	if (port == RESET_CONTROL_PORT && size == 1 && p->reset_read)
+		return p->reset_read(p->reset_dev, port, size, val);
 	if (port < VPCI_CONFIG_DATA) {
 		/* Only a dword access to 0xCF8 is the address register. */
 		*val = (port == VPCI_CONFIG_ADDRESS && size == 4) ? p->address : ~0ULL;
@@ -61,6 +72,8 @@ int vpci_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 {
 	struct vpci *p = dev;
 
+	if (port == RESET_CONTROL_PORT && size == 1 && p->reset_write)
+		return p->reset_write(p->reset_dev, port, size, val);
 	if (port < VPCI_CONFIG_DATA) {
 		if (port == VPCI_CONFIG_ADDRESS && size == 4)
 			p->address = (uint32_t)val & 0x80fffffcu;

@@ -27,8 +27,9 @@ int vpm_attach(struct vpm *pm, struct io_bus *pio)
 	int rc = io_register(pio, VPM_PM1A_EVT_PORT, 4, "pm1a-evt", vpm_read, vpm_write, pm);
 
 	rc = rc ? rc : io_register(pio, VPM_PM1A_CNT_PORT, 2, "pm1a-cnt", vpm_read, vpm_write, pm);
-	rc = rc ? rc : io_register(pio, VPM_PM_TMR_PORT, 4, "pm-timer", vpm_read, NULL, pm);
-	return rc ? rc : io_register(pio, VPM_RESET_PORT, 1, "reset-control", vpm_read, vpm_write, pm);
+	/* 0xCF9 sits inside the PCI address register's ports: vpci hands
+	 * byte accesses on to vpm_read/vpm_write (vpci_set_reset_control). */
+	return rc ? rc : io_register(pio, VPM_PM_TMR_PORT, 4, "pm-timer", vpm_read, NULL, pm);
 }
 
 /* Ticks of the 3.579545 MHz timer since the VM started, without overflow

@@ -12,9 +12,15 @@
 struct vpci {
 	uint32_t address;          /* the last value written to 0xCF8 */
 	uint8_t bridge[256];       /* the host bridge's configuration space */
+	/* Byte accesses to 0xCF9 are the chipset's reset control register,
+	 * which shares the address register's ports: handed on to this. */
+	io_write_fn reset_write;
+	io_read_fn reset_read;
+	void *reset_dev;
 };
 
 void vpci_init(struct vpci *p);
+void vpci_set_reset_control(struct vpci *p, io_read_fn read, io_write_fn write, void *dev);
 int vpci_attach(struct vpci *p, struct io_bus *pio);
 int vpci_read(void *dev, uint64_t port, unsigned size, uint64_t *val);
 int vpci_write(void *dev, uint64_t port, unsigned size, uint64_t val);

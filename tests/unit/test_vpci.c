@@ -65,12 +65,39 @@ static void test_address_register(void **state)
 	assert_int_equal(cfg_read(&p, 0, 0, 0, 4), 0x12378086);
 }
 
+static uint64_t reset_val;
+
+static int reset_write(void *dev, uint64_t port, unsigned size, uint64_t val)
+{
+	(void)dev;
+	assert_int_equal(port, 0xcf9);
+	assert_int_equal(size, 1);
+	reset_val = val;
+	return 0;
+}
+
+static void test_reset_control_shares_ports(void **state)
+{
+	struct vpci p;
+	uint64_t v;
+
+	(void)state;
+	vpci_init(&p);
+	vpci_set_reset_control(&p, NULL, reset_write, NULL);
+	vpci_write(&p, 0xcf8, 4, 0x80000000);
+	vpci_write(&p, 0xcf9, 1, 0x06);
+	assert_int_equal(reset_val, 0x06);
+	vpci_read(&p, 0xcf8, 4, &v);
+	assert_int_equal(v, 0x80000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_bridge),
 		cmocka_unit_test(test_absent_functions),
 		cmocka_unit_test(test_address_register),
+		cmocka_unit_test(test_reset_control_shares_ports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
