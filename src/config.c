@@ -172,7 +172,7 @@ void config_defaults(struct config *cfg)
 	cfg->log_level = LOG_INFO;
 	cfg->shutdown_after_boot = false;
 	cfg->poweroff = true;
-	cfg->guest_mem_mib = 32;
+	cfg->guest_mem_mib = 0;
 	cfg->fault_test = false;
 }
 

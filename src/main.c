@@ -117,21 +117,58 @@ static void split_module_string(const char *s, char *name, size_t name_len, cons
 	*args = s;
 }
 
-static void run_guest(const struct boot_module *m)
+#define MULTIBOOT_GUEST_MEM_MIB 32
+#define LINUX_GUEST_MEM_MIB 256
+
+/* A Linux bzImage carries "HdrS" at 0x202 (Linux boot protocol). */
+static bool is_bzimage(const struct boot_module *m)
+{
+	const uint8_t *p = phys_to_virt(m->start);
+
+	return m->end - m->start > 0x206 && !memcmp(p + 0x202, "HdrS", 4);
+}
+
+static bool is_initrd(const struct boot_module *m)
 {
 	char name[VM_NAME_MAX];
 	const char *args;
+
+	split_module_string(m->cmdline, name, sizeof(name), &args);
+	return !strcmp(name, "initrd");
+}
+
+static int load_guest(struct vm *vm, const struct boot_module *m, const struct boot_module *initrd,
+		      bool console_input)
+{
+	const void *image = phys_to_virt(m->start);
+
+	if (!is_bzimage(m))
+		return vm_load_multiboot(vm, image, m->end - m->start);
+	return vm_load_linux(vm, image, m->end - m->start,
+			     initrd ? phys_to_virt(initrd->start) : NULL,
+			     initrd ? initrd->end - initrd->start : 0, console_input);
+}
+
+/* Runs the guest in module m; initrd is the module after it when that one
+ * is named "initrd".  The first Linux guest gets the console's input. */
+static void run_guest(const struct boot_module *m, const struct boot_module *initrd,
+		      bool console_input)
+{
+	char name[VM_NAME_MAX];
+	const char *args;
+	uint32_t mib = config.guest_mem_mib;
 	struct vm *vm;
 	int rc;
 
 	split_module_string(m->cmdline, name, sizeof(name), &args);
-	rc = vm_create(name, args, (uint64_t)config.guest_mem_mib << 20, &vm);
+	if (!mib)
+		mib = is_bzimage(m) ? LINUX_GUEST_MEM_MIB : MULTIBOOT_GUEST_MEM_MIB;
+	rc = vm_create(name, args, (uint64_t)mib << 20, &vm);
 	if (rc) {
-		pr_err("guest %s: cannot create a VM with %u MiB: %s", name, config.guest_mem_mib,
-		       hv_strerror(rc));
+		pr_err("guest %s: cannot create a VM with %u MiB: %s", name, mib, hv_strerror(rc));
 		return;
 	}
-	rc = vm_load_multiboot(vm, phys_to_virt(m->start), m->end - m->start);
+	rc = load_guest(vm, m, initrd, console_input);
 	if (!rc)
 		vm_run(vm);
 	else
@@ -142,12 +179,22 @@ static void run_guest(const struct boot_module *m)
 
 static void run_guests(void)
 {
+	bool console_taken = false;
+
 	if (boot_info.module_count == 0) {
 		pr_info("no guests to run (no Multiboot2 modules)");
 		return;
 	}
-	for (size_t i = 0; i < boot_info.module_count; i++)
-		run_guest(&boot_info.modules[i]);
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+		const struct boot_module *next = i + 1 < boot_info.module_count ? m + 1 : NULL;
+		bool linux_guest = is_bzimage(m);
+
+		if (is_initrd(m))
+			continue; /* belongs to the kernel before it */
+		run_guest(m, next && is_initrd(next) ? next : NULL, linux_guest && !console_taken);
+		console_taken |= linux_guest;
+	}
 	kprintf("all guests ended\n");
 }
 

@@ -7,6 +7,7 @@
 #include <hv/errno.h>
 #include <hv/exit.h>
 #include <hv/format.h>
+#include <hv/loader_linux.h>
 #include <hv/loader_mb1.h>
 #include <hv/log.h>
 #include <hv/memory.h>
@@ -151,6 +152,43 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
 	return rc;
 }
 
+int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
+		  size_t initrd_len, bool console_input)
+{
+	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
+	struct linux_boot_cfg cfg = { kernel, kernel_len, initrd, initrd_len, vm->cmdline, NULL, 0, 0 };
+	struct linux_boot_result res;
+	struct vcpu_start start;
+	char err[160];
+	int rc;
+
+	vm->nr_vcpus = 1;
+	rc = platform_init(vm, console_input, &cfg.acpi_rsdp);
+	if (rc) {
+		pr_err("vm %u (%s): cannot build its platform: %s", vm->id, vm->name, hv_strerror(rc));
+		return rc;
+	}
+	rc = linux_load(&mem, &cfg, &res, err, sizeof(err));
+	if (rc) {
+		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);
+		return rc;
+	}
+	pr_info("vm %u (%s): Linux boot protocol %u.%02u, kernel at 0x%lx, initrd %lu bytes at 0x%lx",
+		vm->id, vm->name, res.protocol >> 8, res.protocol & 0xff, res.kernel_load,
+		res.initrd_size, res.initrd_addr);
+	/* The 64-bit boot protocol: paging on the loader's identity map,
+	 * __BOOT_CS/__BOOT_DS, RSI = the zero page (boot.rst). */
+	start = (struct vcpu_start){ .long_mode = true, .rip = res.entry64, .rsp = res.rsp,
+				     .cr3 = res.cr3, .gdt_base = res.gdt_base,
+				     .gdt_limit = LINUX_GDT_LIMIT, .cs_sel = LINUX_BOOT_CS,
+				     .ds_sel = LINUX_BOOT_DS };
+	start.gpr[GPR_RSI] = res.zero_page;
+	rc = vcpu_init(&vm->vcpus[0], vm, 0, &start);
+	if (rc)
+		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
+	return rc;
+}
+
 int vm_run(struct vm *vm)
 {
 	int rc;
@@ -190,6 +228,7 @@ static void report_end(const struct vm *vm)
 		return;
 	case VM_END_TRIPLE_FAULT: tag = "ended by "; break;
 	case VM_END_POWER_OFF:
+	case VM_END_RESET: tag = "ended by "; break;
 	case VM_END_HALTED: tag = "ended: "; break;
 	default: tag = "stopped: "; break;
 	}
@@ -204,13 +243,13 @@ static void ratio(char *buf, size_t n, uint64_t a, uint64_t b)
 	hv_snprintf(buf, n, "%lu.%lu", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
 }
 
-static void report_exits(const struct vcpu *v)
+static void report_exits(const struct vm *vm, const struct vcpu *v)
 {
 	uint64_t total = 0;
 
 	for (int r = 0; r < EXIT_REASON_MAX; r++)
 		total += v->exits[r];
-	kprintf("vm %u (%s): %lu VM exits\n", v->vm->id, v->vm->name, total);
+	kprintf("vm %u (%s): %lu VM exits\n", vm->id, vm->name, total);
 	for (int r = 0; r < EXIT_REASON_MAX; r++) {
 		char rd[24], wr[24];
 
@@ -227,7 +266,7 @@ void vm_report(const struct vm *vm)
 {
 	report_end(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		report_exits(&vm->vcpus[i]);
+		report_exits(vm, &vm->vcpus[i]);
 }
 
 void vm_destroy(struct vm *vm)

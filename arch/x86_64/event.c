@@ -4,6 +4,7 @@
 #include <arch/cpu.h>
 #include <arch/vmcs.h>
 #include <hv/exit.h>
+#include <hv/platform.h>
 #include <hv/vm.h>
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -20,9 +21,14 @@ void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
 	v->irq_pending[vector / 64] |= BIT(vector % 64);
 }
 
-bool vcpu_irq_pending(const struct vcpu *v)
+static bool own_irq_pending(const struct vcpu *v)
 {
 	return v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3];
+}
+
+bool vcpu_irq_pending(const struct vcpu *v)
+{
+	return own_irq_pending(v) || platform_pending_vector(v->vm) >= 0;
 }
 
 /* An exit in the middle of delivering an event through the guest's IDT
@@ -46,12 +52,16 @@ void vcpu_reinject_idt_vectoring(struct vcpu *v)
 				 type == INTR_TYPE_PRIV_SW_EXCEPTION) ? v->exit_insn_len : 0;
 }
 
-static int highest_pending(const struct vcpu *v)
+/* Interrupts raised directly (HC_TIMER) come first, then the platform's
+ * interrupt controllers. */
+static int highest_pending(const struct vcpu *v, bool *own)
 {
+	*own = true;
 	for (int w = 3; w >= 0; w--)
 		if (v->irq_pending[w])
 			return w * 64 + 63 - __builtin_clzll(v->irq_pending[w]);
-	return -1;
+	*own = false;
+	return platform_pending_vector(v->vm);
 }
 
 static void set_irq_window(struct vcpu *v, bool on)
@@ -82,6 +92,7 @@ static bool interrupts_deliverable(void)
 
 void vcpu_deliver_events(struct vcpu *v)
 {
+	bool own;
 	int vector;
 
 	if (v->exception_pending) {
@@ -95,7 +106,7 @@ void vcpu_deliver_events(struct vcpu *v)
 		set_irq_window(v, vcpu_irq_pending(v));
 		return;
 	}
-	vector = highest_pending(v);
+	vector = highest_pending(v, &own);
 	if (vector < 0) {
 		set_irq_window(v, false);
 		return;
@@ -104,7 +115,10 @@ void vcpu_deliver_events(struct vcpu *v)
 		set_irq_window(v, true);
 		return;
 	}
-	v->irq_pending[vector / 64] &= ~BIT(vector % 64);
+	if (own)
+		v->irq_pending[vector / 64] &= ~BIT(vector % 64);
+	else
+		platform_ack_vector(v->vm, vector);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | (INTR_TYPE_EXT_INTERRUPT << 8) | (uint32_t)vector);
 	wake();
 	set_irq_window(v, vcpu_irq_pending(v));

@@ -7,6 +7,7 @@
 #include <arch/vmcs.h>
 #include <hv/exit.h>
 #include <hv/log.h>
+#include <hv/platform.h>
 #include <hv/vm.h>
 
 static void handle_triple_fault(struct vcpu *v)
@@ -26,7 +27,7 @@ static void handle_hlt(struct vcpu *v)
 	vcpu_skip_instruction(v);
 	if (interrupts_on && vcpu_irq_pending(v))
 		return;
-	if (interrupts_on && v->timer_deadline) {
+	if (interrupts_on && vcpu_next_event_tsc(v)) {
 		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
 		return;
 	}
@@ -34,10 +35,13 @@ static void handle_hlt(struct vcpu *v)
 	       interrupts_on ? "no wake-up source" : "interrupts disabled", vcpu_rip(v));
 }
 
+/* A timer value clamped to 32 bits may run out before anything is due:
+ * then nothing happens and the next entry re-arms it. */
 static void handle_preemption_timer(struct vcpu *v)
 {
+	platform_tick(v->vm);
 	if (!v->timer_deadline || rdtsc() < v->timer_deadline)
-		return; /* a timer value clamped to 32 bits ran out early */
+		return;
 	v->timer_deadline = 0;
 	vcpu_raise_irq(v, v->timer_vector);
 }

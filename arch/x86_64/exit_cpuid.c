@@ -2,13 +2,17 @@
  * CPUID), plus the hypervisor leaves at 0x40000000 (the range Intel
  * reserves for hypervisors: CPUID.1:ECX[31] says they exist). */
 #include <arch/cpu.h>
+#include <arch/tsc.h>
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/exit.h>
+#include <hv/platform.h>
 #include <hv/vm.h>
 
 #define HV_CPUID_BASE 0x40000000u
-#define HV_CPUID_MAX  0x40000001u
+#define HV_CPUID_MAX  0x40000010u
+#define HV_CPUID_TIMING 0x40000010u /* EAX = TSC kHz, EBX = APIC timer kHz (VMware's layout) */
+#define CPUID_TSC_LEAF 0x15u        /* TSC/crystal ratio and crystal Hz (SDM Vol. 2A CPUID) */
 /* "TinyHVTinyHV" in EBX, ECX, EDX order. */
 #define HV_SIGNATURE_EBX 0x796e6954u /* "Tiny" */
 #define HV_SIGNATURE_ECX 0x69545648u /* "HVTi" */
@@ -56,6 +60,12 @@ static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
 		r->ecx |= L1_ECX_OSXSAVE;
 	r->edx &= ~(uint32_t)(L1_EDX_MCE | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_MCA | L1_EDX_DS |
 			      L1_EDX_ACPI | L1_EDX_TM | L1_EDX_PBE);
+	/* A VM with the PC platform has a local APIC: xAPIC, x2APIC and the
+	 * TSC-deadline timer mode (src/vlapic.c). */
+	if (platform_has_lapic(v->vm)) {
+		r->edx |= L1_EDX_APIC;
+		r->ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;
+	}
 	/* EBX[31:24] is the initial APIC ID, EBX[23:16] the logical count. */
 	r->ebx = (r->ebx & 0x0000ffffu) | (1u << 16) | (v->id << 24);
 }
@@ -68,13 +78,46 @@ static void hypervisor_leaf(uint32_t leaf, struct cpuid_regs *r)
 		r->ebx = HV_SIGNATURE_EBX;
 		r->ecx = HV_SIGNATURE_ECX;
 		r->edx = HV_SIGNATURE_EDX;
+	} else if (leaf == HV_CPUID_TIMING) {
+		r->eax = (uint32_t)(tsc_hz() / 1000);
+		r->ebx = (uint32_t)(tsc_hz() / 1000);
 	}
 	/* 0x40000001: feature bits, none defined yet. */
+}
+
+/* The guest is told the TSC frequency so that it need not calibrate it
+ * against an emulated PIT: leaf 0x15 with ratio 1/1 and the "crystal" at
+ * the TSC frequency (Linux's native_calibrate_tsc() reads exactly this). */
+static bool tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
+{
+	if (leaf != CPUID_TSC_LEAF)
+		return false;
+	uint64_t hz = tsc_hz();
+	uint32_t ratio = hz > UINT32_MAX ? 2 : 1;
+
+	*r = (struct cpuid_regs){ 1, ratio, (uint32_t)(hz / ratio), 0 };
+	return true;
+}
+
+/* Leaves the host lacks but that we raised the maximum over: empty (a
+ * real CPU would repeat its highest leaf, which means nothing here). */
+static bool beyond_host_max(uint32_t leaf)
+{
+	struct cpuid_regs r;
+
+	if (leaf > CPUID_TSC_LEAF || leaf == 0)
+		return false;
+	cpuid(0, 0, &r);
+	return leaf > r.eax;
 }
 
 static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
 	switch (leaf) {
+	case 0:
+		if (r->eax < CPUID_TSC_LEAF)
+			r->eax = CPUID_TSC_LEAF;
+		break;
 	case 1:
 		leaf_1(v, r);
 		break;
@@ -111,7 +154,9 @@ void handle_cpuid(struct vcpu *v)
 
 	if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x10000) {
 		hypervisor_leaf(leaf, &r);
-	} else {
+	} else if (beyond_host_max(leaf) && !tsc_leaf(leaf, &r)) {
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	} else if (!tsc_leaf(leaf, &r)) {
 		cpuid(leaf, subleaf, &r);
 		filter(v, leaf, subleaf, &r);
 	}

@@ -7,7 +7,9 @@
 #include <arch/vmcs.h>
 #include <arch/vmx.h>
 #include <hv/exit.h>
+#include <hv/errno.h>
 #include <hv/log.h>
+#include <hv/platform.h>
 #include <hv/string.h>
 #include <hv/vm.h>
 
@@ -26,7 +28,11 @@ struct msr_entry {
 	msr_write_fn write;   /* NULL: read-only, writes raise #GP */
 };
 
-static int read_tsc(struct vcpu *v, uint64_t *val) { UNUSED(v); *val = rdtsc(); return 0; }
+static int read_tsc(struct vcpu *v, uint64_t *val)
+{
+	*val = rdtsc() + v->vm->tsc_offset;
+	return 0;
+}
 /* The TSC is shared with the host; a guest write is ignored. */
 static int write_ignored(struct vcpu *v, uint64_t val) { UNUSED(v); UNUSED(val); return 0; }
 static int read_zero(struct vcpu *v, uint64_t *val) { UNUSED(v); *val = 0; return 0; }
@@ -142,13 +148,35 @@ static const struct msr_entry *find_msr(uint32_t msr)
 	return NULL;
 }
 
+/* The platform's MSRs first (local APIC), then the table. */
+static int read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	const struct msr_entry *e;
+	int rc = platform_msr_read(v->vm, msr, val);
+
+	if (rc != HV_ENOENT)
+		return rc;
+	e = find_msr(msr);
+	return e ? e->read(v, val) : HV_ENOENT;
+}
+
+static int write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	const struct msr_entry *e;
+	int rc = platform_msr_write(v->vm, msr, val);
+
+	if (rc != HV_ENOENT)
+		return rc;
+	e = find_msr(msr);
+	return e && e->write ? e->write(v, val) : HV_ENOENT;
+}
+
 void handle_rdmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
-	const struct msr_entry *e = find_msr(msr);
 	uint64_t val;
 
-	if (!e || e->read(v, &val)) {
+	if (read_msr(v, msr, &val)) {
 		pr_debug("vm %u: RDMSR 0x%x refused with #GP", v->vm->id, msr);
 		vcpu_inject_gp(v);
 		return;
@@ -162,9 +190,8 @@ void handle_wrmsr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
 	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) | (uint32_t)v->regs.gpr[GPR_RAX];
-	const struct msr_entry *e = find_msr(msr);
 
-	if (!e || !e->write || e->write(v, val)) {
+	if (write_msr(v, msr, val)) {
 		pr_debug("vm %u: WRMSR 0x%x = 0x%lx refused with #GP", v->vm->id, msr, val);
 		vcpu_inject_gp(v);
 		return;

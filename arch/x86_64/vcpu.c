@@ -12,6 +12,7 @@
 #include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/memory.h>
+#include <hv/platform.h>
 #include <hv/vm.h>
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -50,7 +51,9 @@ static int compute_controls(struct vcpu *v, const struct vmx_caps *caps)
 	rc = rc ? rc : control("processor-based", &caps->proc,
 			       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 				       PROC_ACTIVATE_SECONDARY,
-			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING, &v->proc_ctls);
+			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+				       (v->vm->tsc_offset ? PROC_USE_TSC_OFFSETTING : 0),
+			       &v->proc_ctls);
 	/* Unrestricted guest lets a guest run with paging off, as a Multiboot
 	 * kernel starts (SDM 26.2.1.1). */
 	rc = rc ? rc : control("secondary processor-based", &caps->proc2,
@@ -87,6 +90,7 @@ static void write_controls(struct vcpu *v, const struct vmx_caps *caps)
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, ~(uint64_t)CR0_GUEST_OWNED);
 	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, ~0ULL);
+	vmcs_write(VMCS_TSC_OFFSET, vm->tsc_offset);
 	UNUSED(caps);
 }
 
@@ -292,9 +296,19 @@ static void save_guest_msrs(struct vcpu *v)
 
 /* The HC_TIMER one-shot runs on the VMX-preemption timer, which counts
  * down at the TSC rate divided by 2^IA32_VMX_MISC[4:0] (SDM 26.5.1). */
+uint64_t vcpu_next_event_tsc(struct vcpu *v)
+{
+	uint64_t platform = platform_next_event_tsc(v->vm);
+
+	if (!v->timer_deadline)
+		return platform;
+	return platform && platform < v->timer_deadline ? platform : v->timer_deadline;
+}
+
 static void update_preemption_timer(struct vcpu *v)
 {
-	bool want = v->timer_deadline != 0;
+	uint64_t deadline = vcpu_next_event_tsc(v);
+	bool want = deadline != 0;
 	uint32_t rate = VMX_MISC_PREEMPTION_RATE(vmx_get_caps()->misc);
 
 	if (want != v->preemption_timer_on) {
@@ -305,7 +319,7 @@ static void update_preemption_timer(struct vcpu *v)
 	}
 	if (want) {
 		uint64_t now = rdtsc();
-		uint64_t ticks = v->timer_deadline > now ? (v->timer_deadline - now) >> rate : 0;
+		uint64_t ticks = deadline > now ? (deadline - now) >> rate : 0;
 
 		vmcs_write(VMCS_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
 	}

@@ -8,6 +8,7 @@
 #include <arch/ept.h>
 #include <arch/vmcs.h>
 #include <hv/io.h>
+#include <hv/platform.h>
 #include <hv/types.h>
 #include <hv/vuart.h>
 
@@ -44,6 +45,7 @@ enum vm_end {
 	VM_END_ERROR,      /* the guest did something the hypervisor cannot emulate */
 	VM_END_ENTRY_FAILED,
 	VM_END_HALTED,      /* HLT with no way to wake up again */
+	VM_END_RESET,       /* the guest reset its machine */
 };
 
 struct vcpu_msrs {
@@ -102,6 +104,9 @@ struct vm {
 	struct io_bus pio;         /* port I/O devices */
 	struct io_bus mmio;        /* MMIO devices (guest-physical ranges left out of EPT) */
 	struct vuart uart;
+	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
+	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
+	struct platform platform_storage;
 
 	struct vcpu vcpus[MAX_VCPUS_PER_VM];
 	unsigned nr_vcpus;
@@ -114,6 +119,9 @@ struct vm {
 /* vm.c: life cycle */
 int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct vm **out);
 int vm_load_multiboot(struct vm *vm, const void *image, size_t len);
+/* A Linux bzImage with an optional initrd on the PC platform. */
+int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
+		  size_t initrd_len, bool console_input);
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* End the VM: the vCPU loop stops at the next check; first reason wins. */
@@ -142,6 +150,8 @@ int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_star
 int vcpu_run(struct vcpu *v);
 void vcpu_free(struct vcpu *v);
 void vcpu_skip_instruction(struct vcpu *v);
+/* The next timer event for this vCPU (HC_TIMER or the platform's), or 0. */
+uint64_t vcpu_next_event_tsc(struct vcpu *v);
 uint64_t vcpu_rip(struct vcpu *v);
 
 /* event.c (arch): event injection */

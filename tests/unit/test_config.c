@@ -45,7 +45,7 @@ static void assert_defaults(const struct config *c)
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_false(c->shutdown_after_boot);
 	assert_true(c->poweroff);
-	assert_int_equal(c->guest_mem_mib, 32);
+	assert_int_equal(c->guest_mem_mib, 0);
 	assert_false(c->fault_test);
 }
 
@@ -136,7 +136,7 @@ static void test_guest_mem(void **state)
 		snprintf(expect, sizeof(expect),
 			 "bad value '%s' for option 'guest_mem', keeping default", bad[i]);
 		assert_string_equal(W.msg[0], expect);
-		assert_int_equal(C.guest_mem_mib, 32);
+		assert_int_equal(C.guest_mem_mib, 0);
 	}
 }
 

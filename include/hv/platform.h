@@ -1,0 +1,56 @@
+/* The virtual PC a Linux guest needs (src/platform.c): PIC, PIT, RTC,
+ * I/O APIC, local APIC, PCI host bridge, ACPI PM, keyboard controller and
+ * UART interrupts, wired together.  The exit path calls these few
+ * functions; for a VM without a platform (Multiboot test guests) they do
+ * nothing. */
+#ifndef HV_PLATFORM_H
+#define HV_PLATFORM_H
+
+#include <hv/types.h>
+#include <hv/vioapic.h>
+#include <hv/vkbc.h>
+#include <hv/vlapic.h>
+#include <hv/vpci.h>
+#include <hv/vpic.h>
+#include <hv/vpit.h>
+#include <hv/vpm.h>
+#include <hv/vrtc.h>
+
+struct vm;
+
+/* Host console input reaches the guest's UART this often at least. */
+#define PLATFORM_CONSOLE_POLL_NS 10000000ULL
+
+struct platform {
+	struct vpic pic;
+	struct vpit pit;
+	struct vrtc rtc;
+	struct vioapic ioapic;
+	struct vlapic lapic;
+	struct vpci pci;
+	struct vpm pm;
+	struct vkbc kbc;
+	uint64_t tsc_start;        /* the VM's time zero */
+	uint64_t next_poll_ns;     /* next look at the host console */
+	bool console_input;        /* this VM reads the host console */
+};
+
+/* Build the platform into vm (devices on its buses, ACPI tables in its
+ * RAM at ACPI_GUEST_TABLES_BASE).  *rsdp receives the tables' address. */
+int platform_init(struct vm *vm, bool console_input, uint64_t *rsdp);
+
+/* The highest-priority interrupt ready for injection, or -1. */
+int platform_pending_vector(struct vm *vm);
+/* The vector was injected: move it in service (LAPIC ISR / PIC INTA). */
+void platform_ack_vector(struct vm *vm, int vector);
+/* TSC value of the next timer event (LAPIC timer, PIT, console poll), or 0. */
+uint64_t platform_next_event_tsc(struct vm *vm);
+/* Run the timers that are due. */
+void platform_tick(struct vm *vm);
+/* MSRs the platform owns (APIC base, x2APIC registers, TSC deadline):
+ * 0, HV_ENOENT when not a platform MSR, or another error for #GP. */
+int platform_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
+int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
+bool platform_has_lapic(const struct vm *vm);
+
+#endif
