@@ -155,6 +155,17 @@ static bool opt_fault_test(struct config *cfg, const char *value)
 	return parse_bool(value, &cfg->fault_test);
 }
 
+/* Seconds between exit-statistics lines of a running VM (0: off). */
+static bool opt_stats_interval(struct config *cfg, const char *value)
+{
+	uint64_t sec;
+
+	if (!parse_uint(value, 3600, &sec))
+		return false;
+	cfg->stats_interval_s = (uint32_t)sec;
+	return true;
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
@@ -163,6 +174,7 @@ static const struct option options[] = {
 	{ "poweroff", true, opt_poweroff },
 	{ "guest_mem", false, opt_guest_mem },
 	{ "fault_test", true, opt_fault_test },
+	{ "stats_interval", false, opt_stats_interval },
 };
 
 void config_defaults(struct config *cfg)
@@ -174,6 +186,7 @@ void config_defaults(struct config *cfg)
 	cfg->poweroff = true;
 	cfg->guest_mem_mib = 0;
 	cfg->fault_test = false;
+	cfg->stats_interval_s = 0;
 }
 
 static const struct option *find_option(const char *name)

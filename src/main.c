@@ -168,6 +168,7 @@ static void run_guest(const struct boot_module *m, const struct boot_module *ini
 		pr_err("guest %s: cannot create a VM with %u MiB: %s", name, mib, hv_strerror(rc));
 		return;
 	}
+	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * tsc_hz();
 	rc = load_guest(vm, m, initrd, console_input);
 	if (!rc)
 		vm_run(vm);

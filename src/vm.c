@@ -262,6 +262,31 @@ static void report_exits(const struct vm *vm, const struct vcpu *v)
 	}
 }
 
+void vm_report_progress(const struct vcpu *v)
+{
+	char line[400];
+	int n, best[3] = { -1, -1, -1 };
+	uint64_t total = 0;
+
+	for (int r = 0; r < EXIT_REASON_MAX; r++) {
+		total += v->exits[r];
+		for (int i = 0; i < 3; i++) {
+			if (best[i] < 0 || v->exits[r] > v->exits[best[i]]) {
+				for (int j = 2; j > i; j--)
+					best[j] = best[j - 1];
+				best[i] = r;
+				break;
+			}
+		}
+	}
+	n = hv_snprintf(line, sizeof(line), "vm %u (%s): running, %lu exits (", v->vm->id, v->vm->name,
+			total);
+	for (int i = 0; i < 3 && best[i] >= 0 && v->exits[best[i]]; i++)
+		n += hv_snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %lu", i ? ", " : "",
+				 vmx_exit_reason_name((uint32_t)best[i]), v->exits[best[i]]);
+	kprintf("%s), RIP 0x%lx\n", line, vcpu_rip((struct vcpu *)v));
+}
+
 void vm_report(const struct vm *vm)
 {
 	report_end(vm);

@@ -368,6 +368,7 @@ void vcpu_entry_failed_exit(struct vcpu *v, uint32_t reason)
 int vcpu_run(struct vcpu *v)
 {
 	struct vmcs_counters *cnt = &vmcs_count[this_cpu_id()];
+	uint64_t next_stats = rdtsc() + v->vm->stats_interval_tsc;
 	int rc = vmcs_load(v->vmcs);
 
 	if (rc)
@@ -386,6 +387,10 @@ int vcpu_run(struct vcpu *v)
 		reads = cnt->reads;
 		writes = cnt->writes;
 		vcpu_handle_exit(v);
+		if (v->vm->stats_interval_tsc && rdtsc() >= next_stats) {
+			vm_report_progress(v);
+			next_stats = rdtsc() + v->vm->stats_interval_tsc;
+		}
 		if (!vm_ended(v->vm)) {
 			vcpu_deliver_events(v);
 			update_preemption_timer(v);

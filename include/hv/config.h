@@ -14,6 +14,8 @@ struct config {
 	bool shutdown_after_boot;  /* shutdown_after_boot[=0|1]: power off once bring-up ends */
 	bool poweroff;             /* poweroff=0|1: power off when all VMs ended (default 1) */
 	bool fault_test;           /* fault_test: raise #UD in the hypervisor (tests the exception report) */
+	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
+				    * seconds of its time (0, the default: never) */
 	uint32_t guest_mem_mib;    /* guest_mem=MiB: RAM of each guest, 2..3072; 0 (default): 32 for
 				    * Multiboot guests, 256 for Linux */
 };

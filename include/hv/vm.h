@@ -105,6 +105,7 @@ struct vm {
 	struct io_bus mmio;        /* MMIO devices (guest-physical ranges left out of EPT) */
 	struct vuart uart;
 	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
+	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
 	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
 	struct platform platform_storage;
 
@@ -128,6 +129,8 @@ void vm_destroy(struct vm *vm);
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void vm_report(const struct vm *vm);
+/* One line of a running vCPU's exit counts (stats_interval). */
+void vm_report_progress(const struct vcpu *v);
 static inline bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED; }
 
 /* Guest-physical memory access for emulation; HV_ERANGE outside RAM. */
