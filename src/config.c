@@ -155,6 +155,11 @@ static bool opt_fault_test(struct config *cfg, const char *value)
 	return parse_bool(value, &cfg->fault_test);
 }
 
+static bool opt_entry_fail_test(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->entry_fail_test);
+}
+
 /* Seconds between exit-statistics lines of a running VM (0: off). */
 static bool opt_stats_interval(struct config *cfg, const char *value)
 {
@@ -174,6 +179,7 @@ static const struct option options[] = {
 	{ "poweroff", true, opt_poweroff },
 	{ "guest_mem", false, opt_guest_mem },
 	{ "fault_test", true, opt_fault_test },
+	{ "entry_fail_test", true, opt_entry_fail_test },
 	{ "stats_interval", false, opt_stats_interval },
 };
 
@@ -186,6 +192,7 @@ void config_defaults(struct config *cfg)
 	cfg->poweroff = true;
 	cfg->guest_mem_mib = 0;
 	cfg->fault_test = false;
+	cfg->entry_fail_test = false;
 	cfg->stats_interval_s = 0;
 }
 

@@ -227,6 +227,10 @@ int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_star
 	write_controls(v, caps);
 	write_host_state(this_cpu_id());
 	write_guest_state(v, caps, start);
+	/* Activity states above 3 fail the guest-state checks (SDM
+	 * 27.3.1.5): a way to exercise the failed-entry report. */
+	if (vm->entry_fail_test)
+		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 7);
 	v->launched = false;
 	return vmcs_clear(v->vmcs);
 }

@@ -13,6 +13,8 @@ struct config {
 	enum log_level log_level;  /* loglevel=error|warn|info|debug|0..3 */
 	bool shutdown_after_boot;  /* shutdown_after_boot[=0|1]: power off once bring-up ends */
 	bool poweroff;             /* poweroff=0|1: power off when all VMs ended (default 1) */
+	bool entry_fail_test;      /* entry_fail_test: the first VM gets an invalid guest state
+				    * (tests the failed-VM-entry report) */
 	bool fault_test;           /* fault_test: raise #UD in the hypervisor (tests the exception report) */
 	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
 				    * seconds of its time (0, the default: never) */

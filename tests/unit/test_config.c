@@ -147,6 +147,11 @@ static void test_fault_test(void **state)
 	assert_true(C.fault_test);
 	assert_int_equal(parse("fault_test=0"), 0);
 	assert_false(C.fault_test);
+	assert_int_equal(parse("entry_fail_test stats_interval=5"), 0);
+	assert_true(C.entry_fail_test);
+	assert_int_equal(C.stats_interval_s, 5);
+	assert_int_equal(parse("stats_interval=3601"), 1);
+	assert_int_equal(C.stats_interval_s, 0);
 }
 
 static void test_baud_bad(void **state)
