@@ -38,7 +38,6 @@
 #define L1_EDX_ACPI      BIT(22)
 #define L1_EDX_TM        BIT(29)
 #define L1_EDX_PBE       BIT(31)
-#define L7_EBX_TSC_ADJUST BIT(1)  /* its MSR is not emulated */
 #define L7_EBX_SGX       BIT(2)
 #define L7_EBX_INVPCID   BIT(10)
 #define L7_EBX_PT        BIT(25)   /* processor trace: MSRs not emulated */
@@ -111,6 +110,40 @@ static bool beyond_host_max(uint32_t leaf)
 	return leaf > r.eax;
 }
 
+/* The end of the standard-format XSAVE area for the state components in
+ * mask: the legacy area and header, then each component at the offset its
+ * own sub-leaf gives (SDM Vol. 1 13.4.3). */
+static uint32_t xsave_area_end(uint64_t mask)
+{
+	uint32_t end = 512 + 64;
+
+	for (unsigned i = 2; i < 63; i++) {
+		struct cpuid_regs c;
+
+		if (!(mask & BIT(i)))
+			continue;
+		cpuid(0xd, i, &c);
+		if (c.ebx + c.eax > end)
+			end = c.ebx + c.eax;
+	}
+	return end;
+}
+
+/* CPUID.(EAX=0DH,ECX=0): EBX is the area the current XCR0 needs, ECX the
+ * area all supported components need.  Derived from the sub-leaves rather
+ * than passed through, so the guest sees sizes that agree with the
+ * offsets (Bochs's skylake_x model reports a size that does not, which
+ * Linux warns about as an "XSAVE consistency problem"). */
+static void xsave_sizes(struct cpuid_regs *r)
+{
+	uint64_t supported = ((uint64_t)r->edx << 32) | r->eax;
+
+	if (!(read_cr4() & CR4_OSXSAVE))
+		return; /* no XSAVE on this CPU: nothing to correct */
+	r->ebx = xsave_area_end(xgetbv(0));
+	r->ecx = xsave_area_end(supported);
+}
+
 static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
 	switch (leaf) {
@@ -128,7 +161,7 @@ static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid
 		break;
 	case 7:
 		if (subleaf == 0) {
-			r->ebx &= ~(uint32_t)(L7_EBX_TSC_ADJUST | L7_EBX_SGX | L7_EBX_PT);
+			r->ebx &= ~(uint32_t)(L7_EBX_SGX | L7_EBX_PT);
 			if (!(v->proc2_ctls & PROC2_ENABLE_INVPCID))
 				r->ebx &= ~(uint32_t)L7_EBX_INVPCID;
 			r->ecx &= ~(uint32_t)(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
@@ -136,6 +169,8 @@ static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid
 		}
 		break;
 	case 0xd:
+		if (subleaf == 0)
+			xsave_sizes(r);
 		if (subleaf == 1)
 			r->eax &= ~(uint32_t)LD1_EAX_XSAVES;
 		break;

@@ -14,6 +14,7 @@
 #include <hv/vm.h>
 
 #define MSR_IA32_TSC            0x010
+#define MSR_IA32_TSC_ADJUST     0x03b
 #define MSR_IA32_BIOS_SIGN_ID   0x08b
 #define MSR_IA32_MISC_ENABLE    0x1a0
 #define MISC_ENABLE_FAST_STRINGS BIT(0)
@@ -33,6 +34,22 @@ static int read_tsc(struct vcpu *v, uint64_t *val)
 	*val = rdtsc() + v->vm->tsc_offset;
 	return 0;
 }
+/* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3): writing it moves the guest's TSC
+ * by the difference, which is exactly a change of the TSC offset. */
+static int read_tsc_adjust(struct vcpu *v, uint64_t *val)
+{
+	*val = v->vm->tsc_adjust;
+	return 0;
+}
+
+static int write_tsc_adjust(struct vcpu *v, uint64_t val)
+{
+	v->vm->tsc_offset += val - v->vm->tsc_adjust;
+	v->vm->tsc_adjust = val;
+	vmcs_write(VMCS_TSC_OFFSET, v->vm->tsc_offset);
+	return 0;
+}
+
 /* The TSC is shared with the host; a guest write is ignored. */
 static int write_ignored(struct vcpu *v, uint64_t val) { UNUSED(v); UNUSED(val); return 0; }
 static int read_zero(struct vcpu *v, uint64_t *val) { UNUSED(v); *val = 0; return 0; }
@@ -129,6 +146,7 @@ static int write_efer(struct vcpu *v, uint64_t val)
 
 static const struct msr_entry msr_table[] = {
 	{ MSR_IA32_TSC, read_tsc, write_ignored },
+	{ MSR_IA32_TSC_ADJUST, read_tsc_adjust, write_tsc_adjust },
 	{ MSR_IA32_FEATURE_CONTROL, read_feature_control, NULL },
 	{ MSR_IA32_BIOS_SIGN_ID, read_zero, write_ignored },
 	{ MSR_IA32_SYSENTER_CS, read_sysenter_cs, write_sysenter_cs },

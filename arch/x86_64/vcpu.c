@@ -51,8 +51,7 @@ static int compute_controls(struct vcpu *v, const struct vmx_caps *caps)
 	rc = rc ? rc : control("processor-based", &caps->proc,
 			       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 				       PROC_ACTIVATE_SECONDARY,
-			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-				       (v->vm->tsc_offset ? PROC_USE_TSC_OFFSETTING : 0),
+			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING,
 			       &v->proc_ctls);
 	/* Unrestricted guest lets a guest run with paging off, as a Multiboot
 	 * kernel starts (SDM 26.2.1.1). */

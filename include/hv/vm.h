@@ -105,6 +105,7 @@ struct vm {
 	struct io_bus mmio;        /* MMIO devices (guest-physical ranges left out of EPT) */
 	struct vuart uart;
 	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
+	uint64_t tsc_adjust;               /* IA32_TSC_ADJUST as the guest wrote it */
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
 	bool entry_fail_test;              /* start with an invalid activity state */
 	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
