@@ -196,6 +196,8 @@ static void poll_console(struct vm *vm)
 	while ((c = uart_getc(console_port())) >= 0)
 		if (!vuart_receive(&vm->uart, (uint8_t)c))
 			break;
+	/* A person is at the console: show prompts and echoes at once. */
+	vuart_flush_partial(&vm->uart);
 	p->next_poll_ns = now_ns(vm) + PLATFORM_CONSOLE_POLL_NS;
 }
 

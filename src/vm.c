@@ -29,11 +29,18 @@ static void *ept_map_table(void *ctx, paddr_t pa) { UNUSED(ctx); return phys_to_
 
 static const struct ept_ops ept_ops = { ept_alloc_table, ept_free_table, ept_map_table, NULL };
 
-static void uart_line(void *ctx, const char *line)
+/* Guest output, tagged with the VM's name at the start of each line; a
+ * line an interactive guest has not finished yet (a prompt) is continued
+ * by the next call without a second tag. */
+static void uart_line(void *ctx, const char *text, bool line_end)
 {
 	struct vm *vm = ctx;
 
-	kprintf("[%s] %s\n", vm->name, line);
+	if (vm->uart_mid_line)
+		kprintf("%s%s", text, line_end ? "\n" : "");
+	else
+		kprintf("[%s] %s%s", vm->name, text, line_end ? "\n" : "");
+	vm->uart_mid_line = !line_end;
 }
 
 static int debug_exit_write(void *dev, uint64_t port, unsigned size, uint64_t val)
@@ -197,6 +204,7 @@ int vm_run(struct vm *vm)
 	pr_info("vm %u (%s): starting, %lu MiB RAM at host 0x%lx", vm->id, vm->name,
 		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
 	rc = vcpu_run(&vm->vcpus[0]);
+	vuart_flush(&vm->uart); /* the guest's last, unfinished line */
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
 	return rc;
@@ -289,6 +297,8 @@ void vm_report_progress(const struct vcpu *v)
 
 void vm_report(const struct vm *vm)
 {
+	if (vm->uart_mid_line)
+		kprintf("\n");
 	report_end(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		report_exits(vm, &vm->vcpus[i]);

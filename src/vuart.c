@@ -57,13 +57,23 @@ void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq)
 	u->irq_line = irq;
 }
 
+static void emit(struct vuart *u, bool line_end)
+{
+	u->line[u->len] = '\0';
+	u->sink(u->sink_ctx, u->line, line_end);
+	u->len = 0;
+}
+
 void vuart_flush(struct vuart *u)
 {
-	if (!u->len)
-		return;
-	u->line[u->len] = '\0';
-	u->sink(u->sink_ctx, u->line);
-	u->len = 0;
+	if (u->len)
+		emit(u, true);
+}
+
+void vuart_flush_partial(struct vuart *u)
+{
+	if (u->len)
+		emit(u, false);
 }
 
 static uint8_t iir(const struct vuart *u)
@@ -118,13 +128,11 @@ static void transmit(struct vuart *u, char c)
 	if (c == '\r')
 		return;
 	if (c == '\n') {
-		u->line[u->len] = '\0';
-		u->sink(u->sink_ctx, u->line);
-		u->len = 0;
+		emit(u, true);
 		return;
 	}
 	if (u->len == VUART_LINE_MAX)
-		vuart_flush(u);
+		emit(u, true);
 	/* Control characters would let a guest forge console output. */
 	u->line[u->len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '.';
 }

@@ -104,6 +104,7 @@ struct vm {
 	struct io_bus pio;         /* port I/O devices */
 	struct io_bus mmio;        /* MMIO devices (guest-physical ranges left out of EPT) */
 	struct vuart uart;
+	bool uart_mid_line;                /* the console is inside a guest line */
 	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
 	uint64_t tsc_adjust;               /* IA32_TSC_ADJUST as the guest wrote it */
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */

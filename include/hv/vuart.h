@@ -12,7 +12,9 @@
 #define VUART_LINE_MAX 160
 #define VUART_RX_FIFO 16
 
-typedef void (*vuart_sink_fn)(void *ctx, const char *line);
+/* text is a complete line (line_end) or, from vuart_flush_partial(), the
+ * start of one that a later call continues. */
+typedef void (*vuart_sink_fn)(void *ctx, const char *text, bool line_end);
 
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
@@ -34,8 +36,11 @@ void vuart_init(struct vuart *u, vuart_sink_fn sink, void *ctx);
 int vuart_attach(struct vuart *u, struct io_bus *pio, uint16_t base);
 int vuart_read(void *dev, uint64_t port, unsigned size, uint64_t *val);
 int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val);
-/* Hand out a partial last line (when the VM ends). */
+/* Hand out a partial last line as a whole line (when the VM ends). */
 void vuart_flush(struct vuart *u);
+/* Hand out what is pending of the current line without ending it: for
+ * interactive guests, whose prompts and echoes have no newline yet. */
+void vuart_flush_partial(struct vuart *u);
 /* Wire the interrupt output (IRQ 4 for COM1) to an interrupt controller. */
 void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq);
 /* A byte typed at the console for the guest; false if the FIFO is full. */

@@ -9,17 +9,20 @@
 
 static char lines[8][200];
 static int nlines;
+static bool last_line_end;
 
-static void sink(void *ctx, const char *line)
+static void sink(void *ctx, const char *line, bool line_end)
 {
 	(void)ctx;
 	strncpy(lines[nlines++ % 8], line, 199);
+	last_line_end = line_end;
 }
 
-static void sink_noop(void *ctx, const char *line)
+static void sink_noop(void *ctx, const char *line, bool line_end)
 {
 	(void)ctx;
 	(void)line;
+	(void)line_end;
 }
 
 static void put(struct vuart *u, const char *s)
@@ -43,8 +46,17 @@ static void test_lines(void **state)
 	put(&u, "tail");
 	vuart_flush(&u);
 	assert_string_equal(lines[2], "tail");
+	assert_true(last_line_end);
 	vuart_flush(&u);
 	assert_int_equal(nlines, 3);
+	/* A prompt without a newline comes out as a partial line. */
+	put(&u, "guest:~# ");
+	vuart_flush_partial(&u);
+	assert_int_equal(nlines, 4);
+	assert_string_equal(lines[3], "guest:~# ");
+	assert_false(last_line_end);
+	vuart_flush_partial(&u);
+	assert_int_equal(nlines, 4);
 }
 
 static void test_control_chars_and_long_lines(void **state)
