@@ -8,6 +8,7 @@
 #include <hv/exit.h>
 #include <hv/platform.h>
 #include <hv/vm.h>
+#include <hv/xsave.h>
 
 #define HV_CPUID_BASE 0x40000000u
 #define HV_CPUID_MAX  0x40000010u
@@ -110,38 +111,37 @@ static bool beyond_host_max(uint32_t leaf)
 	return leaf > r.eax;
 }
 
-/* The end of the standard-format XSAVE area for the state components in
- * mask: the legacy area and header, then each component at the offset its
- * own sub-leaf gives (SDM Vol. 1 13.4.3). */
-static uint32_t xsave_area_end(uint64_t mask)
+static void host_component(void *ctx, unsigned i, struct xsave_component *c)
 {
-	uint32_t end = 512 + 64;
+	struct cpuid_regs r;
 
-	for (unsigned i = 2; i < 63; i++) {
-		struct cpuid_regs c;
-
-		if (!(mask & BIT(i)))
-			continue;
-		cpuid(0xd, i, &c);
-		if (c.ebx + c.eax > end)
-			end = c.ebx + c.eax;
-	}
-	return end;
+	UNUSED(ctx);
+	cpuid(0xd, i, &r);
+	*c = (struct xsave_component){ r.eax, r.ebx, (r.ecx & BIT(1)) != 0 };
 }
 
-/* CPUID.(EAX=0DH,ECX=0): EBX is the area the current XCR0 needs, ECX the
- * area all supported components need.  Derived from the sub-leaves rather
- * than passed through, so the guest sees sizes that agree with the
- * offsets (Bochs's skylake_x model reports a size that does not, which
- * Linux warns about as an "XSAVE consistency problem"). */
-static void xsave_sizes(struct cpuid_regs *r)
+/* CPUID.(EAX=0DH,ECX=0): EBX is the standard-format area the guest's XCR0
+ * needs, ECX the one all supported components need; ECX=1: EBX is the
+ * compacted-format area for XCR0 | IA32_XSS (XSS is 0: XSAVES is hidden).
+ * Derived from the component sub-leaves rather than passed through, so
+ * the guest sees sizes that agree with the offsets: Bochs's skylake_x
+ * model reports the standard size in sub-leaf 1, which Linux (using
+ * XSAVEC) rejects as an "XSAVE consistency problem" and then runs without
+ * XSAVE and AVX. */
+static void xsave_sizes(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
 {
-	uint64_t supported = ((uint64_t)r->edx << 32) | r->eax;
-
+	if (subleaf == 1)
+		r->eax &= ~(uint32_t)LD1_EAX_XSAVES;
 	if (!(read_cr4() & CR4_OSXSAVE))
 		return; /* no XSAVE on this CPU: nothing to correct */
-	r->ebx = xsave_area_end(xgetbv(0));
-	r->ecx = xsave_area_end(supported);
+	if (subleaf == 0) {
+		uint64_t supported = ((uint64_t)r->edx << 32) | r->eax;
+
+		r->ebx = xsave_standard_size(v->msrs.xcr0, host_component, NULL);
+		r->ecx = xsave_standard_size(supported, host_component, NULL);
+	} else if (subleaf == 1) {
+		r->ebx = xsave_compacted_size(v->msrs.xcr0, host_component, NULL);
+	}
 }
 
 static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
@@ -169,10 +169,7 @@ static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid
 		}
 		break;
 	case 0xd:
-		if (subleaf == 0)
-			xsave_sizes(r);
-		if (subleaf == 1)
-			r->eax &= ~(uint32_t)LD1_EAX_XSAVES;
+		xsave_sizes(v, subleaf, r);
 		break;
 	case 0x80000001:
 		if (!(v->proc2_ctls & PROC2_ENABLE_RDTSCP))
