@@ -6,6 +6,8 @@
 #define STS_OBF   0x01   /* output buffer full: data at 0x60 */
 #define STS_SYS   0x04   /* system flag: POST passed */
 #define STS_CMD   0x08   /* the last write went to 0x64 */
+#define STS_UNLOCKED 0x10 /* keyboard not inhibited (no key lock); Linux
+			   * warns "Keylock active" when it is clear */
 #define CTR_KBD_INT 0x01
 #define CTR_DEFAULT 0x45  /* keyboard interrupt, system flag, translation */
 
@@ -125,7 +127,7 @@ int vkbc_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 
 	UNUSED(size);
 	if (port == VKBC_STATUS_PORT)
-		*val = STS_SYS | (k->count ? STS_OBF : 0) | (k->last_was_command ? STS_CMD : 0);
+		*val = STS_SYS | STS_UNLOCKED | (k->count ? STS_OBF : 0) | (k->last_was_command ? STS_CMD : 0);
 	else
 		*val = pop(k);
 	return 0;

@@ -40,6 +40,7 @@ static void test_linux_probe(void **state)
 	(void)state;
 	setup(&k);
 	assert_int_equal(rd(&k, 0x64) & 1, 0);       /* nothing to flush */
+	assert_int_equal(rd(&k, 0x64) & 0x14, 0x14); /* system flag; no key lock */
 	vkbc_write(&k, 0x64, 1, 0x20);               /* read CTR */
 	assert_int_equal(rd(&k, 0x64) & 1, 1);
 	assert_int_equal(rd(&k, 0x60), 0x45);
