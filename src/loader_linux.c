@@ -66,7 +66,9 @@
 /* The PC low-memory picture of the default memory map. */
 #define BASE_MEM_END        0x9fc00u
 #define VGA_START           0xa0000u
-#define BIOS_START          0xf0000u
+/* The upper BIOS area, 0xE0000-0xFFFFF: reserved, as the guest ACPI
+ * tables are there (ACPI 6.0 5.2.5.1: the RSDP is found by scanning it). */
+#define BIOS_START          0xe0000u
 
 /* Page-table entries (Intel SDM vol. 3, 4.5): present, writable, and the
  * accessed (and, for 2 MiB leaves, dirty) bits preset so that the CPU

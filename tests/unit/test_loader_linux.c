@@ -306,7 +306,7 @@ static void test_zero_page_fields(void **state)
 	assert_int_equal(z[0x1f0], 0);
 	check_e820(0, 0, 0x9fc00, 1);
 	check_e820(1, 0x9fc00, 0x400, 2);
-	check_e820(2, 0xf0000, 0x10000, 2);
+	check_e820(2, 0xe0000, 0x20000, 2);
 	check_e820(3, 0x100000, RAM_SIZE - 0x100000, 1);
 
 	memcpy(want + 0x1f1, IMG + 0x1f1, HDR_END - 0x1f1);
