@@ -56,6 +56,10 @@ void handle_vmcall(struct vcpu *v)
 		ret = hc_timer(v, (uint32_t)r[GPR_RBX],
 			       ((uint64_t)(uint32_t)r[GPR_RDX] << 32) | (uint32_t)r[GPR_RCX]);
 		break;
+	case HC_NMI:
+		vcpu_inject_nmi(v);
+		ret = HC_OK;
+		break;
 	default:
 		ret = HC_ENOSYS;
 		break;

@@ -1,6 +1,7 @@
 /* Event injection (SDM Vol. 3C 27.6: event injection on VM entry; 28.2.4:
- * information for VM exits during event delivery).  One exception slot
- * and a bitmap of pending external-interrupt vectors per vCPU. */
+ * information for VM exits during event delivery).  One exception slot,
+ * one latched NMI and a bitmap of pending external-interrupt vectors per
+ * vCPU. */
 #include <arch/cpu.h>
 #include <arch/vmcs.h>
 #include <hv/exit.h>
@@ -14,6 +15,11 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 			    (has_error ? INTR_INFO_ERROR_CODE : 0);
 	v->exception_error = error;
 	v->exception_insn_len = 0;
+}
+
+void vcpu_inject_nmi(struct vcpu *v)
+{
+	v->nmi_pending = true;
 }
 
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
@@ -74,6 +80,19 @@ static void set_irq_window(struct vcpu *v, bool on)
 	v->irq_window_armed = on;
 }
 
+/* Without NMI-window exiting (no virtual NMIs) a blocked NMI waits for
+ * whatever exit comes next. */
+static void set_nmi_window(struct vcpu *v, bool on)
+{
+	on = on && v->nmi_window_ok;
+	if (v->nmi_window_armed == on)
+		return;
+	v->proc_ctls = on ? v->proc_ctls | PROC_NMI_WINDOW_EXITING
+			  : v->proc_ctls & ~(uint32_t)PROC_NMI_WINDOW_EXITING;
+	vmcs_write(VMCS_PROC_CONTROLS, v->proc_ctls);
+	v->nmi_window_armed = on;
+}
+
 static void wake(void)
 {
 	/* An injected event ends the HLT state anyway (SDM 27.6.5), but
@@ -90,6 +109,35 @@ static bool interrupts_deliverable(void)
 	return (rflags & RFLAGS_IF) && !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
+/* An NMI waits while the guest handles one (blocking by NMI lasts until
+ * its IRET; with virtual NMIs the CPU tracks it, SDM 25.3) and in the
+ * shadow of MOV SS or STI, where VM entry may refuse it (SDM 26.3.1.5). */
+static bool nmi_deliverable(void)
+{
+	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+
+	return !(intr & (INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+/* An NMI goes before external interrupts (SDM Vol. 3A 6.9). */
+static bool deliver_nmi(struct vcpu *v)
+{
+	if (!v->nmi_pending) {
+		set_nmi_window(v, false);
+		return false;
+	}
+	if (!nmi_deliverable()) {
+		set_nmi_window(v, true);
+		return false;
+	}
+	v->nmi_pending = false;
+	set_nmi_window(v, false);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | (INTR_TYPE_NMI << 8) | NMI_VECTOR);
+	wake();
+	set_irq_window(v, vcpu_irq_pending(v));
+	return true;
+}
+
 void vcpu_deliver_events(struct vcpu *v)
 {
 	bool own;
@@ -102,10 +150,13 @@ void vcpu_deliver_events(struct vcpu *v)
 		if (v->exception_insn_len)
 			vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, v->exception_insn_len);
 		v->exception_pending = false;
-		/* A pending interrupt waits for the next window. */
+		/* A pending NMI or interrupt waits for the next window. */
+		set_nmi_window(v, v->nmi_pending);
 		set_irq_window(v, vcpu_irq_pending(v));
 		return;
 	}
+	if (deliver_nmi(v))
+		return;
 	vector = highest_pending(v, &own);
 	if (vector < 0) {
 		set_irq_window(v, false);

@@ -60,6 +60,9 @@ static void handle_external_interrupt(struct vcpu *v)
  * done on the way back in by vcpu_deliver_events(). */
 static void handle_interrupt_window(struct vcpu *v) { UNUSED(v); }
 
+/* Likewise: the guest's IRET unblocked NMIs; the pending one goes in. */
+static void handle_nmi_window(struct vcpu *v) { UNUSED(v); }
+
 /* The guest's caches are the host's caches: INVD would throw away the
  * hypervisor's dirty lines too, so it is done as WBINVD (SDM Vol. 2A INVD:
  * "use with care"). */
@@ -80,10 +83,13 @@ static void handle_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
 
-	/* Only NMIs exit here (the exception bitmap is empty): a host NMI
-	 * arriving during guest execution; nothing to pass to the guest. */
+	/* Only NMIs exit here (the exception bitmap is empty): an NMI of the
+	 * machine (a watchdog, a platform error) arrived while the guest ran.
+	 * The hypervisor has no use for NMIs, and the platform is the guest's:
+	 * the guest takes it, as it would without the hypervisor. */
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
-		__asm__ volatile("int $2");
+		pr_debug("vm %u (%s): host NMI passed to the guest", v->vm->id, v->vm->name);
+		vcpu_inject_nmi(v);
 		return;
 	}
 	vm_end(v->vm, VM_END_ERROR, 0, "unexpected exception exit, interruption info 0x%x", info);
@@ -94,6 +100,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_HLT] = handle_hlt,
 	[EXIT_INVD] = handle_cache_flush,

@@ -42,6 +42,24 @@ static int control(const char *name, const struct vmx_ctl_caps *c, uint32_t need
 	return 0;
 }
 
+/* Controls the run loop sets and clears as it goes, 0 at first: the CPU
+ * must allow them to be 1 (appendix A.3-A.5).  Interrupt-window exiting
+ * delivers interrupts, the preemption timer runs every timer model and
+ * HC_TIMER, IA-32e mode guest follows the guest's EFER.LMA.  NMI-window
+ * exiting is used where the CPU has it. */
+static int check_toggled_controls(struct vcpu *v, const struct vmx_caps *caps)
+{
+	uint32_t unused;
+	int rc;
+
+	rc = control("processor-based", &caps->proc, PROC_INTERRUPT_WINDOW_EXITING, 0, &unused);
+	rc = rc ? rc : control("pin-based", &caps->pin, PIN_PREEMPTION_TIMER, 0, &unused);
+	rc = rc ? rc : control("VM-entry", &caps->entry, ENTRY_IA32E_MODE_GUEST, 0, &unused);
+	v->nmi_window_ok = (v->pin_ctls & PIN_VIRTUAL_NMIS) &&
+			   (caps->proc.may_be_1 & PROC_NMI_WINDOW_EXITING);
+	return rc;
+}
+
 static int compute_controls(struct vcpu *v, const struct vmx_caps *caps)
 {
 	int rc;
@@ -66,7 +84,7 @@ static int compute_controls(struct vcpu *v, const struct vmx_caps *caps)
 			       EXIT_SAVE_PAT | EXIT_LOAD_PAT, &v->exit_ctls);
 	rc = rc ? rc : control("VM-entry", &caps->entry, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT,
 			       &v->entry_ctls);
-	return rc;
+	return rc ? rc : check_toggled_controls(v, caps);
 }
 
 static void write_controls(struct vcpu *v, const struct vmx_caps *caps)

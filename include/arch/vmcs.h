@@ -218,6 +218,7 @@ enum intr_type {
 	INTR_TYPE_PRIV_SW_EXCEPTION = 5,
 	INTR_TYPE_SW_EXCEPTION = 6,
 };
+#define NMI_VECTOR 2               /* Vol. 3A 6.3.1 */
 
 /* Guest interruptibility state (25.4.2, table 25-3). */
 #define INTERRUPTIBILITY_STI       BIT(0)

@@ -9,6 +9,7 @@ enum hypercall {
 	HC_EXIT = 1,   /* EBX = status: the VM ends */
 	HC_NOP = 2,    /* nothing: measures a round trip */
 	HC_TIMER = 3,  /* EBX = vector (32-255), ECX:EDX = delay in TSC ticks (low:high) */
+	HC_NMI = 4,    /* an NMI for the calling vCPU, delivered when NMIs are unblocked */
 };
 
 #define HC_PRINT_MAX 4096

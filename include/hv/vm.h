@@ -75,6 +75,9 @@ struct vcpu {
 	uint32_t exception_insn_len;
 	uint64_t irq_pending[4];   /* external-interrupt vectors, one bit each */
 	bool irq_window_armed;
+	bool nmi_pending;          /* one NMI latched, as the CPU's NMI pin latches one */
+	bool nmi_window_armed;
+	bool nmi_window_ok;        /* the CPU has NMI-window exiting (needs virtual NMIs) */
 
 	/* One-shot timer from HC_TIMER, delivered via the preemption timer. */
 	uint64_t timer_deadline;   /* TSC; 0 = not armed */
@@ -165,6 +168,7 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13, true, 0); }
 static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
+void vcpu_inject_nmi(struct vcpu *v);
 void vcpu_reinject_idt_vectoring(struct vcpu *v);
 void vcpu_deliver_events(struct vcpu *v);
 bool vcpu_irq_pending(const struct vcpu *v);

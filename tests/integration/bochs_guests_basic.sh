@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bochs_guests_basic: one Bochs run (emulated VT-x + EPT, legacy BIOS) with
-# eight test guests (tests/guests) as modules, run by tinyhv in order:
+# nine test guests (tests/guests) as modules, run by tinyhv in order:
 #   cpuid      CPUID (no VMX, hypervisor bit, "TinyHVTinyHV"), the Multiboot
 #              information (32 MiB of RAM, memory map, command line) and the
 #              hypercalls HC_PRINT/HC_NOP
 #   msr        allowed MSRs round-trip, others raise #GP(0)
 #   cr         CR0/CR4 shadows, CR4.VMXE refused, CR3, paging on and off
 #   hlt        HC_TIMER wakes HLT; a pending interrupt waits for STI
+#   nmi        HC_NMI: NMI injection, held while the guest's handler runs
 #   io         UART scratch register, string I/O, unclaimed port
 #   vmxon      VMX instructions raise #UD
 #   xsetbv     XSETBV with invalid XCR0 values raises #GP(0)
@@ -26,6 +27,7 @@ gt_add cpuid cpuid hello=world
 gt_add msr msr
 gt_add cr cr
 gt_add hlt hlt
+gt_add nmi nmi
 gt_add io io
 gt_add vmxon vmxon
 gt_add xsetbv xsetbv
@@ -103,6 +105,15 @@ gt_pass "HC_TIMER(0x40, 1000000 ticks) returned 0" \
 	"the pending interrupt was delivered once after STI" \
 	"HC_TIMER with vector 0x10 (below 32) returned an error"
 gt_says "woken by interrupt 0x40" "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+
+gt_guest nmi nmi
+gt_pass "HC_NMI returned 0" \
+	"HC_NMI with IF = 0: one NMI taken at once through vector 2" \
+	"no NMI nested in the NMI handler" \
+	"NMIs raised in the NMI handler wait for its IRET" \
+	"the two NMIs raised in the handler came as one, after its IRET"
+gt_says "NMIs taken inside the handler 1, in all 2" "done, all checks passed"
 gt_end "$HYPERCALL_OK"
 
 gt_guest io io
