@@ -89,8 +89,39 @@ static int check_ept(const struct vmx_caps *caps, const char **missing)
 		*missing = "EPT: no 4-level write-back EPT (IA32_VMX_EPT_VPID_CAP bits 6, 14)";
 		return HV_ENOTSUP;
 	}
-	if (!(caps->ept_vpid & EPT_CAP_INVEPT)) {
-		*missing = "EPT: the CPU has no INVEPT";
+	if (!(caps->ept_vpid & EPT_CAP_INVEPT) ||
+	    !(caps->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL))) {
+		*missing = "EPT: the CPU has no INVEPT of one or all contexts "
+			   "(IA32_VMX_EPT_VPID_CAP bits 20, 25, 26)";
+		return HV_ENOTSUP;
+	}
+	return 0;
+}
+
+static bool may_set(const struct vmx_ctl_caps *c, uint32_t bits)
+{
+	return (c->may_be_1 & bits) == bits;
+}
+
+/* What every VM needs besides EPT (compute_controls() in vcpu.c), checked
+ * here so that such a CPU gets the one "VT-x unavailable" line rather than
+ * an error from each VM. */
+static int check_guest_controls(const struct vmx_caps *caps, const char **missing)
+{
+	if (!may_set(&caps->proc2, PROC2_UNRESTRICTED_GUEST)) {
+		*missing = "unrestricted guest: guests cannot start with paging off "
+			   "(IA32_VMX_PROCBASED_CTLS2 bit 7)";
+		return HV_ENOTSUP;
+	}
+	if (!may_set(&caps->pin, PIN_PREEMPTION_TIMER)) {
+		*missing = "the VMX-preemption timer, which runs the guests' timers "
+			   "(IA32_VMX_PINBASED_CTLS bit 6)";
+		return HV_ENOTSUP;
+	}
+	if (!may_set(&caps->entry, ENTRY_LOAD_EFER) ||
+	    !may_set(&caps->exit, EXIT_SAVE_EFER | EXIT_LOAD_EFER)) {
+		*missing = "loading and saving IA32_EFER on VM entry and exit "
+			   "(IA32_VMX_ENTRY_CTLS bit 15, IA32_VMX_EXIT_CTLS bits 20, 21)";
 		return HV_ENOTSUP;
 	}
 	return 0;
@@ -119,6 +150,8 @@ int vmx_probe(struct vmx_caps *caps, const char **missing)
 		return HV_ENOTSUP;
 	}
 	rc = check_ept(caps, missing);
+	if (!rc)
+		rc = check_guest_controls(caps, missing);
 	if (!rc)
 		platform_caps = *caps;
 	return rc;
