@@ -193,9 +193,9 @@ static void poll_console(struct vm *vm)
 	struct platform *p = pf(vm);
 	int c;
 
-	while ((c = uart_getc(console_port())) >= 0)
-		if (!vuart_receive(&vm->uart, (uint8_t)c))
-			break;
+	/* What the guest's FIFO cannot take stays in the host UART's. */
+	while (!vuart_rx_full(&vm->uart) && (c = uart_getc(console_port())) >= 0)
+		vuart_receive(&vm->uart, (uint8_t)c);
 	/* A person is at the console: show prompts and echoes at once. */
 	vuart_flush_partial(&vm->uart);
 	p->next_poll_ns = now_ns(vm) + PLATFORM_CONSOLE_POLL_NS;

@@ -98,6 +98,11 @@ static void update_irq(struct vuart *u)
 	irq_set(&u->irq, u->irq_line, level);
 }
 
+bool vuart_rx_full(const struct vuart *u)
+{
+	return u->rx_count == VUART_RX_FIFO;
+}
+
 bool vuart_receive(struct vuart *u, uint8_t c)
 {
 	if (u->rx_count == VUART_RX_FIFO)

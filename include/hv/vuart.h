@@ -44,6 +44,8 @@ void vuart_flush_partial(struct vuart *u);
 /* Wire the interrupt output (IRQ 4 for COM1) to an interrupt controller. */
 void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq);
 /* A byte typed at the console for the guest; false if the FIFO is full. */
+/* The receive FIFO holds VUART_RX_FIFO bytes the guest has not read. */
+bool vuart_rx_full(const struct vuart *u);
 bool vuart_receive(struct vuart *u, uint8_t c);
 
 #endif

@@ -5,10 +5,15 @@
 #
 #   it_init NAME BUILD_DIR    check the arguments and the image
 #   it_run ARGS...            scripts/run --image ... --serial LOG ARGS...
+#   it_session STEPS... -- ARGS...
+#                             the same with the console on a socket to
+#                             console_session.py, which types into it
+#                             (STEPS: --expect REGEX --send TEXT ...)
 #   it_expect_ended_by_itself the run powered off by itself (status 0)
 #   it_expect REGEX           a log line matches REGEX (grep -E); sets
 #                             IT_LINE to the number of the first such line
 #   it_expect_after N REGEX   like it_expect, but only lines after line N
+#   it_expect_none REGEX WHAT no log line matches REGEX (WHAT names it)
 #   it_pass                   report success and exit 0
 # Every failure prints the reason and the end of the serial log, and exits 1.
 
@@ -47,11 +52,31 @@ it_run() {
 	IT_STATUS=0
 	rm -f "$IT_LOG" "$IT_CLEAN"    # never check a log left by an earlier run
 	"$IT_REPO_ROOT/scripts/run" --image "$IT_IMAGE" --serial "$IT_LOG" "$@" </dev/null || IT_STATUS=$?
-	# The log without carriage returns and ANSI escape sequences (which
-	# firmware such as OVMF writes to the serial port).
+	it_clean_log
+}
+
+# The log without carriage returns and ANSI escape sequences (which
+# firmware such as OVMF writes to the serial port).
+it_clean_log() {
 	sed -e 's/\r//g' -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' "$IT_LOG" >"$IT_CLEAN" 2>/dev/null || : >"$IT_CLEAN"
 	if ((IT_STATUS == 2)); then
 		it_fail "scripts/run rejected its arguments (status 2)"
+	fi
+}
+
+it_session() {
+	local -a steps=()
+	while (($#)) && [[ $1 != -- ]]; do steps+=("$1"); shift; done
+	shift
+	echo "$IT_NAME: console_session.py ${steps[*]} -- scripts/run --image $IT_IMAGE --serial-socket 127.0.0.1:{port} $*" >&2
+	IT_STATUS=0
+	rm -f "$IT_LOG" "$IT_CLEAN"
+	python3 "$IT_REPO_ROOT/tests/integration/console_session.py" --log "$IT_LOG" "${steps[@]}" -- \
+		"$IT_REPO_ROOT/scripts/run" --image "$IT_IMAGE" --serial-socket '127.0.0.1:{port}' "$@" \
+		</dev/null || IT_STATUS=$?
+	it_clean_log
+	if ((IT_STATUS == 3)); then
+		it_fail "the console never showed what the session waited for (see above)"
 	fi
 }
 
@@ -78,6 +103,12 @@ it_expect_after() {
 	fi
 	IT_LINE=$((after + ${hit%%:*}))
 	echo "$IT_NAME: found line $IT_LINE: ${hit#*:}" >&2
+}
+
+it_expect_none() {
+	local re=$1 what=$2 hit
+	hit=$(grep -n -m1 -E -e "$re" "$IT_CLEAN" || true)
+	[[ -z $hit ]] || it_fail "$what at line ${hit%%:*}: ${hit#*:}"
 }
 
 it_pass() {

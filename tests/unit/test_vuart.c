@@ -153,8 +153,11 @@ static void test_receive_and_irq(void **state)
 	vuart_write(&u, 0x3f8, 1, 'x');
 	assert_true(irq_now);
 	/* FIFO full after 16 bytes. */
-	for (int i = 0; i < VUART_RX_FIFO; i++)
+	for (int i = 0; i < VUART_RX_FIFO; i++) {
+		assert_false(vuart_rx_full(&u));
 		assert_true(vuart_receive(&u, (uint8_t)i));
+	}
+	assert_true(vuart_rx_full(&u));
 	assert_false(vuart_receive(&u, 99));
 }
 

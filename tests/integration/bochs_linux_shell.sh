@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# bochs_linux_shell: a person at the console types into the Linux guest's
+# shell.  The default guest boots under tinyhv on Bochs with tinyhv.shell=1;
+# console_session.py, on the other end of COM1 (a TCP socket), waits for the
+# shell's prompt, types a command whose output only the shell can make,
+# waits for that output and types "exit": the guest then powers off (ACPI
+# S5) and so does the machine.  Console input thus goes from the host UART
+# through tinyhv's polling and virtual UART (IRQ 4) to the guest's tty.
+# Usage: bash tests/integration/bochs_linux_shell.sh BUILD_DIR
+set -euo pipefail
+
+GUEST_CMDLINE="console=ttyS0 panic=-1 tinyhv.shell=1"
+# (The shell may put escape sequences, shown as '.', before its prompt.)
+PROMPT_RE='guest:/# $'
+TYPED='echo typed-$((6 * 7))'
+# The shell's output, not the echo of what was typed.
+OUTPUT_RE='^\[linux\] typed-42$'
+ENDED_RE='^vm [0-9]+ \(linux\): ended by ACPI S5 power-off$'
+RUN_TIMEOUT=1000
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+it_init bochs_linux_shell "$@"
+"$IT_REPO_ROOT/scripts/fetch-guest-kernel" >&2
+"$IT_REPO_ROOT/scripts/mkinitramfs-guest" >&2
+cache=$IT_REPO_ROOT/guests-cache
+it_session --timeout "$((RUN_TIMEOUT + 30))" \
+	--expect "$PROMPT_RE" --send "$TYPED\\n" \
+	--expect "\\[linux\\] typed-42\\r?\\n" --send 'exit\n' \
+	-- --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
+	--module "$cache/linux/vmlinuz=linux $GUEST_CMDLINE" \
+	--module "$cache/initramfs.cpio.gz=initrd"
+it_expect '^\[linux\] TINYHV-GUEST-OK$'
+it_expect_after "$IT_LINE" "guest:/# .*echo typed-\\\$\\(\\(6 \\* 7\\)\\)$"
+it_expect_after "$IT_LINE" "$OUTPUT_RE"
+it_expect_after "$IT_LINE" '^\[linux\] guest: powering off$'
+it_expect_after "$IT_LINE" "$ENDED_RE"
+it_expect_after "$IT_LINE" '^all guests ended$'
+it_expect_ended_by_itself
+it_pass
