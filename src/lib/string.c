@@ -3,20 +3,37 @@
  * their standard names. */
 #include <hv/string.h>
 
+/* On x86-64, REP STOSB and REP MOVSB: one instruction however long the
+ * buffer, and the fast path of CPUs with ERMSB (CPUID.7:EBX[9]; Intel's
+ * optimization manual, "Enhanced REP MOVSB and STOSB").  It matters: the
+ * hypervisor zeroes every guest's RAM, 256 MiB for a Linux guest, which a
+ * byte loop takes a billion instructions to do. */
 void *memset(void *s, int c, size_t n)
 {
+#if defined(__x86_64__)
+	void *d = s;
+
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+#else
 	unsigned char *p = s;
 	while (n--)
 		*p++ = (unsigned char)c;
+#endif
 	return s;
 }
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
+#if defined(__x86_64__)
+	void *d = dst;
+
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+#else
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 	while (n--)
 		*d++ = *s++;
+#endif
 	return dst;
 }
 
