@@ -19,7 +19,7 @@ EXITS_RE='^vm [0-9]+ \(linux\): [0-9]+ VM exits$'
 # what Linux says of an inconsistent CPU or platform.
 KERNEL_TROUBLE_RE='^\[linux\] \[ *[0-9]+\.[0-9]+\] (.*(WARNING: CPU|cut here|BUG:|Oops|Call Trace:|soft lockup|rcu_sched self-detected|rcu: INFO)|.*XSAVE consistency problem|.*Keylock active|\[Firmware Bug\])'
 FIRMWARE=${LINUX_FIRMWARE:-bios}
-GUEST_CMDLINE="console=ttyS0 panic=-1"
+GUEST_CMDLINE="console=ttyS0,115200 panic=-1"
 RUN_TIMEOUT=1000
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -9,7 +9,7 @@
 # Usage: bash tests/integration/bochs_linux_shell.sh BUILD_DIR
 set -euo pipefail
 
-GUEST_CMDLINE="console=ttyS0 panic=-1 tinyhv.shell=1"
+GUEST_CMDLINE="console=ttyS0,115200 panic=-1 tinyhv.shell=1"
 # (The shell may put escape sequences, shown as '.', before its prompt.)
 PROMPT_RE='guest:/# $'
 TYPED='echo typed-$((6 * 7))'
