@@ -14,6 +14,10 @@
 #                             IT_LINE to the number of the first such line
 #   it_expect_after N REGEX   like it_expect, but only lines after line N
 #   it_expect_none REGEX WHAT no log line matches REGEX (WHAT names it)
+#   it_expect_banner CMDLINE MODULES
+#                             the boot banner, in order: version and loader,
+#                             CPU, the command line CMDLINE, the memory map
+#                             with at least one range, MODULES modules
 #   it_pass                   report success and exit 0
 # Every failure prints the reason and the end of the serial log, and exits 1.
 
@@ -109,6 +113,16 @@ it_expect_none() {
 	local re=$1 what=$2 hit
 	hit=$(grep -n -m1 -E -e "$re" "$IT_CLEAN" || true)
 	[[ -z $hit ]] || it_fail "$what at line ${hit%%:*}: ${hit#*:}"
+}
+
+it_expect_banner() {
+	local cmdline=$1 modules=$2
+	it_expect '^tinyhv [0-9]+\.[0-9]+\.[0-9]+ booting, loaded by GRUB [0-9]'
+	it_expect_after "$IT_LINE" '^CPU: [A-Za-z]+ family [0-9]+ model [0-9]+ stepping [0-9]+, ".*"$'
+	it_expect_after "$IT_LINE" "^Command line: \"$cmdline\"\$"
+	it_expect_after "$IT_LINE" '^Memory map \([0-9]+ entries, [0-9]+ MiB usable\):$'
+	it_expect_after "$IT_LINE" '^  \[0x[0-9a-f]{16}-0x[0-9a-f]{16}\) type [0-9]+$'
+	it_expect_after "$IT_LINE" "^Modules: $modules\$"
 }
 
 it_pass() {

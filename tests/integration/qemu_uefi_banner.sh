@@ -6,18 +6,17 @@
 set -euo pipefail
 
 # What is checked (grep -E regular expressions).
-BANNER_RE='tinyhv 0\.1\.0'
-VTX_MISSING_RE='VT-x unavailable: '
+# QEMU's TCG CPU has no VMX: the line names the CPUID bit.
+VTX_MISSING_RE='^VT-x unavailable: VMX: the CPU does not report VT-x \(CPUID\.1:ECX\.VMX\[bit 5\] = 0\)$'
 CMDLINE="shutdown_after_boot"
 RUN_TIMEOUT=45       # seconds; below the ctest TIMEOUT (60)
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 it_init qemu_uefi_banner "$@"
 it_run --rig qemu --firmware uefi --timeout "$RUN_TIMEOUT" --cmdline "$CMDLINE"
-it_expect "$BANNER_RE"
-banner=$IT_LINE
-it_expect_after "$banner" "$VTX_MISSING_RE"
-count=$(grep -c -E -e "$VTX_MISSING_RE" "$IT_CLEAN" || true)
-((count == 1)) || it_fail "expected exactly one '$VTX_MISSING_RE' line, found $count"
+it_expect_banner "$CMDLINE" 0
+it_expect_after "$IT_LINE" "$VTX_MISSING_RE"
+count=$(grep -c -E -e '^VT-x unavailable: ' "$IT_CLEAN" || true)
+((count == 1)) || it_fail "expected exactly one 'VT-x unavailable: ' line, found $count"
 it_expect_ended_by_itself
 it_pass
