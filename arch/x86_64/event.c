@@ -42,20 +42,15 @@ bool vcpu_irq_pending(const struct vcpu *v)
  * injected again on the next entry (SDM 28.2.4). */
 void vcpu_reinject_idt_vectoring(struct vcpu *v)
 {
-	uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
-	uint32_t type;
+	uint32_t info = vmx_reinjection_info((uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO),
+					     v->exit_insn_len, &v->exception_insn_len);
 
-	if (!(info & INTR_INFO_VALID))
+	if (!info)
 		return;
-	type = INTR_INFO_TYPE(info);
 	v->exception_pending = true;
-	v->exception_info = info & ~(uint32_t)INTR_INFO_NMI_UNBLOCKING;
+	v->exception_info = info;
 	v->exception_error = info & INTR_INFO_ERROR_CODE
 				     ? (uint32_t)vmcs_read(VMCS_IDT_VECTORING_ERROR) : 0;
-	/* Software interrupts and exceptions need the length of the
-	 * instruction that raised them (SDM 27.6.1.3). */
-	v->exception_insn_len = (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
-				 type == INTR_TYPE_PRIV_SW_EXCEPTION) ? v->exit_insn_len : 0;
 }
 
 /* Interrupts raised directly (HC_TIMER) come first, then the platform's

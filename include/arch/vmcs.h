@@ -220,6 +220,27 @@ enum intr_type {
 };
 #define NMI_VECTOR 2               /* Vol. 3A 6.3.1 */
 
+/* The VM-entry interruption information that delivers again an event
+ * whose delivery a VM exit interrupted, from the IDT-vectoring
+ * information (28.2.4; 0 when it holds none): the same type, vector and
+ * error-code bit, less bit 12, which is undefined there and reserved on
+ * entry.  Software interrupts and software exceptions also need the
+ * length of the instruction that raised them (27.6.1.3): *insn_len is
+ * exit_insn_len for those, else 0. */
+static inline uint32_t vmx_reinjection_info(uint32_t vectoring, uint32_t exit_insn_len,
+					    uint32_t *insn_len)
+{
+	uint32_t type = INTR_INFO_TYPE(vectoring);
+
+	*insn_len = 0;
+	if (!(vectoring & INTR_INFO_VALID))
+		return 0;
+	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		*insn_len = exit_insn_len;
+	return vectoring & ~(uint32_t)INTR_INFO_NMI_UNBLOCKING;
+}
+
 /* Guest interruptibility state (25.4.2, table 25-3). */
 #define INTERRUPTIBILITY_STI       BIT(0)
 #define INTERRUPTIBILITY_MOV_SS    BIT(1)
