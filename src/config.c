@@ -155,9 +155,23 @@ static bool opt_fault_test(struct config *cfg, const char *value)
 	return parse_bool(value, &cfg->fault_test);
 }
 
+/* A bare word or a true value is "state"; "control" is the other kind. */
 static bool opt_entry_fail_test(struct config *cfg, const char *value)
 {
-	return parse_bool(value, &cfg->entry_fail_test);
+	bool on;
+
+	if (value && !strcmp(value, "state")) {
+		cfg->entry_fail_test = ENTRY_FAIL_STATE;
+		return true;
+	}
+	if (value && !strcmp(value, "control")) {
+		cfg->entry_fail_test = ENTRY_FAIL_CONTROL;
+		return true;
+	}
+	if (!parse_bool(value, &on))
+		return false;
+	cfg->entry_fail_test = on ? ENTRY_FAIL_STATE : ENTRY_FAIL_NONE;
+	return true;
 }
 
 /* Seconds between exit-statistics lines of a running VM (0: off). */
@@ -192,7 +206,7 @@ void config_defaults(struct config *cfg)
 	cfg->poweroff = true;
 	cfg->guest_mem_mib = 0;
 	cfg->fault_test = false;
-	cfg->entry_fail_test = false;
+	cfg->entry_fail_test = ENTRY_FAIL_NONE;
 	cfg->stats_interval_s = 0;
 }
 

@@ -169,7 +169,7 @@ static void run_guest(const struct boot_module *m, const struct boot_module *ini
 		return;
 	}
 	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * tsc_hz();
-	vm->entry_fail_test = config.entry_fail_test && vm->id == 1;
+	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	rc = load_guest(vm, m, initrd, console_input);
 	if (!rc)
 		vm_run(vm);

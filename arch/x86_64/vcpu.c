@@ -244,10 +244,13 @@ int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_star
 	write_controls(v, caps);
 	write_host_state(this_cpu_id());
 	write_guest_state(v, caps, start);
-	/* Activity states above 3 fail the guest-state checks (SDM
-	 * 27.3.1.5): a way to exercise the failed-entry report. */
-	if (vm->entry_fail_test)
+	/* Ways to exercise the failed-entry reports: activity states above 3
+	 * fail the guest-state checks (SDM 27.3.1.5); a CR3-target count
+	 * above 4 fails the control checks, before any guest state (26.2.1.1). */
+	if (vm->entry_fail_test == ENTRY_FAIL_STATE)
 		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 7);
+	if (vm->entry_fail_test == ENTRY_FAIL_CONTROL)
+		vmcs_write(VMCS_CR3_TARGET_COUNT, 5);
 	v->launched = false;
 	return vmcs_clear(v->vmcs);
 }

@@ -7,14 +7,21 @@
 #include <hv/types.h>
 #include <hv/log.h>
 
+enum entry_fail_test {
+	ENTRY_FAIL_NONE,
+	ENTRY_FAIL_STATE,   /* invalid guest state: VM entry fails, exit reason 33 */
+	ENTRY_FAIL_CONTROL, /* invalid control field: VMLAUNCH fails, VM-instruction error 7 */
+};
+
 struct config {
 	uint16_t console_port;     /* console=com1..com4|0xNNNN, default 0x3f8 */
 	uint32_t console_baud;     /* baud=N, default 115200 */
 	enum log_level log_level;  /* loglevel=error|warn|info|debug|0..3 */
 	bool shutdown_after_boot;  /* shutdown_after_boot[=0|1]: power off once bring-up ends */
 	bool poweroff;             /* poweroff=0|1: power off when all VMs ended (default 1) */
-	bool entry_fail_test;      /* entry_fail_test: the first VM gets an invalid guest state
-				    * (tests the failed-VM-entry report) */
+	enum entry_fail_test entry_fail_test; /* entry_fail_test[=state|control]: the first VM
+				    * gets an invalid guest state or control field
+				    * (tests the failed-VM-entry reports) */
 	bool fault_test;           /* fault_test: raise #UD in the hypervisor (tests the exception report) */
 	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
 				    * seconds of its time (0, the default: never) */

@@ -7,6 +7,7 @@
 
 #include <arch/ept.h>
 #include <arch/vmcs.h>
+#include <hv/config.h>
 #include <hv/io.h>
 #include <hv/platform.h>
 #include <hv/types.h>
@@ -111,7 +112,7 @@ struct vm {
 	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
 	uint64_t tsc_adjust;               /* IA32_TSC_ADJUST as the guest wrote it */
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
-	bool entry_fail_test;              /* start with an invalid activity state */
+	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
 	struct platform platform_storage;
 

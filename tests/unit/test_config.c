@@ -148,8 +148,16 @@ static void test_fault_test(void **state)
 	assert_int_equal(parse("fault_test=0"), 0);
 	assert_false(C.fault_test);
 	assert_int_equal(parse("entry_fail_test stats_interval=5"), 0);
-	assert_true(C.entry_fail_test);
+	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_STATE);
 	assert_int_equal(C.stats_interval_s, 5);
+	assert_int_equal(parse("entry_fail_test=control"), 0);
+	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_CONTROL);
+	assert_int_equal(parse("entry_fail_test=state"), 0);
+	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_STATE);
+	assert_int_equal(parse("entry_fail_test=0"), 0);
+	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_NONE);
+	assert_int_equal(parse("entry_fail_test=sideways"), 1);
+	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_NONE);
 	assert_int_equal(parse("stats_interval=3601"), 1);
 	assert_int_equal(C.stats_interval_s, 0);
 }
