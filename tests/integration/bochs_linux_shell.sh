@@ -12,9 +12,11 @@ set -euo pipefail
 GUEST_CMDLINE="console=ttyS0,115200 panic=-1 tinyhv.shell=1"
 # (The shell may put escape sequences, shown as '.', before its prompt.)
 PROMPT_RE='guest:/# $'
-TYPED='echo typed-$((6 * 7))'
+# Longer than the host's and the guest's 16-byte UART FIFOs together, and
+# typed at once, as pasted: nothing may be lost.
+TYPED='echo typed-$((6 * 7)), a line longer than both FIFOs of the way in'
 # The shell's output, not the echo of what was typed.
-OUTPUT_RE='^\[linux\] typed-42$'
+OUTPUT_RE='^\[linux\] typed-42, a line longer than both FIFOs of the way in$'
 ENDED_RE='^vm [0-9]+ \(linux\): ended by ACPI S5 power-off$'
 RUN_TIMEOUT=1000
 
@@ -25,12 +27,12 @@ it_init bochs_linux_shell "$@"
 cache=$IT_REPO_ROOT/guests-cache
 it_session --timeout "$((RUN_TIMEOUT + 30))" \
 	--expect "$PROMPT_RE" --send "$TYPED\\n" \
-	--expect "\\[linux\\] typed-42\\r?\\n" --send 'exit\n' \
+	--expect "\\[linux\\] typed-42, a line longer than both FIFOs of the way in\\r?\\n" --send 'exit\n' \
 	-- --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
 	--module "$cache/linux/vmlinuz=linux $GUEST_CMDLINE" \
 	--module "$cache/initramfs.cpio.gz=initrd"
 it_expect '^\[linux\] TINYHV-GUEST-OK$'
-it_expect_after "$IT_LINE" "guest:/# .*echo typed-\\\$\\(\\(6 \\* 7\\)\\)$"
+it_expect_after "$IT_LINE" "guest:/# .*echo typed-\\\$\\(\\(6 \\* 7\\)\\), a line longer than both FIFOs of the way in$"
 it_expect_after "$IT_LINE" "$OUTPUT_RE"
 it_expect_after "$IT_LINE" '^\[linux\] guest: powering off$'
 it_expect_after "$IT_LINE" "$ENDED_RE"

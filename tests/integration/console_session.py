@@ -10,8 +10,10 @@ its arguments replaced by that port (scripts/run --serial-socket
 127.0.0.1:{port} makes the emulator's COM1 connect to it), and writes all
 that the console says to FILE.  The --expect/--send pairs are a script: each
 REGEX (Python syntax) is waited for in the console output after the previous
-match, then its TEXT is typed, a byte at a time as a person would (escapes
-such as \\n are understood).  A timeout ends COMMAND's process group.
+match, then its TEXT is typed, all at once as if pasted (escapes such as
+\\n are understood): the emulated UART then takes a byte per byte time at
+its baud rate, and no byte may be lost on the way to the guest.  A timeout
+ends COMMAND's process group.
 
 Exit status: COMMAND's, or 3 when an --expect was still unmatched when
 COMMAND ended or the timeout came (it says which), or 2 for bad usage.
@@ -27,7 +29,6 @@ import subprocess
 import sys
 import time
 
-TYPE_PAUSE_S = 0.02  # between typed bytes: the guest's 16-byte FIFO is polled
 EXIT_UNMATCHED = 3
 
 
@@ -90,9 +91,7 @@ def main(argv):
                     if not m:
                         break
                     seen = seen[m.end():]
-                    for b in steps.pop(0)[1]:
-                        conn.sendall(bytes([b]))
-                        time.sleep(TYPE_PAUSE_S)
+                    conn.sendall(steps.pop(0)[1])
             elif proc.poll() is not None and conn is None:
                 break
         status = proc.wait()
