@@ -65,27 +65,27 @@ static int highest_pending(const struct vcpu *v, bool *own)
 	return platform_pending_vector(v->vm);
 }
 
+/* Interrupt- and NMI-window exiting: a VM exit as soon as the guest can
+ * take the event (SDM 25.6.2). */
+static void set_window_exiting(struct vcpu *v, uint32_t control, bool *armed, bool on)
+{
+	if (*armed == on)
+		return;
+	v->proc_ctls = on ? v->proc_ctls | control : v->proc_ctls & ~control;
+	vmcs_write(VMCS_PROC_CONTROLS, v->proc_ctls);
+	*armed = on;
+}
+
 static void set_irq_window(struct vcpu *v, bool on)
 {
-	if (v->irq_window_armed == on)
-		return;
-	v->proc_ctls = on ? v->proc_ctls | PROC_INTERRUPT_WINDOW_EXITING
-			  : v->proc_ctls & ~(uint32_t)PROC_INTERRUPT_WINDOW_EXITING;
-	vmcs_write(VMCS_PROC_CONTROLS, v->proc_ctls);
-	v->irq_window_armed = on;
+	set_window_exiting(v, PROC_INTERRUPT_WINDOW_EXITING, &v->irq_window_armed, on);
 }
 
 /* Without NMI-window exiting (no virtual NMIs) a blocked NMI waits for
  * whatever exit comes next. */
 static void set_nmi_window(struct vcpu *v, bool on)
 {
-	on = on && v->nmi_window_ok;
-	if (v->nmi_window_armed == on)
-		return;
-	v->proc_ctls = on ? v->proc_ctls | PROC_NMI_WINDOW_EXITING
-			  : v->proc_ctls & ~(uint32_t)PROC_NMI_WINDOW_EXITING;
-	vmcs_write(VMCS_PROC_CONTROLS, v->proc_ctls);
-	v->nmi_window_armed = on;
+	set_window_exiting(v, PROC_NMI_WINDOW_EXITING, &v->nmi_window_armed, on && v->nmi_window_ok);
 }
 
 static void wake(void)
