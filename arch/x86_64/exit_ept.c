@@ -16,6 +16,7 @@
 #define EPTQ_READ   BIT(0)
 #define EPTQ_WRITE  BIT(1)
 #define EPTQ_FETCH  BIT(2)
+#define EPTQ_NMI_UNBLOCKING BIT(12) /* the access was an IRET's, which unblocked NMIs */
 
 static const char *access_name(uint64_t q)
 {
@@ -29,6 +30,12 @@ void handle_ept_violation(struct vcpu *v)
 	gpa_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
 	uint64_t q = v->exit_qual;
 
+	/* An IRET that faulted has not returned yet: NMIs stay blocked until
+	 * it runs again (SDM Vol. 3C 28.2.3, with virtual NMIs). */
+	if ((q & EPTQ_NMI_UNBLOCKING) && (v->pin_ctls & PIN_VIRTUAL_NMIS) &&
+	    !(vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
 	if (!(q & EPTQ_FETCH) && io_find(&v->vm->mmio, gpa, 1)) {
 		mmio_emulate(v, gpa, q & EPTQ_WRITE);
 		return;
