@@ -26,12 +26,16 @@ static struct config config;
 static struct {
 	char msg[MAX_EARLY_WARNINGS][160];
 	int count;
+	int dropped;               /* beyond MAX_EARLY_WARNINGS: counted, not kept */
 } early_warnings;
 
 static void stash_warning(void *ctx, const char *msg)
 {
+	UNUSED(ctx);
 	if (early_warnings.count < MAX_EARLY_WARNINGS)
 		hv_strlcpy(early_warnings.msg[early_warnings.count++], msg, sizeof(early_warnings.msg[0]));
+	else
+		early_warnings.dropped++;
 }
 
 static __attribute__((noreturn)) void stop(void)
@@ -223,6 +227,8 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 	print_banner();
 	for (int i = 0; i < early_warnings.count; i++)
 		pr_warn("config: %s", early_warnings.msg[i]);
+	if (early_warnings.dropped)
+		pr_warn("config: %d more bad options not shown", early_warnings.dropped);
 	print_memory_map();
 	print_modules();
 	if (config.fault_test) {
