@@ -4,6 +4,8 @@
 #  - a module that is no kernel at all: the loader names the failed check;
 #  - an ELF kernel cut short (its segment runs past the module's end): the
 #    loader names the segment and the sizes;
+#  - a Linux image of a boot protocol too old for the 64-bit entry (2.00):
+#    the Linux loader says so;
 #  - a VM whose first VM entry fails (entry_fail_test gives the first VM an
 #    invalid activity state): the report names the exit reason and shows
 #    the exit qualification and guest state;
@@ -23,6 +25,8 @@ TRUNC_LOAD_RE="^error: vm [0-9]+ \(truncated\): cannot load the kernel: ELF segm
 TRUNC_END_RE="^vm [0-9]+ \(truncated\): stopped: not started: the image could not be loaded"
 CTL_RE="^error: vm 1 \(ctlfail\): VM entry failed: VM-instruction error 7 \(VM entry with invalid control field\(s\)\)$"
 CTL_END_RE="^vm 1 \(ctlfail\): stopped: VM entry failed: VM-instruction error 7 "
+OLD_LINUX_RE="^error: vm [0-9]+ \(oldlinux\): .*boot protocol 2\.00 is too old \(need 2\.12\+ for the 64-bit entry point\)"
+OLD_LINUX_END_RE="^vm [0-9]+ \(oldlinux\): stopped: not started: the image could not be loaded"
 NOMEM_RE="^error: guest big: cannot create a VM with 3072 MiB: "
 ENTRY_RE="^error: vm 1 \(entryfail\): VM entry failed: exit reason 33 \(VM entry: invalid guest state\), exit qualification 0x0"
 STATE_RE="^error:   guest SS 0x10 AR 0xc093 TR AR 0x8b activity 7 "
@@ -37,10 +41,16 @@ guests=$IT_BUILD/guests
 [[ -f $guests/cpuid.elf ]] || it_fail "no test guest $guests/cpuid.elf (build target test_guests)"
 truncated=$IT_BUILD/integration/truncated-cpuid.elf
 head -c 8192 "$guests/cpuid.elf" >"$truncated"
+# A bzImage header (boot flag 0xaa55, "HdrS") of boot protocol 2.00.
+old_linux=$IT_BUILD/integration/old-protocol-bzimage
+head -c 4096 /dev/zero >"$old_linux"
+printf '\x55\xaa' | dd of="$old_linux" bs=1 seek=$((0x1fe)) conv=notrunc status=none
+printf 'HdrS\x00\x02' | dd of="$old_linux" bs=1 seek=$((0x202)) conv=notrunc status=none
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "entry_fail_test" \
 	--module "$guests/cpuid.elf=entryfail" \
 	--module "$IT_REPO_ROOT/tests/guests/guest.ld=junk" \
 	--module "$truncated=truncated" \
+	--module "$old_linux=oldlinux" \
 	--module "$guests/cpuid.elf=cpuid"
 it_expect "$ENTRY_RE"
 it_expect_after "$IT_LINE" "$STATE_RE"
@@ -49,6 +59,8 @@ it_expect_after "$IT_LINE" "$JUNK_LOAD_RE"
 it_expect_after "$IT_LINE" "$JUNK_END_RE"
 it_expect_after "$IT_LINE" "$TRUNC_LOAD_RE"
 it_expect_after "$IT_LINE" "$TRUNC_END_RE"
+it_expect_after "$IT_LINE" "$OLD_LINUX_RE"
+it_expect_after "$IT_LINE" "$OLD_LINUX_END_RE"
 it_expect_after "$IT_LINE" "$GOOD_END_RE"
 it_expect_after "$IT_LINE" "^all guests ended$"
 it_expect_ended_by_itself
