@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bochs_guests_basic: one Bochs run (emulated VT-x + EPT, legacy BIOS) with
-# nine test guests (tests/guests) as modules, run by tinyhv in order:
+# ten test guests (tests/guests) as modules, run by tinyhv in order:
 #   cpuid      CPUID (no VMX, hypervisor bit, "TinyHVTinyHV"), the Multiboot
 #              information (32 MiB of RAM, memory map, command line) and the
 #              hypercalls HC_PRINT/HC_NOP
@@ -8,6 +8,7 @@
 #   cr         CR0/CR4 shadows, CR4.VMXE refused, CR3, paging on and off
 #   hlt        HC_TIMER wakes HLT; a pending interrupt waits for STI
 #   nmi        HC_NMI: NMI injection, held while the guest's handler runs
+#   cache      WBINVD and INVD exit, are done, and the guest goes on
 #   io         UART scratch register, string I/O, unclaimed port
 #   vmxon      VMX instructions raise #UD
 #   xsetbv     XSETBV with invalid XCR0 values raises #GP(0)
@@ -28,6 +29,7 @@ gt_add msr msr
 gt_add cr cr
 gt_add hlt hlt
 gt_add nmi nmi
+gt_add cache cache
 gt_add io io
 gt_add vmxon vmxon
 gt_add xsetbv xsetbv
@@ -115,6 +117,15 @@ gt_pass "HC_NMI returned 0" \
 	"the two NMIs raised in the handler came as one, after its IRET"
 gt_says "NMIs taken inside the handler 1, in all 2" "done, all checks passed"
 gt_end "$HYPERCALL_OK"
+
+gt_guest cache cache
+gt_pass "WBINVD returned; memory written before it reads back" \
+	"INVD returned; memory written before it reads back"
+gt_says "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+# Both exited to tinyhv: its report counts them (reasons 13 and 54).
+it_expect_after "$IT_LINE" '^  INVD +1  \('
+it_expect_after "$IT_LINE" '^  WBINVD +1  \('
 
 gt_guest io io
 gt_pass "LSR (0x3fd) says THR empty (bit 5)" \
