@@ -1,13 +1,26 @@
-; unmapped.asm: a read of guest-physical 0xC0000000, outside the guest's RAM
-; and outside any device: tinyhv must stop the VM (EPT violation, "no device
-; there") and go on with the next guest.  If the read returns, the guest
-; says FAIL and exits with status 1.
+; unmapped.asm: an access to guest-physical 0xC0000000, outside the guest's
+; RAM and outside any device: tinyhv must stop the VM (EPT violation, "no
+; device there") at that access and go on with the next guest.  The guest's
+; command line picks the access: "write", "fetch" (a jump there), anything
+; else a read.  If the access returns, the guest says FAIL and exits with
+; status 1.
 %define GUEST_NAME "unmapped"
 %include "common.inc"
 
 PROBE_ADDR      equ 0xC0000000
 
 main:
+	mov ebx, [boot_info]
+	test dword [ebx], MB1_INFO_CMDLINE
+	jz read_probe
+	mov esi, [ebx + 16]
+	cmp dword [esi], 'writ'
+	je write_probe
+	cmp dword [esi], 'fetc'
+	je fetch_probe
+	jmp read_probe
+
+read_probe:
 	SAY "reading guest-physical 0xc0000000 at EIP "
 	HEX .probe
 	PUTS " (tinyhv must stop this VM)", 10
@@ -16,5 +29,26 @@ main:
 	SAY "FAIL still running: the read of 0xc0000000 returned "
 	HEX eax
 	NL
+	inc dword [fail_count]
+	ret
+
+write_probe:
+	SAY "writing guest-physical 0xc0000000 at EIP "
+	HEX .probe
+	PUTS " (tinyhv must stop this VM)", 10
+.probe:
+	mov dword [PROBE_ADDR], 0x5a5a5a5a
+	LINE "FAIL still running: the write of 0xc0000000 returned"
+	inc dword [fail_count]
+	ret
+
+; The fetch that faults is the first instruction at the probe address.
+fetch_probe:
+	SAY "fetching guest-physical 0xc0000000 at EIP "
+	HEX PROBE_ADDR
+	PUTS " (tinyhv must stop this VM)", 10
+	mov eax, PROBE_ADDR
+	call eax
+	LINE "FAIL still running: the jump to 0xc0000000 returned"
 	inc dword [fail_count]
 	ret

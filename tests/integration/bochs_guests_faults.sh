@@ -2,7 +2,9 @@
 # bochs_guests_faults: one Bochs run (emulated VT-x + EPT, legacy BIOS) with
 # guests that tinyhv must stop, then one that must still run normally:
 #   unmapped      reads guest-physical 0xC0000000 (no RAM, no device): the VM
-#                 is stopped with an EPT violation report at that read
+#                 is stopped with an EPT violation report at that read;
+#                 unmapped-write and unmapped-fetch write there and jump
+#                 there, and are stopped likewise
 #   hvmem         guest-physical 2 MiB is its own RAM (no sign of tinyhv's
 #                 image, which sits at host-physical 2 MiB), then a read of
 #                 0xFFFFF000 (above its RAM) stops the VM likewise
@@ -19,6 +21,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_guests_faults "$@"
 gt_add unmapped unmapped
+gt_add unmapped unmapped-write write
+gt_add unmapped unmapped-fetch fetch
 gt_add hvmem hvmem
 gt_add triplefault triplefault
 gt_add cpuid cpuid-after
@@ -26,6 +30,10 @@ it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
 
 gt_guest unmapped unmapped
 gt_ept_stop read c0000000
+gt_guest unmapped-write unmapped
+gt_ept_stop write c0000000
+gt_guest unmapped-fetch unmapped
+gt_ept_stop "instruction fetch" c0000000
 
 gt_guest hvmem hvmem
 gt_pass "no Multiboot2 magic 0xe85250d6 in guest-physical 0x200000..0x210000" \

@@ -19,7 +19,8 @@
 #   gt_end RE                  the line "vm N (TAG): " + RE; then checks that
 #                              the guest printed no FAIL or unexpected event
 #                              between its start and that line
-#   gt_ept_stop ACCESS HEX     the guest's "reading guest-physical 0xHEX at
+#   gt_ept_stop ACCESS HEX     (ACCESS read, write or "instruction fetch") the
+#                              guest's "reading|writing|fetching guest-physical 0xHEX at
 #                              EIP X" line, then gt_end with the EPT
 #                              violation report, whose RIP must be X
 # TEXT is literal (regular-expression characters are escaped); IT_LINE is
@@ -89,13 +90,19 @@ gt_end() {
 }
 
 gt_ept_stop() {
-	local access=$1 addr=$2 eip rip
-	gt_says_re "reading guest-physical 0x$addr at EIP 0x[0-9a-f]{8} \\(tinyhv must stop this VM\\)\$"
+	local access=$1 addr=$2 verb eip rip
+	case $access in
+	read) verb=reading ;;
+	write) verb=writing ;;
+	"instruction fetch") verb=fetching ;;
+	*) it_fail "gt_ept_stop: unknown access '$access'" ;;
+	esac
+	gt_says_re "$verb guest-physical 0x$addr at EIP 0x[0-9a-f]{8} \\(tinyhv must stop this VM\\)\$"
 	eip=$(sed -n "${IT_LINE}p" "$IT_CLEAN" | grep -oE 'at EIP 0x[0-9a-f]+' | cut -d' ' -f3)
 	gt_end "stopped: EPT violation: $access at guest-physical 0x0*$addr \\(RIP 0x[0-9a-f]+\\), no device there\$"
 	rip=$(sed -n "${IT_LINE}p" "$IT_CLEAN" | grep -oE 'RIP 0x[0-9a-f]+' | cut -d' ' -f2)
 	if ((eip != rip)); then
-		it_fail "guest $GT_TAG: the EPT violation's RIP $rip is not the reading instruction's EIP $eip"
+		it_fail "guest $GT_TAG: the EPT violation's RIP $rip is not the faulting instruction's EIP $eip"
 	fi
-	echo "$IT_NAME: the EPT violation's RIP is the reading instruction ($eip)" >&2
+	echo "$IT_NAME: the EPT violation's RIP is the faulting instruction ($eip)" >&2
 }
