@@ -155,6 +155,11 @@ static bool opt_fault_test(struct config *cfg, const char *value)
 	return parse_bool(value, &cfg->fault_test);
 }
 
+static bool opt_nmi_test(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->nmi_test);
+}
+
 /* A bare word or a true value is "state"; "control" is the other kind. */
 static bool opt_entry_fail_test(struct config *cfg, const char *value)
 {
@@ -193,6 +198,7 @@ static const struct option options[] = {
 	{ "poweroff", true, opt_poweroff },
 	{ "guest_mem", false, opt_guest_mem },
 	{ "fault_test", true, opt_fault_test },
+	{ "nmi_test", true, opt_nmi_test },
 	{ "entry_fail_test", true, opt_entry_fail_test },
 	{ "stats_interval", false, opt_stats_interval },
 };
@@ -206,6 +212,7 @@ void config_defaults(struct config *cfg)
 	cfg->poweroff = true;
 	cfg->guest_mem_mib = 0;
 	cfg->fault_test = false;
+	cfg->nmi_test = false;
 	cfg->entry_fail_test = ENTRY_FAIL_NONE;
 	cfg->stats_interval_s = 0;
 }

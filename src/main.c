@@ -235,6 +235,15 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 		pr_info("fault_test: executing UD2 in the hypervisor");
 		__asm__ volatile("ud2");
 	}
+	if (config.nmi_test) {
+		/* INT 2 enters the NMI handler as an NMI would; the one it
+		 * notes is taken here, so that no guest gets it. */
+		__asm__ volatile("int $2");
+		if (host_nmi_take())
+			pr_info("nmi_test: the hypervisor took an NMI and went on");
+		else
+			pr_err("nmi_test: the NMI handler did not note the NMI");
+	}
 
 	if (memory_init(&boot_info))
 		stop();

@@ -17,9 +17,20 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 	v->exception_insn_len = 0;
 }
 
+static void set_nmi_window(struct vcpu *v, bool on);
+
 void vcpu_inject_nmi(struct vcpu *v)
 {
 	v->nmi_pending = true;
+}
+
+/* An NMI raised once vcpu_deliver_events() has chosen this entry's event:
+ * it goes in at the first point where NMIs are unblocked (NMI-window
+ * exiting), or at the next exit on a CPU without it. */
+void vcpu_inject_nmi_late(struct vcpu *v)
+{
+	v->nmi_pending = true;
+	set_nmi_window(v, true);
 }
 
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector)

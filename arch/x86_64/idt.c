@@ -5,6 +5,7 @@
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/idt.h>
+#include <arch/vmcs.h>
 #include <hv/console.h>
 
 #define IDT_VECTORS 256
@@ -67,9 +68,27 @@ void idt_init(void)
 
 uint64_t idt_base(void) { return (uint64_t)(uintptr_t)idt; }
 
+/* Set in NMI context, where nothing else is safe to do (the console lock
+ * may be held by the code the NMI interrupted). */
+static volatile bool host_nmi[MAX_CPUS];
+
+bool host_nmi_take(void)
+{
+	unsigned cpu = this_cpu_id();
+	bool seen = host_nmi[cpu];
+
+	host_nmi[cpu] = false;
+	return seen;
+}
+
 void exception_handler(struct exception_frame *f)
 {
 	const char *name = f->vector < EXCEPTION_VECTORS ? exception_names[f->vector] : "?";
+
+	if (f->vector == NMI_VECTOR) {
+		host_nmi[this_cpu_id()] = true;
+		return;
+	}
 
 	console_panic_mode();
 	kprintf("\n*** hypervisor exception %lu (%s), error code 0x%lx\n", f->vector, name, f->error);

@@ -1,6 +1,8 @@
 ; Exception entry stubs: give every vector the same frame (struct
 ; exception_frame in include/arch/idt.h) and call exception_handler.
 ; The CPU pushes an error code only for some vectors (SDM Vol. 3A 6.13).
+; exception_handler returns only for an NMI, which is no error: then the
+; registers come back and IRETQ resumes what the NMI interrupted.
 
 bits 64
 section .text
@@ -47,13 +49,27 @@ isr_common:
 	push r15
 	cld
 	mov rdi, rsp
+	mov rbx, rsp                    ; callee-saved: the frame, past the call
 	and rsp, -16
 	call exception_handler
-	; exception_handler does not return: the CPU is stopped.
-.stop:
-	cli
-	hlt
-	jmp .stop
+	mov rsp, rbx
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+	add rsp, 16                     ; vector, error code
+	iretq
 
 section .rodata
 global isr_table

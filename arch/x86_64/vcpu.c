@@ -403,6 +403,9 @@ int vcpu_run(struct vcpu *v)
 	while (!vm_ended(v->vm)) {
 		uint64_t reads, writes;
 
+		/* An NMI taken in root operation is the guest's too. */
+		if (host_nmi_take())
+			vcpu_inject_nmi_late(v);
 		if (vmx_enter(&v->regs, v->launched)) {
 			entry_instruction_failed(v);
 			break;

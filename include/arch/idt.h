@@ -1,5 +1,6 @@
 /* The hypervisor's IDT: an exception in VMX root operation is a hypervisor
- * bug, so every vector prints the CPU state and stops that CPU. */
+ * bug, so every vector prints the CPU state and stops that CPU, but for
+ * the NMI, which is the machine's: it is kept for the next guest entry. */
 #ifndef ARCH_IDT_H
 #define ARCH_IDT_H
 
@@ -15,6 +16,10 @@ struct exception_frame {
 
 void idt_init(void);
 uint64_t idt_base(void);
+/* Returns only for an NMI. */
 void exception_handler(struct exception_frame *f);
+/* An NMI came to this CPU in VMX root operation since the last call: the
+ * run loop passes it to the guest it enters next. */
+bool host_nmi_take(void);
 
 #endif

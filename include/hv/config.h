@@ -23,6 +23,7 @@ struct config {
 				    * gets an invalid guest state or control field
 				    * (tests the failed-VM-entry reports) */
 	bool fault_test;           /* fault_test: raise #UD in the hypervisor (tests the exception report) */
+	bool nmi_test;             /* nmi_test: take an NMI in the hypervisor (it must go on) */
 	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
 				    * seconds of its time (0, the default: never) */
 	uint32_t guest_mem_mib;    /* guest_mem=MiB: RAM of each guest, 2..3072; 0 (default): 32 for

@@ -170,6 +170,7 @@ static inline void vcpu_inject_gp(struct vcpu *v) { vcpu_inject_exception(v, 13,
 static inline void vcpu_inject_ud(struct vcpu *v) { vcpu_inject_exception(v, 6, false, 0); }
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 void vcpu_inject_nmi(struct vcpu *v);
+void vcpu_inject_nmi_late(struct vcpu *v);
 void vcpu_reinject_idt_vectoring(struct vcpu *v);
 void vcpu_deliver_events(struct vcpu *v);
 bool vcpu_irq_pending(const struct vcpu *v);

@@ -47,6 +47,7 @@ static void assert_defaults(const struct config *c)
 	assert_true(c->poweroff);
 	assert_int_equal(c->guest_mem_mib, 0);
 	assert_false(c->fault_test);
+	assert_false(c->nmi_test);
 }
 
 static void test_defaults(void **state)
@@ -146,6 +147,9 @@ static void test_fault_test(void **state)
 	assert_int_equal(parse("fault_test"), 0);
 	assert_true(C.fault_test);
 	assert_int_equal(parse("fault_test=0"), 0);
+	assert_false(C.fault_test);
+	assert_int_equal(parse("nmi_test"), 0);
+	assert_true(C.nmi_test);
 	assert_false(C.fault_test);
 	assert_int_equal(parse("entry_fail_test stats_interval=5"), 0);
 	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_STATE);
