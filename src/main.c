@@ -239,7 +239,7 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 		/* INT 2 enters the NMI handler as an NMI would; the one it
 		 * notes is taken here, so that no guest gets it. */
 		__asm__ volatile("int $2");
-		if (host_nmi_take())
+		if (host_nmi_take(this_cpu_id()))
 			pr_info("nmi_test: the hypervisor took an NMI and went on");
 		else
 			pr_err("nmi_test: the NMI handler did not note the NMI");

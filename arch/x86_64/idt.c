@@ -68,25 +68,14 @@ void idt_init(void)
 
 uint64_t idt_base(void) { return (uint64_t)(uintptr_t)idt; }
 
-/* Set in NMI context, where nothing else is safe to do (the console lock
- * may be held by the code the NMI interrupted). */
-static volatile bool host_nmi[MAX_CPUS];
-
-bool host_nmi_take(void)
-{
-	unsigned cpu = this_cpu_id();
-	bool seen = host_nmi[cpu];
-
-	host_nmi[cpu] = false;
-	return seen;
-}
+volatile bool host_nmi_seen[MAX_CPUS];
 
 void exception_handler(struct exception_frame *f)
 {
 	const char *name = f->vector < EXCEPTION_VECTORS ? exception_names[f->vector] : "?";
 
 	if (f->vector == NMI_VECTOR) {
-		host_nmi[this_cpu_id()] = true;
+		host_nmi_seen[this_cpu_id()] = true;
 		return;
 	}
 

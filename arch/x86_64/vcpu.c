@@ -391,7 +391,8 @@ void vcpu_entry_failed_exit(struct vcpu *v, uint32_t reason)
 
 int vcpu_run(struct vcpu *v)
 {
-	struct vmcs_counters *cnt = &vmcs_count[this_cpu_id()];
+	unsigned cpu = this_cpu_id();
+	struct vmcs_counters *cnt = &vmcs_count[cpu];
 	uint64_t next_stats = rdtsc() + v->vm->stats_interval_tsc;
 	int rc = vmcs_load(v->vmcs);
 
@@ -404,7 +405,7 @@ int vcpu_run(struct vcpu *v)
 		uint64_t reads, writes;
 
 		/* An NMI taken in root operation is the guest's too. */
-		if (host_nmi_take())
+		if (host_nmi_take(cpu))
 			vcpu_inject_nmi_late(v);
 		if (vmx_enter(&v->regs, v->launched)) {
 			entry_instruction_failed(v);

@@ -18,8 +18,20 @@ void idt_init(void);
 uint64_t idt_base(void);
 /* Returns only for an NMI. */
 void exception_handler(struct exception_frame *f);
+/* Per CPU: an NMI came in VMX root operation (set in NMI context, where
+ * nothing else is safe: the console lock may be held by the code the NMI
+ * interrupted). */
+extern volatile bool host_nmi_seen[];
+
 /* An NMI came to this CPU in VMX root operation since the last call: the
- * run loop passes it to the guest it enters next. */
-bool host_nmi_take(void);
+ * run loop passes it to the guest it enters next.  Inline: it is asked
+ * before every VM entry, and the answer is almost always no. */
+static inline bool host_nmi_take(unsigned cpu)
+{
+	if (!host_nmi_seen[cpu])
+		return false;
+	host_nmi_seen[cpu] = false;
+	return true;
+}
 
 #endif
