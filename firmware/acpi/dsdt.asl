@@ -3,7 +3,7 @@
  *
  * Compiled by iasl at build time into a C array, acpi_dsdt_aml[]
  * (firmware/acpi/CMakeLists.txt), which acpi_build() copies next to the
- * tables it generates (src/acpi_build.c).  It describes only what the
+ * tables it generates (src/dev/acpi_build.c).  It describes only what the
  * hypervisor emulates and what a stock Linux kernel looks for; fixed
  * hardware (PM1 event/control blocks, PM timer, reset register) is described
  * by the FADT, processors and the I/O APIC by the MADT.

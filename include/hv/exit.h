@@ -19,7 +19,7 @@ void handle_xsetbv(struct vcpu *v);
 void handle_io(struct vcpu *v);             /* exit_io.c */
 void handle_ept_violation(struct vcpu *v);  /* exit_ept.c */
 void handle_ept_misconfig(struct vcpu *v);
-void handle_vmcall(struct vcpu *v);         /* src/hypercall.c */
+void handle_vmcall(struct vcpu *v);         /* src/core/hypercall.c */
 void msr_bitmap_init(void *page, bool rdtscp);
 
 uint64_t vcpu_gpr_read(struct vcpu *v, unsigned reg);

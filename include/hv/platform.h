@@ -1,4 +1,4 @@
-/* The virtual PC a Linux guest needs (src/platform.c): PIC, PIT, RTC,
+/* The virtual PC a Linux guest needs (src/dev/platform.c): PIC, PIT, RTC,
  * I/O APIC, local APIC, PCI host bridge, ACPI PM, keyboard controller and
  * UART interrupts, wired together.  The exit path calls these few
  * functions; for a VM without a platform (Multiboot test guests) they do

@@ -1,4 +1,4 @@
-/* Unit tests of src/acpi.c: synthetic RSDP/RSDT/XSDT/FADT/DSDT images are
+/* Unit tests of src/boot/acpi.c: synthetic RSDP/RSDT/XSDT/FADT/DSDT images are
  * built in a fake physical memory and parsed through a map callback. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
-/* Unit tests of src/acpi_build.c: build the guest's tables into a fake guest
+/* Unit tests of src/dev/acpi_build.c: build the guest's tables into a fake guest
  * RAM and walk them the way an OS does, by the specification's offsets
  * (ACPI 6.x chapter 5) rather than by the builder's structures; then hand
- * them to the host-side parser (src/acpi.c) as a cross-check, with the DSDT
+ * them to the host-side parser (src/boot/acpi.c) as a cross-check, with the DSDT
  * that iasl compiled from firmware/acpi/dsdt.asl. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -459,7 +459,7 @@ static void test_madt(void **state)
 	assert_int_equal(s.last_apic_id, 254);
 }
 
-/* ---- cross-check with the host's ACPI parser (src/acpi.c) ----------------------- */
+/* ---- cross-check with the host's ACPI parser (src/boot/acpi.c) ----------------------- */
 
 static const void *ram_map(void *ctx, uint64_t phys, size_t len)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for src/config.c: command-line options and their warnings. */
+/* Unit tests for src/core/config.c: command-line options and their warnings. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

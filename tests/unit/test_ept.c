@@ -1,4 +1,4 @@
-/* Unit tests for arch/x86_64/ept.c, the EPT builder.  Table pages come from
+/* Unit tests for arch/x86_64/vmx/ept.c, the EPT builder.  Table pages come from
  * aligned_alloc() and their pointer value serves as the "physical address";
  * every page handed out is tracked so leaks and bad frees are caught. */
 #include <stdarg.h>

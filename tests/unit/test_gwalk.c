@@ -1,4 +1,4 @@
-/* Unit tests for src/gwalk.c, the guest page-table walker.  A host buffer
+/* Unit tests for src/emul/gwalk.c, the guest page-table walker.  A host buffer
  * is guest RAM at guest-physical 0; each test builds the guest's page
  * tables in it for one paging mode and checks translations, faults and
  * error codes against SDM Vol. 3A chapter 4. */

@@ -1,4 +1,4 @@
-/* Unit tests for src/loader_linux.c: synthetic bzImage setup headers
+/* Unit tests for src/boot/loader_linux.c: synthetic bzImage setup headers
  * (boot.rst "The Real-Mode Kernel Header") with a fake protected-mode
  * payload, loaded into a 64 MiB guest RAM; the zero page is checked field
  * by field at the offsets of zero-page.rst and bootparam.h, and the page

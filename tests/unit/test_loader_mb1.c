@@ -1,4 +1,4 @@
-/* Unit tests for src/loader_mb1.c: synthetic ELF32, ELF64 and a.out-kludge
+/* Unit tests for src/boot/loader_mb1.c: synthetic ELF32, ELF64 and a.out-kludge
  * Multiboot kernels (Multiboot spec 0.6.96, 3.1) loaded into a 16 MiB
  * guest RAM, and the boot information (3.3) checked at exact offsets. */
 #include <stdarg.h>

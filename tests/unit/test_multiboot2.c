@@ -1,4 +1,4 @@
-/* Unit tests for src/multiboot2.c: synthetic Multiboot2 information
+/* Unit tests for src/boot/multiboot2.c: synthetic Multiboot2 information
  * structures (spec 3.6) built by the helpers below. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests for src/pmm.c, the physical page-frame allocator. */
+/* Unit tests for src/core/pmm.c, the physical page-frame allocator. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

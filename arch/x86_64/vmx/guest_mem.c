@@ -1,5 +1,5 @@
 /* Guest-linear memory access for emulation: the guest's own page tables
- * (src/gwalk.c) over the VM's RAM, with the paging state from the VMCS. */
+ * (src/emul/gwalk.c) over the VM's RAM, with the paging state from the VMCS. */
 #include <arch/cpu.h>
 #include <arch/msr.h>
 #include <arch/vmcs.h>

@@ -61,7 +61,7 @@ static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
 	r->edx &= ~(uint32_t)(L1_EDX_MCE | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_MCA | L1_EDX_DS |
 			      L1_EDX_ACPI | L1_EDX_TM | L1_EDX_PBE);
 	/* A VM with the PC platform has a local APIC: xAPIC, x2APIC and the
-	 * TSC-deadline timer mode (src/vlapic.c). */
+	 * TSC-deadline timer mode (src/dev/vlapic.c). */
 	if (platform_has_lapic(v->vm)) {
 		r->edx |= L1_EDX_APIC;
 		r->ecx |= L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE;

@@ -5,7 +5,7 @@
  * is I/O APIC pin 2: the MADT says so).  The I/O APIC delivers to the
  * local APIC; the PIC's output reaches the CPU through LINT0 in ExtINT
  * mode (or directly while the local APIC is off).  At each VM entry the
- * highest ready vector is injected (arch/x86_64/event.c).
+ * highest ready vector is injected (arch/x86_64/vmx/event.c).
  *
  * Time: models read a clock in nanoseconds since the VM started (the TSC
  * scaled by its measured frequency).  The next timer event of any model
