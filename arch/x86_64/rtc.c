@@ -3,7 +3,7 @@
  * read, and read again until two readings agree (the usual way to avoid a
  * torn read across a second boundary). */
 #include <arch/io.h>
-#include <arch/rtc.h>
+#include <hv/arch.h>
 #include <hv/string.h>
 #include <hv/vrtc.h>
 
@@ -29,7 +29,7 @@ static void read_time(uint8_t *r)
 		r[regs[i]] = cmos_read(regs[i]);
 }
 
-uint64_t host_rtc_epoch(void)
+uint64_t arch_rtc_epoch(void)
 {
 	uint8_t a[NREGS], b[NREGS];
 	int64_t t;

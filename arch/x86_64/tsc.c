@@ -5,13 +5,13 @@
 #include <arch/cpu.h>
 #include <arch/io.h>
 #include <arch/tsc.h>
+#include <hv/arch.h>
 
 #define PIT_HZ          1193182ULL
 #define PIT_CH2         0x42
 #define PIT_MODE        0x43
 #define PIT_CH2_GATE    0x61
 #define CALIBRATE_MS    10
-#define NS_PER_S        1000000000ULL
 
 static uint64_t hz;
 
@@ -56,14 +56,6 @@ uint64_t tsc_calibrate(void)
 	return hz;
 }
 
-uint64_t tsc_hz(void) { return hz; }
+uint64_t arch_tsc_hz(void) { return hz; }
 
-uint64_t tsc_to_ns(uint64_t ticks)
-{
-	return ticks / hz * NS_PER_S + ticks % hz * NS_PER_S / hz;
-}
-
-uint64_t ns_to_tsc(uint64_t ns)
-{
-	return ns / NS_PER_S * hz + ns % NS_PER_S * hz / NS_PER_S;
-}
+uint64_t arch_tsc(void) { return rdtsc(); }

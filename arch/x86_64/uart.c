@@ -1,6 +1,6 @@
 /* 16550 UART, polled (PC16550D datasheet register map). */
 #include <arch/io.h>
-#include <arch/uart.h>
+#include <hv/arch.h>
 
 enum {
 	UART_THR = 0, /* transmit holding (write), receive buffer (read) */
@@ -13,6 +13,7 @@ enum {
 	UART_DLM = 1,
 };
 
+#define UART_CLOCK_HZ 115200 /* the divisor latch counts in units of this */
 #define LCR_8N1  0x03
 #define LCR_DLAB 0x80
 #define LSR_DATA_READY 0x01
@@ -25,7 +26,7 @@ enum {
  * port): losing output beats hanging the hypervisor. */
 #define TX_SPIN_LIMIT 100000
 
-void uart_init(uint16_t port, uint32_t baud)
+void arch_uart_init(uint16_t port, uint32_t baud)
 {
 	uint16_t divisor = baud ? (uint16_t)(UART_CLOCK_HZ / baud) : 1;
 
@@ -38,7 +39,7 @@ void uart_init(uint16_t port, uint32_t baud)
 	outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
 }
 
-void uart_putc(uint16_t port, char c)
+void arch_uart_putc(uint16_t port, char c)
 {
 	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
 		if (inb(port + UART_LSR) & LSR_THR_EMPTY)
@@ -48,7 +49,7 @@ void uart_putc(uint16_t port, char c)
 	outb(port + UART_THR, (uint8_t)c);
 }
 
-int uart_getc(uint16_t port)
+int arch_uart_getc(uint16_t port)
 {
 	if (!(inb(port + UART_LSR) & LSR_DATA_READY))
 		return -1;
@@ -57,7 +58,7 @@ int uart_getc(uint16_t port)
 
 /* Wait until the last byte has left the shift register: before a power-off
  * or reset, so that the final line is not cut short. */
-void uart_drain(uint16_t port)
+void arch_uart_drain(uint16_t port)
 {
 	for (int i = 0; i < TX_SPIN_LIMIT; i++) {
 		if (inb(port + UART_LSR) & LSR_TX_IDLE)

@@ -4,8 +4,12 @@
 
 #include <hv/types.h>
 
+#define CONSOLE_COM1 0x3f8
+
 void console_init(uint16_t port, uint32_t baud);
 uint16_t console_port(void);
+/* A byte typed at the console, or -1. */
+int console_getc(void);
 void console_write(const char *s, size_t n);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called when the hypervisor is dying: stop honouring the console lock,

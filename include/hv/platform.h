@@ -23,7 +23,16 @@ struct vm;
  * 1.4 ms: a slower poll loses the rest of anything pasted or typed ahead. */
 #define PLATFORM_CONSOLE_POLL_NS 1000000ULL
 
+/* What the platform needs of the host: its clock and console input. */
+struct platform_host {
+	uint64_t (*tsc)(void);       /* the host's time-stamp counter */
+	uint64_t tsc_hz;             /* its frequency, never 0 */
+	int (*console_getc)(void);   /* a byte typed at the console, or -1 */
+	uint64_t rtc_epoch;          /* the host's wall-clock time, seconds since 1970 */
+};
+
 struct platform {
+	struct platform_host host;
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
@@ -39,7 +48,8 @@ struct platform {
 
 /* Build the platform into vm (devices on its buses, ACPI tables in its
  * RAM at ACPI_GUEST_TABLES_BASE).  *rsdp receives the tables' address. */
-int platform_init(struct vm *vm, bool console_input, uint64_t *rsdp);
+int platform_init(struct vm *vm, const struct platform_host *host, bool console_input,
+		  uint64_t *rsdp);
 
 /* The highest-priority interrupt ready for injection, or -1. */
 int platform_pending_vector(struct vm *vm);
@@ -54,5 +64,8 @@ void platform_tick(struct vm *vm);
 int platform_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
 int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
 bool platform_has_lapic(const struct vm *vm);
+/* CR8, the local APIC's task priority (0 without a platform). */
+uint64_t platform_cr8_read(struct vm *vm);
+void platform_cr8_write(struct vm *vm, uint64_t cr8);
 
 #endif

@@ -1,6 +1,6 @@
 /* Serial console.  Lines end in CRLF so that terminals and log files both
  * read well; a lock keeps lines from different CPUs apart. */
-#include <arch/uart.h>
+#include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/format.h>
 #include <hv/spinlock.h>
@@ -9,22 +9,24 @@ static struct {
 	uint16_t port;
 	struct spinlock lock;
 	bool panic;
-} con = { .port = UART_COM1 };
+} con = { .port = CONSOLE_COM1 };
 
 void console_init(uint16_t port, uint32_t baud)
 {
 	con.port = port;
-	uart_init(port, baud);
+	arch_uart_init(port, baud);
 }
 
 uint16_t console_port(void) { return con.port; }
+
+int console_getc(void) { return arch_uart_getc(con.port); }
 
 static void write_locked(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
-			uart_putc(con.port, '\r');
-		uart_putc(con.port, s[i]);
+			arch_uart_putc(con.port, '\r');
+		arch_uart_putc(con.port, s[i]);
 	}
 }
 
@@ -54,4 +56,4 @@ int kprintf(const char *fmt, ...)
 
 void console_panic_mode(void) { con.panic = true; }
 
-void console_drain(void) { uart_drain(con.port); }
+void console_drain(void) { arch_uart_drain(con.port); }

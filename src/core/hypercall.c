@@ -1,29 +1,31 @@
-/* VMCALL: the hypercall ABI of include/hv/hypercall.h. */
-#include <arch/cpu.h>
-#include <hv/console.h>
-#include <hv/exit.h>
+/* VMCALL: the hypercall ABI of include/hv/hypercall.h (docs/HYPERCALLS.md).
+ * Only the guest's kernel may call: VMCALL from CPL > 0 raises #UD, as on
+ * a CPU with no hypervisor, so a guest's user programs cannot reach the
+ * hypervisor behind its kernel's back (Jailhouse and ACRN refuse it the
+ * same way). */
+#include <hv/arch.h>
 #include <hv/hypercall.h>
 #include <hv/vm.h>
+#include <hv/vmexit.h>
 
+/* Printed in pieces on the VM's console output, tagged and sanitised like
+ * everything else the guest prints. */
 static int64_t hc_print(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
-	char buf[257];
+	char buf[256];
 
 	if (len > HC_PRINT_MAX)
 		return HC_EINVAL;
-	/* Printed in pieces through the guest's console path, so the output
-	 * is tagged and sanitised like the guest's UART output. */
 	while (len) {
-		size_t n = MIN(len, sizeof(buf) - 1);
+		size_t n = MIN(len, sizeof(buf));
 
 		if (vm_read_gpa(v->vm, gpa, buf, n))
 			return HC_EFAULT;
-		for (size_t i = 0; i < n; i++)
-			vuart_write(&v->vm->uart, VUART_COM1_BASE, 1, (uint8_t)buf[i]);
+		vm_console_write(&v->vm->console, buf, n);
 		gpa += n;
 		len -= n;
 	}
-	vuart_flush(&v->vm->uart);
+	vm_console_flush(&v->vm->console, false);
 	return HC_OK;
 }
 
@@ -32,23 +34,27 @@ static int64_t hc_timer(struct vcpu *v, uint64_t vector, uint64_t delay)
 	if (vector < 32 || vector > 255)
 		return HC_EINVAL;
 	v->timer_vector = (uint8_t)vector;
-	v->timer_deadline = rdtsc() + (delay ? delay : 1);
+	v->timer_deadline = arch_tsc() + (delay ? delay : 1);
+	vcpu_request(v, VCPU_REQ_TIMER);
 	return HC_OK;
 }
 
-void handle_vmcall(struct vcpu *v)
+enum vmexit_ret hypercall_emulate(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
-	uint32_t fn = (uint32_t)r[GPR_RAX];
 	int64_t ret;
 
-	switch (fn) {
+	if (vcpu_cpl(v) != 0) {
+		vcpu_queue_ud(v);
+		return VMEXIT_INJECTED;
+	}
+	switch ((uint32_t)r[GPR_RAX]) {
 	case HC_PRINT:
 		ret = hc_print(v, (uint32_t)r[GPR_RBX], (uint32_t)r[GPR_RCX]);
 		break;
 	case HC_EXIT:
 		vm_end(v->vm, VM_END_HYPERCALL, (uint32_t)r[GPR_RBX], "hypercall");
-		return;
+		return VMEXIT_STOP;
 	case HC_NOP:
 		ret = HC_OK;
 		break;
@@ -57,7 +63,7 @@ void handle_vmcall(struct vcpu *v)
 			       ((uint64_t)(uint32_t)r[GPR_RDX] << 32) | (uint32_t)r[GPR_RCX]);
 		break;
 	case HC_NMI:
-		vcpu_inject_nmi(v);
+		vcpu_queue_nmi(v);
 		ret = HC_OK;
 		break;
 	default:
@@ -65,5 +71,5 @@ void handle_vmcall(struct vcpu *v)
 		break;
 	}
 	r[GPR_RAX] = (uint64_t)ret;
-	vcpu_skip_instruction(v);
+	return VMEXIT_NEXT;
 }

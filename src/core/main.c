@@ -1,11 +1,8 @@
-/* The boot CPU's path from the Multiboot2 entry to VMX root operation. */
-#include <arch/cpu.h>
-#include <arch/gdt.h>
-#include <arch/idt.h>
-#include <arch/power.h>
-#include <arch/tsc.h>
-#include <arch/uart.h>
-#include <arch/vmx.h>
+/* The boot CPU's path from the Multiboot2 information to the guests: the
+ * command line, the banner, memory, virtualization (the arch's), then one
+ * VM per module.  The arch's entry (arch/x86_64/setup.c) has set up the
+ * console and the CPU's own tables before hv_start(). */
+#include <hv/arch.h>
 #include <hv/bootinfo.h>
 #include <hv/config.h>
 #include <hv/console.h>
@@ -14,8 +11,6 @@
 #include <hv/memory.h>
 #include <hv/string.h>
 #include <hv/vm.h>
-
-void hv_main(uint32_t magic, uint32_t mbi_phys);
 
 static struct boot_info boot_info;
 static struct config config;
@@ -41,20 +36,19 @@ static void stash_warning(void *ctx, const char *msg)
 static __attribute__((noreturn)) void stop(void)
 {
 	if (config.poweroff)
-		power_off();
+		arch_power_off();
 	pr_info("halting (poweroff=0)");
-	cpu_halt_forever();
+	arch_halt_forever();
 }
 
 static void print_banner(void)
 {
-	struct cpu_info ci;
+	char cpu[160];
 
-	cpu_identify(&ci);
+	arch_describe_cpu(cpu, sizeof(cpu));
 	kprintf("\ntinyhv %s booting, loaded by %s\n", HV_VERSION,
 		boot_info.loader[0] ? boot_info.loader : "an unnamed loader");
-	kprintf("CPU: %s family %u model %u stepping %u, \"%s\"\n", ci.vendor, ci.family, ci.model,
-		ci.stepping, ci.brand);
+	kprintf("CPU: %s\n", cpu);
 	kprintf("Command line: \"%s\"\n", boot_info.cmdline);
 }
 
@@ -86,23 +80,9 @@ static void setup_console_and_config(void)
 {
 	config_defaults(&config);
 	config_parse(&config, boot_info.cmdline, stash_warning, NULL);
-	if (config.console_port != UART_COM1 || config.console_baud != 115200)
+	if (config.console_port != CONSOLE_COM1 || config.console_baud != 115200)
 		console_init(config.console_port, config.console_baud);
 	log_set_level(config.log_level);
-}
-
-static int bring_up_vmx(void)
-{
-	static struct vmx_caps caps;
-	const char *missing = "";
-	int rc = vmx_probe(&caps, &missing);
-
-	if (rc) {
-		kprintf("VT-x unavailable: %s\n", missing);
-		return rc;
-	}
-	vmx_print_caps(&caps);
-	return vmx_enable_cpu(0, &caps);
 }
 
 /* A module's string is "NAME [guest command line]". */
@@ -172,7 +152,7 @@ static void run_guest(const struct boot_module *m, const struct boot_module *ini
 		pr_err("guest %s: cannot create a VM with %u MiB: %s", name, mib, hv_strerror(rc));
 		return;
 	}
-	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * tsc_hz();
+	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * arch_tsc_hz();
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	rc = load_guest(vm, m, initrd, console_input);
 	if (!rc)
@@ -204,24 +184,21 @@ static void run_guests(void)
 	kprintf("all guests ended\n");
 }
 
-void hv_main(uint32_t magic, uint32_t mbi_phys)
+void hv_start(uint32_t magic, const void *mbi)
 {
 	int rc;
 
-	console_init(UART_COM1, 115200);
-	gdt_init_cpu(0);
-	idt_init();
-	cpu_enable_features();
 	config_defaults(&config);
 	if (magic != MB2_BOOTLOADER_MAGIC) {
 		pr_err("not started by a Multiboot2 loader (EAX = 0x%x, expected 0x%x)", magic,
 		       MB2_BOOTLOADER_MAGIC);
-		cpu_halt_forever();
+		arch_halt_forever();
 	}
-	rc = mb2_parse((const void *)(uintptr_t)mbi_phys, &boot_info);
+	rc = mb2_parse(mbi, &boot_info);
 	if (rc) {
-		pr_err("malformed Multiboot2 information at 0x%x: %s", mbi_phys, hv_strerror(rc));
-		cpu_halt_forever();
+		pr_err("malformed Multiboot2 information at 0x%lx: %s", (uint64_t)(uintptr_t)mbi,
+		       hv_strerror(rc));
+		arch_halt_forever();
 	}
 	setup_console_and_config();
 	print_banner();
@@ -233,13 +210,10 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 	print_modules();
 	if (config.fault_test) {
 		pr_info("fault_test: executing UD2 in the hypervisor");
-		__asm__ volatile("ud2");
+		arch_fault_test();
 	}
 	if (config.nmi_test) {
-		/* INT 2 enters the NMI handler as an NMI would; the one it
-		 * notes is taken here, so that no guest gets it. */
-		__asm__ volatile("int $2");
-		if (host_nmi_take(this_cpu_id()))
+		if (arch_nmi_test())
 			pr_info("nmi_test: the hypervisor took an NMI and went on");
 		else
 			pr_err("nmi_test: the NMI handler did not note the NMI");
@@ -249,10 +223,8 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 		stop();
 	pr_info("memory: %lu MiB free for guests and hypervisor tables",
 		(unsigned long)(memory_free_pages() * PAGE_SIZE >> 20));
-	power_init(&boot_info);
-	pr_info("TSC: %lu kHz", (unsigned long)(tsc_calibrate() / 1000));
-
-	if (bring_up_vmx())
+	arch_power_init(&boot_info);
+	if (arch_virt_init())
 		stop();
 	if (config.shutdown_after_boot) {
 		pr_info("bring-up complete; shutdown_after_boot set");

@@ -1,11 +1,9 @@
-/* VM life cycle: create (memory, EPT, bitmaps, devices), load, run, end,
- * report, destroy.  VMs live in a fixed table; a VM's VPID is its slot
- * number plus one (VPID 0 is the hypervisor's own). */
-#include <arch/cpu.h>
-#include <arch/vmx.h>
+/* VM life cycle: create (memory, the arch's second-level tables and
+ * intercepts, devices), load, run, end, report, destroy.  VMs live in a
+ * fixed table. */
+#include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/errno.h>
-#include <hv/exit.h>
 #include <hv/format.h>
 #include <hv/loader_linux.h>
 #include <hv/loader_mb1.h>
@@ -23,24 +21,16 @@ static struct vm vms[MAX_VMS];
 /* Console ids count every VM ever made; VPIDs reuse table slots. */
 static unsigned next_vm_id = 1;
 
-static int ept_alloc_table(void *ctx, paddr_t *pa) { UNUSED(ctx); return page_alloc(1, PAGE_SIZE, pa); }
-static void ept_free_table(void *ctx, paddr_t pa) { UNUSED(ctx); page_free(pa, 1); }
-static void *ept_map_table(void *ctx, paddr_t pa) { UNUSED(ctx); return phys_to_virt(pa); }
-
-static const struct ept_ops ept_ops = { ept_alloc_table, ept_free_table, ept_map_table, NULL };
-
-/* Guest output, tagged with the VM's name at the start of each line; a
- * line an interactive guest has not finished yet (a prompt) is continued
- * by the next call without a second tag. */
+/* The UART's output goes to the VM's console output. */
 static void uart_line(void *ctx, const char *text, bool line_end)
 {
 	struct vm *vm = ctx;
 
-	if (vm->uart_mid_line)
-		kprintf("%s%s", text, line_end ? "\n" : "");
+	vm_console_write(&vm->console, text, strlen(text));
+	if (line_end)
+		vm_console_putc(&vm->console, '\n');
 	else
-		kprintf("[%s] %s%s", vm->name, text, line_end ? "\n" : "");
-	vm->uart_mid_line = !line_end;
+		vm_console_flush(&vm->console, true);
 }
 
 static int debug_exit_write(void *dev, uint64_t port, unsigned size, uint64_t val)
@@ -53,47 +43,14 @@ static int debug_exit_write(void *dev, uint64_t port, unsigned size, uint64_t va
 	return 0;
 }
 
-static unsigned large_pages(void)
-{
-	uint64_t cap = vmx_get_caps()->ept_vpid;
-
-	return ((cap & EPT_CAP_2M) ? EPT_ALLOW_2M : 0) | ((cap & EPT_CAP_1G) ? EPT_ALLOW_1G : 0);
-}
-
 static int setup_memory(struct vm *vm)
 {
 	int rc;
 
-	/* 2 MiB alignment lets EPT map guest RAM with large pages. */
+	/* 2 MiB alignment lets the second-level tables map guest RAM with
+	 * large pages. */
 	rc = page_alloc(vm->ram_size / PAGE_SIZE, PAGE_2M, &vm->ram_hpa);
-	if (rc)
-		return rc;
-	rc = ept_init(&vm->ept, &ept_ops, large_pages());
-	if (rc)
-		return rc;
-	rc = ept_map(&vm->ept, 0, vm->ram_hpa, vm->ram_size, EPT_RWX | EPT_MT_WB);
-	if (rc)
-		return rc;
-	/* The EPT's pages may have served an earlier VM: drop anything the
-	 * CPU cached under this EPT pointer (SDM 29.4.3.1). */
-	vmx_invept(ept_pointer(&vm->ept, false));
-	return 0;
-}
-
-static int setup_bitmaps(struct vm *vm)
-{
-	int rc = page_alloc(2, PAGE_SIZE, &vm->io_bitmap);
-
-	if (rc)
-		return rc;
-	/* Every port exits: a guest reaches no real device (SDM 25.6.4). */
-	memset(phys_to_virt(vm->io_bitmap), 0xff, 2 * PAGE_SIZE);
-	rc = page_alloc(1, PAGE_SIZE, &vm->msr_bitmap);
-	if (rc)
-		return rc;
-	msr_bitmap_init(phys_to_virt(vm->msr_bitmap),
-			vmx_get_caps()->proc2.may_be_1 & PROC2_ENABLE_RDTSCP);
-	return 0;
+	return rc ? rc : arch_vm_create(vm);
 }
 
 static int setup_devices(struct vm *vm)
@@ -120,13 +77,13 @@ int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct v
 		return HV_ENOMEM;
 	memset(vm, 0, sizeof(*vm));
 	vm->id = next_vm_id++;
-	vm->vpid = (uint16_t)(vm - vms) + 1;
+	vm->slot = (unsigned)(vm - vms);
 	vm->state = VM_CREATED;
 	vm->ram_size = ALIGN_UP(ram_size, PAGE_2M);
 	hv_strlcpy(vm->name, name, sizeof(vm->name));
 	hv_strlcpy(vm->cmdline, cmdline, sizeof(vm->cmdline));
+	vm_console_init(&vm->console, vm->name);
 	rc = setup_memory(vm);
-	rc = rc ? rc : setup_bitmaps(vm);
 	rc = rc ? rc : setup_devices(vm);
 	if (rc) {
 		vm_destroy(vm);
@@ -168,9 +125,10 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	struct vcpu_start start;
 	char err[160];
 	int rc;
+	struct platform_host host = { arch_tsc, arch_tsc_hz(), console_getc, arch_rtc_epoch() };
 
 	vm->nr_vcpus = 1;
-	rc = platform_init(vm, console_input, &cfg.acpi_rsdp);
+	rc = platform_init(vm, &host, console_input, &cfg.acpi_rsdp);
 	if (rc) {
 		pr_err("vm %u (%s): cannot build its platform: %s", vm->id, vm->name, hv_strerror(rc));
 		return rc;
@@ -203,8 +161,9 @@ int vm_run(struct vm *vm)
 	vm->state = VM_RUNNING;
 	pr_info("vm %u (%s): starting, %lu MiB RAM at host 0x%lx", vm->id, vm->name,
 		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
-	rc = vcpu_run(&vm->vcpus[0]);
+	rc = arch_vcpu_run(&vm->vcpus[0]);
 	vuart_flush(&vm->uart); /* the guest's last, unfinished line */
+	vm_console_flush(&vm->console, false);
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
 	return rc;
@@ -217,6 +176,8 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 	if (vm->state == VM_ENDED)
 		return;
 	vm->state = VM_ENDED;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_request(&vm->vcpus[i], VCPU_REQ_STOP);
 	vm->end = how;
 	vm->end_status = status;
 	va_start(ap, fmt);
@@ -243,83 +204,23 @@ static void report_end(const struct vm *vm)
 	kprintf("vm %u (%s): %s%s\n", vm->id, vm->name, tag, vm->end_detail);
 }
 
-/* "x.y" for a/b without floating point. */
-static void ratio(char *buf, size_t n, uint64_t a, uint64_t b)
+void vm_report(struct vm *vm)
 {
-	uint64_t tenths = b ? (a * 10 + b / 2) / b : 0;
-
-	hv_snprintf(buf, n, "%lu.%lu", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
-}
-
-static void report_exits(const struct vm *vm, const struct vcpu *v)
-{
-	uint64_t total = 0;
-
-	for (int r = 0; r < EXIT_REASON_MAX; r++)
-		total += v->exits[r];
-	kprintf("vm %u (%s): %lu VM exits\n", vm->id, vm->name, total);
-	for (int r = 0; r < EXIT_REASON_MAX; r++) {
-		char rd[24], wr[24];
-
-		if (!v->exits[r])
-			continue;
-		ratio(rd, sizeof(rd), v->vmreads_by_reason[r], v->exits[r]);
-		ratio(wr, sizeof(wr), v->vmwrites_by_reason[r], v->exits[r]);
-		kprintf("  %-22s %10lu  (%s VMREAD, %s VMWRITE per exit)\n",
-			vmx_exit_reason_name((uint32_t)r), v->exits[r], rd, wr);
-	}
-}
-
-void vm_report_progress(const struct vcpu *v)
-{
-	char line[400];
-	int n, best[3] = { -1, -1, -1 };
-	uint64_t total = 0;
-
-	for (int r = 0; r < EXIT_REASON_MAX; r++) {
-		total += v->exits[r];
-		for (int i = 0; i < 3; i++) {
-			if (best[i] < 0 || v->exits[r] > v->exits[best[i]]) {
-				for (int j = 2; j > i; j--)
-					best[j] = best[j - 1];
-				best[i] = r;
-				break;
-			}
-		}
-	}
-	n = hv_snprintf(line, sizeof(line), "vm %u (%s): running, %lu exits (", v->vm->id, v->vm->name,
-			total);
-	for (int i = 0; i < 3 && best[i] >= 0 && v->exits[best[i]]; i++)
-		n += hv_snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %lu", i ? ", " : "",
-				 vmx_exit_reason_name((uint32_t)best[i]), v->exits[best[i]]);
-	kprintf("%s), RIP 0x%lx\n", line, vcpu_rip((struct vcpu *)v));
-}
-
-void vm_report(const struct vm *vm)
-{
-	if (vm->uart_mid_line)
-		kprintf("\n");
+	vm_console_break(&vm->console);
 	report_end(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		report_exits(vm, &vm->vcpus[i]);
+		arch_vcpu_report_exits(&vm->vcpus[i]);
 }
 
 void vm_destroy(struct vm *vm)
 {
 	vuart_flush(&vm->uart);
+	vm_console_flush(&vm->console, false);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_free(&vm->vcpus[i]);
-	if (vm->ept.pml4) {
-		vmx_invept(ept_pointer(&vm->ept, false));
-		ept_destroy(&vm->ept);
-	}
-	vmx_invvpid(vm->vpid);
+	arch_vm_destroy(vm);
 	if (vm->ram_hpa)
 		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
-	if (vm->io_bitmap)
-		page_free(vm->io_bitmap, 2);
-	if (vm->msr_bitmap)
-		page_free(vm->msr_bitmap, 1);
 	vm->state = VM_FREE;
 }
 

@@ -7,19 +7,20 @@
  * mode (or directly while the local APIC is off).  At each VM entry the
  * highest ready vector is injected (arch/x86_64/vmx/event.c).
  *
- * Time: models read a clock in nanoseconds since the VM started (the TSC
- * scaled by its measured frequency).  The next timer event of any model
- * arms the VMX-preemption timer; when it fires, platform_tick() runs the
- * models' timers and polls the host console for input. */
-#include <arch/cpu.h>
-#include <arch/rtc.h>
-#include <arch/tsc.h>
-#include <arch/uart.h>
+ * Time: models read a clock in nanoseconds since the VM started (the host
+ * TSC scaled by its measured frequency).  The next timer event of any
+ * model arms the VMX-preemption timer; when it fires, platform_tick() runs
+ * the models' timers and polls the host console for input.  The host's
+ * clock and console come in as operations (struct platform_host), so the
+ * platform runs on a fake clock in the unit tests.
+ *
+ * Anything that may make an interrupt deliverable asks the vCPU to choose
+ * its events again before the next entry (VCPU_REQ_EVENTS). */
 #include <hv/acpi_build.h>
-#include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/memory.h>
 #include <hv/platform.h>
+#include <hv/time.h>
 #include <hv/vm.h>
 
 #define MSR_IA32_APIC_BASE     VLAPIC_MSR_APIC_BASE
@@ -38,13 +39,21 @@ static uint64_t now_ns(void *ctx)
 {
 	struct vm *vm = ctx;
 
-	return tsc_to_ns(rdtsc() - vm->platform->tsc_start);
+	struct platform *p = vm->platform;
+
+	return ticks_to_ns(p->host.tsc() - p->tsc_start, p->host.tsc_hz);
+}
+
+static void events_changed(struct vm *vm)
+{
+	vcpu_request(&vm->vcpus[0], VCPU_REQ_EVENTS);
 }
 
 static void platform_set_irq(void *ctx, unsigned gsi, bool level)
 {
 	struct platform *p = pf(ctx);
 
+	events_changed(ctx);
 	if (gsi < ISA_IRQS)
 		vpic_set_irq(&p->pic, gsi, level);
 	vioapic_set_irq(&p->ioapic, gsi == PIT_ISA_IRQ ? PIT_IOAPIC_PIN : gsi, level);
@@ -60,6 +69,7 @@ static void ioapic_deliver(void *ctx, uint8_t vector, uint8_t dest, bool level,
 	UNUSED(logical);
 	/* One vCPU: every destination is it. */
 	vlapic_accept_irq(&vm->platform->lapic, vector, level);
+	events_changed(vm);
 }
 
 static void lapic_eoi_level(void *ctx, uint8_t vector)
@@ -115,7 +125,8 @@ static int build_acpi(struct vm *vm, uint64_t *rsdp)
 	return rc;
 }
 
-int platform_init(struct vm *vm, bool console_input, uint64_t *rsdp)
+int platform_init(struct vm *vm, const struct platform_host *host, bool console_input,
+		  uint64_t *rsdp)
 {
 	struct platform *p = &vm->platform_storage;
 	struct irq_sink irq = { platform_set_irq, vm };
@@ -123,7 +134,8 @@ int platform_init(struct vm *vm, bool console_input, uint64_t *rsdp)
 	struct vlapic_config lapic_cfg;
 
 	vm->platform = p;
-	p->tsc_start = rdtsc();
+	p->host = *host;
+	p->tsc_start = host->tsc();
 	/* The guest's TSC starts at 0 with the VM, on the clock the models use
 	 * (so IA32_TSC_DEADLINE and the model clock agree). */
 	vm->tsc_offset = -p->tsc_start;
@@ -131,10 +143,10 @@ int platform_init(struct vm *vm, bool console_input, uint64_t *rsdp)
 	p->next_poll_ns = PLATFORM_CONSOLE_POLL_NS;
 	vpic_init(&p->pic, NULL, NULL);
 	vpit_init(&p->pit, &clock, &irq);
-	vrtc_init(&p->rtc, &clock, host_rtc_epoch(), vm->ram_size);
+	vrtc_init(&p->rtc, &clock, host->rtc_epoch, vm->ram_size);
 	vioapic_init(&p->ioapic, ioapic_deliver, vm);
 	lapic_cfg = (struct vlapic_config){ .apic_id = 0, .bsp = true, .x2apic = true,
-					    .timer_hz = tsc_hz(), .tsc_hz = tsc_hz(), .clock = clock,
+					    .timer_hz = host->tsc_hz, .tsc_hz = host->tsc_hz, .clock = clock,
 					    .eoi_level = lapic_eoi_level, .eoi_ctx = vm };
 	if (vlapic_init(&p->lapic, &lapic_cfg))
 		return HV_EINVAL;
@@ -185,7 +197,7 @@ uint64_t platform_next_event_tsc(struct vm *vm)
 		ns = earliest(ns, p->next_poll_ns);
 	if (ns == UINT64_MAX)
 		return 0;
-	return p->tsc_start + ns_to_tsc(ns) + 1;
+	return p->tsc_start + ns_to_ticks(ns, p->host.tsc_hz) + 1;
 }
 
 static void poll_console(struct vm *vm)
@@ -194,10 +206,11 @@ static void poll_console(struct vm *vm)
 	int c;
 
 	/* What the guest's FIFO cannot take stays in the host UART's. */
-	while (!vuart_rx_full(&vm->uart) && (c = uart_getc(console_port())) >= 0)
+	while (!vuart_rx_full(&vm->uart) && (c = p->host.console_getc()) >= 0)
 		vuart_receive(&vm->uart, (uint8_t)c);
 	/* A person is at the console: show prompts and echoes at once. */
 	vuart_flush_partial(&vm->uart);
+	vm_console_flush(&vm->console, true);
 	p->next_poll_ns = now_ns(vm) + PLATFORM_CONSOLE_POLL_NS;
 }
 
@@ -247,4 +260,19 @@ int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
 		return vlapic_msr_write(&p->lapic, msr, val) ? HV_EINVAL : 0;
 	return HV_ENOENT;
+}
+
+uint64_t platform_cr8_read(struct vm *vm)
+{
+	struct platform *p = pf(vm);
+
+	return p ? vlapic_cr8_read(&p->lapic) : 0;
+}
+
+void platform_cr8_write(struct vm *vm, uint64_t cr8)
+{
+	struct platform *p = pf(vm);
+
+	if (p)
+		vlapic_cr8_write(&p->lapic, cr8);
 }

@@ -1,85 +1,38 @@
-/* The VM-exit dispatcher: a table from basic exit reason to handler (SDM
- * Vol. 3C appendix C).  The one-line handlers live here; each larger
- * concern has its own file (exit_cpuid.c, exit_msr.c, exit_cr.c,
- * exit_io.c, exit_ept.c, hypercall.c).  An exit with no handler stops
- * only the VM that caused it. */
+/* The VM-exit dispatcher: one table from basic exit reason (SDM Vol. 3C
+ * appendix C) to the exit's name and its handler.  A handler turns the
+ * exit into a vendor-neutral request for the portable emulation
+ * (hv/vmexit.h) or, where the operands are only general registers, is the
+ * portable handler itself; every handler returns what happens next
+ * (enum vmexit_ret) and the dispatcher moves RIP in one place.  An exit
+ * with no handler stops only the VM that caused it.
+ *
+ * The path is short on purpose: the exit reason is the only VMCS field
+ * read for every exit; the qualification, the IDT-vectoring information
+ * and the guest's registers are read when a handler needs them, and the
+ * next entry does only the work some handler asked for (v->req). */
 #include <arch/cpu.h>
-#include <arch/vmcs.h>
-#include <hv/exit.h>
+#include <arch/idt.h>
+#include <arch/vmx.h>
+#include <arch/vmx_decode.h>
+#include <arch/vmx_vcpu.h>
+#include <hv/arch.h>
+#include <hv/console.h>
+#include <hv/format.h>
 #include <hv/log.h>
-#include <hv/platform.h>
 #include <hv/vm.h>
+#include <hv/vmexit.h>
 
-static void handle_triple_fault(struct vcpu *v)
-{
-	vm_end(v->vm, VM_END_TRIPLE_FAULT, 0, "triple fault at RIP 0x%lx (CR0 0x%lx, IDTR limit 0x%lx)",
-	       vcpu_rip(v), vmcs_read(VMCS_CR0_READ_SHADOW), vmcs_read(VMCS_GUEST_IDTR_LIMIT));
-}
+typedef enum vmexit_ret (*exit_handler_fn)(struct vcpu *v);
 
-/* HLT: sleep until an interrupt.  With an interrupt already pending the
- * guest goes on at once; with the HC_TIMER armed the CPU itself waits in
- * the HLT activity state until the preemption timer fires (SDM 26.6.5);
- * with no wake-up source the VM can never run again, so it ends. */
-static void handle_hlt(struct vcpu *v)
-{
-	bool interrupts_on = vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF;
+struct exit_handler {
+	const char *name;
+	exit_handler_fn handle;   /* NULL: the VM stops */
+	/* The exit may interrupt the delivery of an event, which the
+	 * IDT-vectoring information then holds (SDM 28.2.4 lists these). */
+	bool in_delivery;
+};
 
-	vcpu_skip_instruction(v);
-	if (interrupts_on && vcpu_irq_pending(v))
-		return;
-	if (interrupts_on && vcpu_next_event_tsc(v)) {
-		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_HLT);
-		return;
-	}
-	vm_end(v->vm, VM_END_HALTED, 0, "halted with %s at RIP 0x%lx",
-	       interrupts_on ? "no wake-up source" : "interrupts disabled", vcpu_rip(v));
-}
-
-/* A timer value clamped to 32 bits may run out before anything is due:
- * then nothing happens and the next entry re-arms it. */
-static void handle_preemption_timer(struct vcpu *v)
-{
-	platform_tick(v->vm);
-	if (!v->timer_deadline || rdtsc() < v->timer_deadline)
-		return;
-	v->timer_deadline = 0;
-	vcpu_raise_irq(v, v->timer_vector);
-}
-
-/* The host takes no interrupts of its own yet: with "acknowledge interrupt
- * on exit" the vector is already consumed; note it and go on. */
-static void handle_external_interrupt(struct vcpu *v)
-{
-	uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
-
-	pr_debug("vm %u: host interrupt vector %u during guest execution", v->vm->id,
-		 INTR_INFO_VECTOR(info));
-}
-
-/* Interrupt-window exiting was armed by event.c; the delivery itself is
- * done on the way back in by vcpu_deliver_events(). */
-static void handle_interrupt_window(struct vcpu *v) { UNUSED(v); }
-
-/* Likewise: the guest's IRET unblocked NMIs; the pending one goes in. */
-static void handle_nmi_window(struct vcpu *v) { UNUSED(v); }
-
-/* The guest's caches are the host's caches: INVD would throw away the
- * hypervisor's dirty lines too, so it is done as WBINVD (SDM Vol. 2A INVD:
- * "use with care"). */
-static void handle_cache_flush(struct vcpu *v)
-{
-	__asm__ volatile("wbinvd" ::: "memory");
-	vcpu_skip_instruction(v);
-}
-
-/* VMX is hidden from guests (CPUID.1:ECX.VMX = 0), and on such a CPU every
- * VMX instruction raises #UD (SDM Vol. 3C 31.3). */
-static void handle_vmx_instruction(struct vcpu *v) { vcpu_inject_ud(v); }
-
-/* CPUID hides MONITOR/MWAIT, so they raise #UD as on such a CPU. */
-static void handle_monitor_mwait(struct vcpu *v) { vcpu_inject_ud(v); }
-
-static void handle_exception_nmi(struct vcpu *v)
+static enum vmexit_ret exit_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
 
@@ -89,68 +42,367 @@ static void handle_exception_nmi(struct vcpu *v)
 	 * the guest takes it, as it would without the hypervisor. */
 	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
 		pr_debug("vm %u (%s): host NMI passed to the guest", v->vm->id, v->vm->name);
-		vcpu_inject_nmi(v);
-		return;
+		vcpu_queue_nmi(v);
+		return VMEXIT_RETRY;
 	}
 	vm_end(v->vm, VM_END_ERROR, 0, "unexpected exception exit, interruption info 0x%x", info);
+	return VMEXIT_STOP;
 }
 
-static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
-	[EXIT_EXCEPTION_NMI] = handle_exception_nmi,
-	[EXIT_EXTERNAL_INTERRUPT] = handle_external_interrupt,
-	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
-	[EXIT_INTERRUPT_WINDOW] = handle_interrupt_window,
-	[EXIT_NMI_WINDOW] = handle_nmi_window,
-	[EXIT_CPUID] = handle_cpuid,
-	[EXIT_HLT] = handle_hlt,
-	[EXIT_INVD] = handle_cache_flush,
-	[EXIT_WBINVD] = handle_cache_flush,
-	[EXIT_VMCALL] = handle_vmcall,
-	[EXIT_VMCLEAR] = handle_vmx_instruction,
-	[EXIT_VMLAUNCH] = handle_vmx_instruction,
-	[EXIT_VMPTRLD] = handle_vmx_instruction,
-	[EXIT_VMPTRST] = handle_vmx_instruction,
-	[EXIT_VMREAD] = handle_vmx_instruction,
-	[EXIT_VMRESUME] = handle_vmx_instruction,
-	[EXIT_VMWRITE] = handle_vmx_instruction,
-	[EXIT_VMXOFF] = handle_vmx_instruction,
-	[EXIT_VMXON] = handle_vmx_instruction,
-	[EXIT_INVEPT] = handle_vmx_instruction,
-	[EXIT_INVVPID] = handle_vmx_instruction,
-	[EXIT_VMFUNC] = handle_vmx_instruction,
-	[EXIT_GETSEC] = handle_vmx_instruction,
-	[EXIT_CR_ACCESS] = handle_cr_access,
-	[EXIT_IO_INSTRUCTION] = handle_io,
-	[EXIT_RDMSR] = handle_rdmsr,
-	[EXIT_WRMSR] = handle_wrmsr,
-	[EXIT_MWAIT] = handle_monitor_mwait,
-	[EXIT_MONITOR] = handle_monitor_mwait,
-	[EXIT_EPT_VIOLATION] = handle_ept_violation,
-	[EXIT_EPT_MISCONFIG] = handle_ept_misconfig,
-	[EXIT_PREEMPTION_TIMER] = handle_preemption_timer,
-	[EXIT_XSETBV] = handle_xsetbv,
+/* The host takes no interrupts of its own yet: with "acknowledge interrupt
+ * on exit" the vector is already consumed; note it and go on. */
+static enum vmexit_ret exit_external_interrupt(struct vcpu *v)
+{
+	pr_debug("vm %u: host interrupt vector %lu during guest execution", v->vm->id,
+		 INTR_INFO_VECTOR(vmcs_read(VMCS_EXIT_INTR_INFO)));
+	return VMEXIT_RETRY;
+}
+
+static enum vmexit_ret exit_triple_fault(struct vcpu *v)
+{
+	vm_end(v->vm, VM_END_TRIPLE_FAULT, 0, "triple fault at RIP 0x%lx (CR0 0x%lx, IDTR limit 0x%lx)",
+	       vcpu_get(v, VREG_RIP), vcpu_get(v, VREG_CR0), vmcs_read(VMCS_GUEST_IDTR_LIMIT));
+	return VMEXIT_STOP;
+}
+
+/* Interrupt- and NMI-window exiting was armed by event.c: the guest can
+ * now take what waits, which the next entry delivers. */
+static enum vmexit_ret exit_window(struct vcpu *v)
+{
+	vcpu_request(v, VCPU_REQ_EVENTS);
+	return VMEXIT_RETRY;
+}
+
+/* The guest's caches are the host's caches: INVD would throw away the
+ * hypervisor's dirty lines too, so it is done as WBINVD (SDM Vol. 2A INVD:
+ * "use with care"). */
+static enum vmexit_ret exit_cache_flush(struct vcpu *v)
+{
+	UNUSED(v);
+	__asm__ volatile("wbinvd" ::: "memory");
+	return VMEXIT_NEXT;
+}
+
+/* VMX is hidden from guests (CPUID.1:ECX.VMX = 0), and on such a CPU every
+ * VMX instruction raises #UD (SDM Vol. 3C 31.3); CPUID hides MONITOR and
+ * MWAIT too. */
+static enum vmexit_ret exit_undefined(struct vcpu *v)
+{
+	vcpu_queue_ud(v);
+	return VMEXIT_INJECTED;
+}
+
+static enum vmexit_ret exit_cr_access(struct vcpu *v)
+{
+	struct cr_request r;
+
+	vmx_decode_cr(vmcs_read(VMCS_EXIT_QUALIFICATION), &r);
+	return cr_emulate(v, &r);
+}
+
+static enum vmexit_ret exit_io(struct vcpu *v)
+{
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	struct pio_request r;
+
+	if (qual & BIT(4)) /* INS/OUTS: their operands are in two more fields */
+		vmx_decode_io(qual, (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_INFO),
+			      vmcs_read(VMCS_GUEST_LINEAR_ADDRESS), &r);
+	else
+		vmx_decode_io(qual, 0, 0, &r);
+	return pio_emulate(v, &r);
+}
+
+static enum vmexit_ret exit_ept_violation(struct vcpu *v)
+{
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	struct mmio_request r;
+
+	vmx_ept_violation_nmi_unblocking(v, qual);
+	vmx_decode_ept_violation(qual, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
+				 v->ev.interrupted.valid, &r);
+	return mmio_emulate(v, &r);
+}
+
+/* A misconfigured EPT entry is the hypervisor's bug, not the guest's; the
+ * VM cannot go on, the hypervisor can. */
+static enum vmexit_ret exit_ept_misconfig(struct vcpu *v)
+{
+	gpa_t gpa = vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS);
+
+	pr_err("vm %u (%s): EPT misconfiguration at guest-physical 0x%lx: a hypervisor bug",
+	       v->vm->id, v->vm->name, gpa);
+	vm_end(v->vm, VM_END_ERROR, gpa, "EPT misconfiguration at guest-physical 0x%lx (RIP 0x%lx)",
+	       gpa, vcpu_get(v, VREG_RIP));
+	return VMEXIT_STOP;
+}
+
+static void report_progress(struct vcpu *v);
+
+/* The timers' deadline came (it may have been cut to the timer's 32 bits,
+ * then nothing is due yet and the next entry arms it again). */
+static enum vmexit_ret exit_preemption_timer(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+
+	if (x->next_stats && rdtsc() >= x->next_stats) {
+		report_progress(v);
+		x->next_stats = rdtsc() + v->vm->stats_interval_tsc;
+	}
+	return vcpu_timer_expired(v);
+}
+
+static const struct exit_handler exit_table[EXIT_REASON_MAX] = {
+	[EXIT_EXCEPTION_NMI] = { "exception or NMI", exit_exception_nmi, true },
+	[EXIT_EXTERNAL_INTERRUPT] = { "external interrupt", exit_external_interrupt, false },
+	[EXIT_TRIPLE_FAULT] = { "triple fault", exit_triple_fault, false },
+	[EXIT_INIT] = { "INIT signal", NULL, false },
+	[EXIT_SIPI] = { "start-up IPI", NULL, false },
+	[EXIT_INTERRUPT_WINDOW] = { "interrupt window", exit_window, false },
+	[EXIT_NMI_WINDOW] = { "NMI window", exit_window, false },
+	[EXIT_TASK_SWITCH] = { "task switch", NULL, true },
+	[EXIT_CPUID] = { "CPUID", cpuid_emulate, false },
+	[EXIT_GETSEC] = { "GETSEC", exit_undefined, false },
+	[EXIT_HLT] = { "HLT", vcpu_emulate_hlt, false },
+	[EXIT_INVD] = { "INVD", exit_cache_flush, false },
+	[EXIT_INVLPG] = { "INVLPG", NULL, false },
+	[EXIT_RDPMC] = { "RDPMC", NULL, false },
+	[EXIT_RDTSC] = { "RDTSC", NULL, false },
+	[EXIT_RSM] = { "RSM", NULL, false },
+	[EXIT_VMCALL] = { "VMCALL", hypercall_emulate, false },
+	[EXIT_VMCLEAR] = { "VMCLEAR", exit_undefined, false },
+	[EXIT_VMLAUNCH] = { "VMLAUNCH", exit_undefined, false },
+	[EXIT_VMPTRLD] = { "VMPTRLD", exit_undefined, false },
+	[EXIT_VMPTRST] = { "VMPTRST", exit_undefined, false },
+	[EXIT_VMREAD] = { "VMREAD", exit_undefined, false },
+	[EXIT_VMRESUME] = { "VMRESUME", exit_undefined, false },
+	[EXIT_VMWRITE] = { "VMWRITE", exit_undefined, false },
+	[EXIT_VMXOFF] = { "VMXOFF", exit_undefined, false },
+	[EXIT_VMXON] = { "VMXON", exit_undefined, false },
+	[EXIT_CR_ACCESS] = { "CR access", exit_cr_access, false },
+	[EXIT_DR_ACCESS] = { "DR access", NULL, false },
+	[EXIT_IO_INSTRUCTION] = { "I/O instruction", exit_io, false },
+	[EXIT_RDMSR] = { "RDMSR", msr_emulate_read, false },
+	[EXIT_WRMSR] = { "WRMSR", msr_emulate_write, false },
+	[EXIT_ENTRY_INVALID_GUEST_STATE] = { "VM entry: invalid guest state", NULL, false },
+	[EXIT_ENTRY_MSR_LOADING] = { "VM entry: MSR loading", NULL, false },
+	[EXIT_MWAIT] = { "MWAIT", exit_undefined, false },
+	[EXIT_MONITOR_TRAP_FLAG] = { "monitor trap flag", NULL, false },
+	[EXIT_MONITOR] = { "MONITOR", exit_undefined, false },
+	[EXIT_PAUSE] = { "PAUSE", NULL, false },
+	[EXIT_ENTRY_MACHINE_CHECK] = { "VM entry: machine check", NULL, false },
+	[EXIT_TPR_BELOW_THRESHOLD] = { "TPR below threshold", NULL, false },
+	[EXIT_APIC_ACCESS] = { "APIC access", NULL, true },
+	[EXIT_VIRTUALIZED_EOI] = { "virtualized EOI", NULL, false },
+	[EXIT_GDTR_IDTR] = { "GDTR/IDTR access", NULL, false },
+	[EXIT_LDTR_TR] = { "LDTR/TR access", NULL, false },
+	[EXIT_EPT_VIOLATION] = { "EPT violation", exit_ept_violation, true },
+	[EXIT_EPT_MISCONFIG] = { "EPT misconfiguration", exit_ept_misconfig, true },
+	[EXIT_INVEPT] = { "INVEPT", exit_undefined, false },
+	[EXIT_RDTSCP] = { "RDTSCP", NULL, false },
+	[EXIT_PREEMPTION_TIMER] = { "preemption timer", exit_preemption_timer, false },
+	[EXIT_INVVPID] = { "INVVPID", exit_undefined, false },
+	[EXIT_WBINVD] = { "WBINVD", exit_cache_flush, false },
+	[EXIT_XSETBV] = { "XSETBV", xsetbv_emulate, false },
+	[EXIT_APIC_WRITE] = { "APIC write", NULL, false },
+	[EXIT_RDRAND] = { "RDRAND", NULL, false },
+	[EXIT_INVPCID] = { "INVPCID", NULL, false },
+	[EXIT_VMFUNC] = { "VMFUNC", exit_undefined, false },
+	[EXIT_ENCLS] = { "ENCLS", NULL, false },
+	[EXIT_RDSEED] = { "RDSEED", NULL, false },
+	[EXIT_PML_FULL] = { "page-modification log full", NULL, true },
+	[EXIT_XSAVES] = { "XSAVES", NULL, false },
+	[EXIT_XRSTORS] = { "XRSTORS", NULL, false },
 };
 
-void vcpu_handle_exit(struct vcpu *v)
+const char *vmx_exit_reason_name(uint32_t basic)
 {
-	uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
-	uint32_t basic = EXIT_REASON_BASIC(reason);
-	exit_handler_fn handler = basic < EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
+	if (basic < EXIT_REASON_MAX && exit_table[basic].name)
+		return exit_table[basic].name;
+	return "unknown";
+}
 
-	v->exit_reason = basic;
-	v->exit_qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
-	if (reason & EXIT_REASON_ENTRY_FAILURE) {
-		vcpu_entry_failed_exit(v, reason);
-		return;
+/* VM entry itself failed the checks of guest state or MSR loading after
+ * VMLAUNCH/VMRESUME succeeded as an instruction (SDM 26.8): the exit
+ * reason has bit 31 set. */
+static enum vmexit_ret entry_failed(struct vcpu *v, uint32_t reason)
+{
+	uint32_t basic = EXIT_REASON_BASIC(reason);
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+
+	pr_err("vm %u (%s): VM entry failed: exit reason %u (%s), exit qualification 0x%lx",
+	       v->vm->id, v->vm->name, basic, vmx_exit_reason_name(basic), qual);
+	vmx_report_guest_state();
+	vm_end(v->vm, VM_END_ENTRY_FAILED, basic, "VM entry failed: %s, qualification 0x%lx",
+	       vmx_exit_reason_name(basic), qual);
+	return VMEXIT_STOP;
+}
+
+static enum vmexit_ret unhandled(struct vcpu *v, uint32_t basic)
+{
+	vm_end(v->vm, VM_END_ERROR, basic, "unhandled VM exit %u (%s) at RIP 0x%lx", basic,
+	       vmx_exit_reason_name(basic), vcpu_get(v, VREG_RIP));
+	return VMEXIT_STOP;
+}
+
+/* The instruction is done: RIP moves past it, and an STI or MOV-SS shadow
+ * it sat in is over (SDM 26.3.1.5 forbids entering with blocking by STI
+ * after an instruction that is no longer next).  The shadow is cleared
+ * only when an event is about to be delivered (event.c): with none, the
+ * shadow's one-instruction block holds nothing back.  RIP goes straight
+ * to the VMCS: it is the one register almost every exit changes. */
+static inline void next_instruction(struct vcpu *v)
+{
+	uint32_t len = v->insn_len ? v->insn_len : (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
+	uint64_t rip = (v->regs.avail & BIT(VREG_RIP)) ? v->regs.val[VREG_RIP]
+						       : vmcs_read(VMCS_GUEST_RIP);
+
+	vmcs_write(VMCS_GUEST_RIP, rip + len);
+	v->regs.avail &= ~(uint32_t)BIT(VREG_RIP);   /* the VMCS has the new one */
+	vmx(v)->shadow_stale = true;
+}
+
+/* A failed entry or a reason beyond the table: the VM stops. */
+static __attribute__((noinline)) struct vcpu *odd_exit(struct vcpu *v, uint32_t reason)
+{
+	vmcs_charge[this_cpu_id()] = &vmx(v)->counts[EXIT_REASON_MAX];
+	if (reason & EXIT_REASON_ENTRY_FAILURE)
+		entry_failed(v, reason);
+	else
+		unhandled(v, EXIT_REASON_BASIC(reason));
+	return NULL;
+}
+
+static __attribute__((noinline)) void handler_stopped(struct vcpu *v, uint32_t reason)
+{
+	if (!vm_ended(v->vm))
+		vm_end(v->vm, VM_END_ERROR, reason, "exit %u (%s): the handler stopped the VM",
+		       reason, vmx_exit_reason_name(reason));
+}
+
+static __attribute__((noinline)) struct vcpu *entry_work(struct vcpu *v)
+{
+	return vmx_prepare_entry(v) ? v : NULL;
+}
+
+/* The exit stub calls this with the guest's general registers saved in
+ * v->regs.gpr; it returns the vCPU to resume, or NULL.  Every exit reads
+ * the exit reason and counts it; whatever else the VMCS holds is read
+ * only by the handlers that need it, and the entry does work only when a
+ * handler asked for some (v->req), changed a register, or a timer is
+ * armed.  The exit reason's own VMREAD is not counted: there is exactly
+ * one per exit (arch_vcpu_report_exits adds it). */
+struct vcpu *vmx_exit(struct vcpu *v)
+{
+	uint32_t reason = (uint32_t)vmcs_read_raw(VMCS_EXIT_REASON);
+	struct vcpu_arch *x = vmx(v);
+	const struct exit_handler *h;
+	enum vmexit_ret ret;
+
+	/* Bit 31 (a failed entry) makes the value too large as well. */
+	if (reason >= EXIT_REASON_MAX)
+		return odd_exit(v, reason);
+	h = &exit_table[reason];
+	vmcs_charge[this_cpu_id()] = &x->counts[reason];
+	x->exits[reason]++;
+	v->regs.avail = 0;
+	v->insn_len = 0;
+	x->shadow_stale = false;
+	if (h->in_delivery)
+		vmx_save_vectoring(v);
+	ret = h->handle ? h->handle(v) : unhandled(v, reason);
+	if (ret == VMEXIT_NEXT)
+		next_instruction(v);
+	else if (ret == VMEXIT_STOP)
+		handler_stopped(v, reason);
+	if (!(v->req | v->regs.dirty | x->deadline | host_nmi_seen[this_cpu_id()]))
+		return v;
+	return entry_work(v);
+}
+
+bool vmx_prepare_entry(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+
+	if (v->req & VCPU_REQ_STOP)
+		return false;
+	/* An NMI taken in root operation is the guest's too. */
+	if (host_nmi_take(this_cpu_id()))
+		vcpu_queue_nmi(v);
+	if (v->req & (VCPU_REQ_EVENTS | VCPU_REQ_HALT)) {
+		vmx_deliver_events(v);
+		if (v->req & VCPU_REQ_STOP)
+			return false;
 	}
-	if (basic < EXIT_REASON_MAX)
-		v->exits[basic]++;
-	v->exit_insn_len = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
-	vcpu_reinject_idt_vectoring(v);
-	if (!handler) {
-		vm_end(v->vm, VM_END_ERROR, basic, "unhandled VM exit %u (%s) at RIP 0x%lx", basic,
-		       vmx_exit_reason_name(basic), vcpu_rip(v));
-		return;
+	if (v->req & VCPU_REQ_TIMER) {
+		uint64_t next = vcpu_next_event_tsc(v);
+
+		v->req &= ~(uint32_t)VCPU_REQ_TIMER;
+		if (x->next_stats && (!next || x->next_stats < next))
+			next = x->next_stats;
+		x->deadline = next;
 	}
-	handler(v);
+	if (x->deadline || x->timer_on)
+		vmx_update_timer(v);
+	if (v->regs.dirty)
+		vmx_flush_regs(v);
+	return true;
+}
+
+/* "x.y" for a/b without floating point. */
+static void ratio(char *buf, size_t n, uint64_t a, uint64_t b)
+{
+	uint64_t tenths = b ? (a * 10 + b / 2) / b : 0;
+
+	hv_snprintf(buf, n, "%lu.%lu", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
+}
+
+void arch_vcpu_report_exits(const struct vcpu *v)
+{
+	const struct vcpu_arch *x = vmx(v);
+	uint64_t total = 0;
+
+	if (!x)
+		return;
+	for (int r = 0; r < EXIT_REASON_MAX; r++)
+		total += x->exits[r];
+	kprintf("vm %u (%s): %lu VM exits\n", v->vm->id, v->vm->name, total);
+	for (int r = 0; r < EXIT_REASON_MAX; r++) {
+		char rd[24], wr[24];
+
+		if (!x->exits[r])
+			continue;
+		/* The exit reason's VMREAD is not counted: one per exit. */
+		ratio(rd, sizeof(rd), x->counts[r].reads + x->exits[r], x->exits[r]);
+		ratio(wr, sizeof(wr), x->counts[r].writes, x->exits[r]);
+		kprintf("  %-22s %10lu  (%s VMREAD, %s VMWRITE per exit)\n",
+			vmx_exit_reason_name((uint32_t)r), x->exits[r], rd, wr);
+	}
+}
+
+/* One line of a running vCPU's three most frequent exits (stats_interval). */
+static void report_progress(struct vcpu *v)
+{
+	const struct vcpu_arch *x = vmx(v);
+	char line[400];
+	int n, best[3] = { -1, -1, -1 };
+	uint64_t total = 0;
+
+	for (int r = 0; r < EXIT_REASON_MAX; r++) {
+		total += x->exits[r];
+		for (int i = 0; i < 3; i++) {
+			if (best[i] < 0 || x->exits[r] > x->exits[best[i]]) {
+				for (int j = 2; j > i; j--)
+					best[j] = best[j - 1];
+				best[i] = r;
+				break;
+			}
+		}
+	}
+	n = hv_snprintf(line, sizeof(line), "vm %u (%s): running, %lu exits (", v->vm->id, v->vm->name,
+			total);
+	for (int i = 0; i < 3 && best[i] >= 0 && x->exits[best[i]]; i++)
+		n += hv_snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %lu", i ? ", " : "",
+				 vmx_exit_reason_name((uint32_t)best[i]), x->exits[best[i]]);
+	kprintf("%s), RIP 0x%lx\n", line, vcpu_get(v, VREG_RIP));
 }

@@ -1,22 +1,28 @@
 /* A vCPU's VMCS: controls computed from the capability MSRs, the host
- * state of this hypervisor, the initial guest state, and the run loop
- * (SDM Vol. 3C chapters 25-28). */
+ * state of this hypervisor, the initial guest state; the guest registers
+ * the portable code reads and writes through the register cache; and the
+ * run loop (SDM Vol. 3C chapters 25-28). */
+#include <stddef.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/idt.h>
 #include <arch/msr.h>
-#include <arch/vmcs.h>
 #include <arch/vmx.h>
-#include <hv/console.h>
+#include <arch/vmx_vcpu.h>
+#include <hv/arch.h>
 #include <hv/errno.h>
-#include <hv/exit.h>
 #include <hv/log.h>
 #include <hv/memory.h>
-#include <hv/platform.h>
+#include <hv/string.h>
 #include <hv/vm.h>
 
-int vmx_enter(struct guest_regs *regs, int launched);
-void vmx_exit_stub(void);
+/* The exit stub finds the guest's registers at the vcpu's address and the
+ * host stack right after them (vmx_entry.asm). */
+_Static_assert(offsetof(struct vcpu, regs.gpr) == 0, "gpr[] must start struct vcpu");
+_Static_assert(offsetof(struct vcpu, regs.host_rsp) == 8 * GPR_COUNT,
+	       "host_rsp must follow gpr[] (vmx_entry.asm REGS_HOST_RSP)");
+
+static struct vcpu_arch vcpu_pool[MAX_VMS][MAX_VCPUS_PER_VM];
 
 /* Segment access rights in the VMCS format (SDM 25.4.1, table 25-2). */
 #define AR_CODE32   0xc09b  /* present, code exec/read accessed, D=1, G=1 */
@@ -25,7 +31,7 @@ void vmx_exit_stub(void);
 #define AR_UNUSABLE 0x10000
 
 /* CR0 bits the guest may change without an exit: the FPU-context bits
- * that OSes flip often.  Every other bit is shadowed (vcpu_cr.c). */
+ * that OSes flip often.  Every other bit is shadowed (src/emul/cr.c). */
 #define CR0_GUEST_OWNED (BIT(1) | BIT(2) | BIT(3)) /* MP, EM, TS */
 
 static int control(const char *name, const struct vmx_ctl_caps *c, uint32_t need, uint32_t want,
@@ -47,7 +53,7 @@ static int control(const char *name, const struct vmx_ctl_caps *c, uint32_t need
  * delivers interrupts, the preemption timer runs every timer model and
  * HC_TIMER, IA-32e mode guest follows the guest's EFER.LMA.  NMI-window
  * exiting is used where the CPU has it. */
-static int check_toggled_controls(struct vcpu *v, const struct vmx_caps *caps)
+static int check_toggled_controls(struct vcpu_arch *x, const struct vmx_caps *caps)
 {
 	uint32_t unused;
 	int rc;
@@ -55,63 +61,63 @@ static int check_toggled_controls(struct vcpu *v, const struct vmx_caps *caps)
 	rc = control("processor-based", &caps->proc, PROC_INTERRUPT_WINDOW_EXITING, 0, &unused);
 	rc = rc ? rc : control("pin-based", &caps->pin, PIN_PREEMPTION_TIMER, 0, &unused);
 	rc = rc ? rc : control("VM-entry", &caps->entry, ENTRY_IA32E_MODE_GUEST, 0, &unused);
-	v->nmi_window_ok = (v->pin_ctls & PIN_VIRTUAL_NMIS) &&
+	x->nmi_window_ok = (x->pin_ctls & PIN_VIRTUAL_NMIS) &&
 			   (caps->proc.may_be_1 & PROC_NMI_WINDOW_EXITING);
 	return rc;
 }
 
-static int compute_controls(struct vcpu *v, const struct vmx_caps *caps)
+static int compute_controls(struct vcpu_arch *x, const struct vmx_caps *caps)
 {
 	int rc;
 
 	rc = control("pin-based", &caps->pin, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
-		     PIN_VIRTUAL_NMIS, &v->pin_ctls);
+		     PIN_VIRTUAL_NMIS, &x->pin_ctls);
 	rc = rc ? rc : control("processor-based", &caps->proc,
 			       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 				       PROC_ACTIVATE_SECONDARY,
 			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING,
-			       &v->proc_ctls);
+			       &x->proc_ctls);
 	/* Unrestricted guest lets a guest run with paging off, as a Multiboot
 	 * kernel starts (SDM 26.2.1.1). */
 	rc = rc ? rc : control("secondary processor-based", &caps->proc2,
 			       PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST,
 			       PROC2_ENABLE_VPID | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID |
 				       PROC2_WBINVD_EXITING,
-			       &v->proc2_ctls);
+			       &x->proc2_ctls);
 	rc = rc ? rc : control("VM-exit", &caps->exit,
 			       EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
 				       EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			       EXIT_SAVE_PAT | EXIT_LOAD_PAT, &v->exit_ctls);
+			       EXIT_SAVE_PAT | EXIT_LOAD_PAT, &x->exit_ctls);
 	rc = rc ? rc : control("VM-entry", &caps->entry, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT,
-			       &v->entry_ctls);
-	return rc ? rc : check_toggled_controls(v, caps);
+			       &x->entry_ctls);
+	return rc ? rc : check_toggled_controls(x, caps);
 }
 
-static void write_controls(struct vcpu *v, const struct vmx_caps *caps)
+static void write_controls(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
+	struct vcpu_arch *x = vmx(v);
+	struct vm_arch *vm = v->vm->arch;
 
-	vmcs_write(VMCS_PIN_CONTROLS, v->pin_ctls);
-	vmcs_write(VMCS_PROC_CONTROLS, v->proc_ctls);
-	vmcs_write(VMCS_PROC2_CONTROLS, v->proc2_ctls);
-	vmcs_write(VMCS_EXIT_CONTROLS, v->exit_ctls);
-	vmcs_write(VMCS_ENTRY_CONTROLS, v->entry_ctls);
+	vmcs_write(VMCS_PIN_CONTROLS, x->pin_ctls);
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc_ctls);
+	vmcs_write(VMCS_PROC2_CONTROLS, x->proc2_ctls);
+	vmcs_write(VMCS_EXIT_CONTROLS, x->exit_ctls);
+	vmcs_write(VMCS_ENTRY_CONTROLS, x->entry_ctls);
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write(VMCS_IO_BITMAP_A, vm->io_bitmap);
 	vmcs_write(VMCS_IO_BITMAP_B, vm->io_bitmap + PAGE_SIZE);
 	vmcs_write(VMCS_MSR_BITMAP, vm->msr_bitmap);
 	vmcs_write(VMCS_EPT_POINTER, ept_pointer(&vm->ept, false));
-	if (v->proc2_ctls & PROC2_ENABLE_VPID)
+	if (x->proc2_ctls & PROC2_ENABLE_VPID)
 		vmcs_write(VMCS_VPID, vm->vpid);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(VMCS_CR0_GUEST_HOST_MASK, ~(uint64_t)CR0_GUEST_OWNED);
 	vmcs_write(VMCS_CR4_GUEST_HOST_MASK, ~0ULL);
-	vmcs_write(VMCS_TSC_OFFSET, vm->tsc_offset);
-	UNUSED(caps);
+	vmcs_write(VMCS_TSC_OFFSET, v->vm->tsc_offset);
 }
 
-static void write_host_state(unsigned cpu)
+static void write_host_state(struct vcpu *v, unsigned cpu)
 {
 	vmcs_write(VMCS_HOST_CR0, read_cr0());
 	vmcs_write(VMCS_HOST_CR3, read_cr3());
@@ -134,6 +140,8 @@ static void write_host_state(unsigned cpu)
 	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER));
 	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	/* Just past the guest's registers: the exit stub pushes them there. */
+	vmcs_write(VMCS_HOST_RSP, (uint64_t)(uintptr_t)&v->regs.host_rsp);
 }
 
 static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
@@ -153,17 +161,17 @@ static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 /* The initial state: 32-bit protected mode with paging off and flat 4 GiB
  * segments (Multiboot spec 3.2), or 64-bit mode on the loader's page
  * tables and GDT (Linux boot protocol, "64-bit boot protocol"). */
-static void write_guest_state(struct vcpu *v, const struct vmx_caps *caps,
-			      const struct vcpu_start *s)
+static void write_guest_state(struct vcpu *v, const struct vcpu_start *s)
 {
+	struct vcpu_arch *x = vmx(v);
 	uint64_t cr0 = CR0_PE | CR0_ET | (s->long_mode ? CR0_PG : 0);
 	uint64_t cr4 = s->long_mode ? CR4_PAE : 0;
 	uint32_t code_ar = s->long_mode ? AR_CODE64 : AR_CODE32;
 
 	vmcs_write(VMCS_CR0_READ_SHADOW, cr0);
-	vmcs_write(VMCS_GUEST_CR0, vcpu_real_cr0(caps, cr0));
+	vmcs_write(VMCS_GUEST_CR0, vmx_real_cr0(cr0));
 	vmcs_write(VMCS_CR4_READ_SHADOW, cr4);
-	vmcs_write(VMCS_GUEST_CR4, vcpu_real_cr4(caps, cr4));
+	vmcs_write(VMCS_GUEST_CR4, vmx_real_cr4(cr4));
 	vmcs_write(VMCS_GUEST_CR3, s->cr3);
 	write_segment(VMCS_GUEST_CS_SEL, s->cs_sel, code_ar);
 	write_segment(VMCS_GUEST_DS_SEL, s->ds_sel, AR_DATA32);
@@ -198,16 +206,15 @@ static void write_guest_state(struct vcpu *v, const struct vmx_caps *caps,
 	vmcs_write(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	if (s->long_mode) {
-		v->entry_ctls |= ENTRY_IA32E_MODE_GUEST;
-		vmcs_write(VMCS_ENTRY_CONTROLS, v->entry_ctls);
+		x->entry_ctls |= ENTRY_IA32E_MODE_GUEST;
+		vmcs_write(VMCS_ENTRY_CONTROLS, x->entry_ctls);
 	}
-	for (int i = 0; i < GPR_COUNT; i++)
-		v->regs.gpr[i] = s->gpr[i];
-	v->msrs.xcr0 = 1; /* x87 only, the reset value */
+	x->xcr0 = 1; /* x87 only, the reset value */
 }
 
-uint64_t vcpu_real_cr0(const struct vmx_caps *caps, uint64_t guest_cr0)
+uint64_t vmx_real_cr0(uint64_t guest_cr0)
 {
+	const struct vmx_caps *caps = vmx_get_caps();
 	/* Unrestricted guests may clear PE and PG despite CR0_FIXED0
 	 * (SDM 26.3.1.1). */
 	uint64_t fixed0 = caps->cr0_fixed0 & ~(CR0_PE | CR0_PG);
@@ -215,141 +222,231 @@ uint64_t vcpu_real_cr0(const struct vmx_caps *caps, uint64_t guest_cr0)
 	return (guest_cr0 | fixed0) & caps->cr0_fixed1;
 }
 
-uint64_t vcpu_real_cr4(const struct vmx_caps *caps, uint64_t guest_cr4)
+uint64_t vmx_real_cr4(uint64_t guest_cr4)
 {
+	const struct vmx_caps *caps = vmx_get_caps();
+
 	return (guest_cr4 | caps->cr4_fixed0) & caps->cr4_fixed1;
 }
 
-int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start)
+static unsigned maxphyaddr(void)
+{
+	struct cpuid_regs r;
+
+	cpuid(0x80000000, 0, &r);
+	if (r.eax < 0x80000008)
+		return 36;
+	cpuid(0x80000008, 0, &r);
+	return r.eax & 0xff;
+}
+
+/* What the guest may use, for CPUID and the emulation. */
+static void set_features(struct vcpu *v, const struct vmx_caps *caps)
+{
+	struct vcpu_arch *x = vmx(v);
+	struct cpuid_regs r;
+
+	cpuid(0, 0, &r);
+	v->feat = (struct vcpu_features){
+		.rdtscp = x->proc2_ctls & PROC2_ENABLE_RDTSCP,
+		.invpcid = x->proc2_ctls & PROC2_ENABLE_INVPCID,
+		.xsave = read_cr4() & CR4_OSXSAVE,
+		/* What VMX allows, less VMXE (VMX is hidden) and SMXE. */
+		.cr4_valid = caps->cr4_fixed1 & ~(uint64_t)(CR4_VMXE | CR4_SMXE),
+		.maxphyaddr = maxphyaddr(),
+		.host_max_leaf = r.eax,
+	};
+}
+
+int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 {
 	const struct vmx_caps *caps = vmx_get_caps();
+	struct vcpu_arch *x = &vcpu_pool[v->vm->slot][v->id];
 	int rc;
 
-	v->vm = vm;
-	v->id = id;
-	rc = compute_controls(v, caps);
+	memset(x, 0, sizeof(*x));
+	vmcs_charge_none();
+	rc = compute_controls(x, caps);
+	rc = rc ? rc : page_alloc(1, PAGE_SIZE, &x->vmcs);
 	if (rc)
 		return rc;
-	rc = page_alloc(1, PAGE_SIZE, &v->vmcs);
-	if (rc)
-		return rc;
-	*(uint32_t *)phys_to_virt(v->vmcs) = caps->revision;
-	rc = vmcs_clear(v->vmcs);
-	rc = rc ? rc : vmcs_load(v->vmcs);
+	v->arch = x;
+	set_features(v, caps);
+	x->timer_shift = VMX_MISC_PREEMPTION_RATE(caps->misc);
+	*(uint32_t *)phys_to_virt(x->vmcs) = caps->revision;
+	rc = vmcs_clear(x->vmcs);
+	rc = rc ? rc : vmcs_load(x->vmcs);
 	if (rc) {
-		page_free(v->vmcs, 1);
-		v->vmcs = 0;
+		arch_vcpu_destroy(v);
 		return rc;
 	}
-	write_controls(v, caps);
-	write_host_state(this_cpu_id());
-	write_guest_state(v, caps, start);
+	write_controls(v);
+	write_host_state(v, this_cpu_id());
+	write_guest_state(v, start);
 	/* Ways to exercise the failed-entry reports: activity states above 3
 	 * fail the guest-state checks (SDM 27.3.1.5); a CR3-target count
 	 * above 4 fails the control checks, before any guest state (26.2.1.1). */
-	if (vm->entry_fail_test == ENTRY_FAIL_STATE)
+	if (v->vm->entry_fail_test == ENTRY_FAIL_STATE)
 		vmcs_write(VMCS_GUEST_ACTIVITY_STATE, 7);
-	if (vm->entry_fail_test == ENTRY_FAIL_CONTROL)
+	if (v->vm->entry_fail_test == ENTRY_FAIL_CONTROL)
 		vmcs_write(VMCS_CR3_TARGET_COUNT, 5);
-	v->launched = false;
-	return vmcs_clear(v->vmcs);
+	return vmcs_clear(x->vmcs);
 }
 
-void vcpu_free(struct vcpu *v)
+void arch_vcpu_destroy(struct vcpu *v)
 {
-	if (v->vmcs)
-		page_free(v->vmcs, 1);
-	v->vmcs = 0;
+	struct vcpu_arch *x = vmx(v);
+
+	if (x->vmcs)
+		page_free(x->vmcs, 1);
+	x->vmcs = 0;
+	v->arch = NULL;
 }
 
-uint64_t vcpu_rip(struct vcpu *v) { return vmcs_read(VMCS_GUEST_RIP); }
+/* ---- the register cache (hv/vcpu.h) ---- */
 
-/* Finishing an emulated instruction also ends any STI or MOV-SS shadow it
- * sat in (SDM 26.3.1.5 forbids entering with blocking by STI after an
- * instruction that is no longer next). */
-void vcpu_skip_instruction(struct vcpu *v)
+static const enum vmcs_field reg_field[VREG_COUNT] = {
+	[VREG_RSP] = VMCS_GUEST_RSP,
+	[VREG_RIP] = VMCS_GUEST_RIP,
+	[VREG_RFLAGS] = VMCS_GUEST_RFLAGS,
+	[VREG_CR0] = VMCS_CR0_READ_SHADOW,
+	[VREG_CR3] = VMCS_GUEST_CR3,
+	[VREG_CR4] = VMCS_CR4_READ_SHADOW,
+	[VREG_EFER] = VMCS_GUEST_EFER,
+	[VREG_PAT] = VMCS_GUEST_PAT,
+	[VREG_SYSENTER_CS] = VMCS_GUEST_SYSENTER_CS,
+	[VREG_SYSENTER_ESP] = VMCS_GUEST_SYSENTER_ESP,
+	[VREG_SYSENTER_EIP] = VMCS_GUEST_SYSENTER_EIP,
+	[VREG_CS_BASE] = VMCS_GUEST_CS_BASE,
+	[VREG_CS_AR] = VMCS_GUEST_CS_AR,
+	[VREG_SS_AR] = VMCS_GUEST_SS_AR,
+	[VREG_PDPTE0] = VMCS_GUEST_PDPTE0,
+	[VREG_PDPTE1] = VMCS_GUEST_PDPTE1,
+	[VREG_PDPTE2] = VMCS_GUEST_PDPTE2,
+	[VREG_PDPTE3] = VMCS_GUEST_PDPTE3,
+	[VREG_TSC_OFFSET] = VMCS_TSC_OFFSET,
+};
+
+uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
 {
-	uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-
-	vmcs_write(VMCS_GUEST_RIP, vcpu_rip(v) + v->exit_insn_len);
-	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	if (r == VREG_XCR0)
+		return vmx(v)->xcr0;
+	return vmcs_read(reg_field[r]);
 }
 
-uint64_t vcpu_gpr_read(struct vcpu *v, unsigned reg)
+/* IA-32e mode guest must equal EFER.LMA on entry (SDM 26.3.1.1): the
+ * control follows the guest's EFER wherever that changes. */
+static void write_efer(struct vcpu *v, uint64_t efer)
 {
-	return reg == GPR_RSP ? vmcs_read(VMCS_GUEST_RSP) : v->regs.gpr[reg & 15];
+	struct vcpu_arch *x = vmx(v);
+	uint32_t entry = (efer & EFER_LMA) ? x->entry_ctls | ENTRY_IA32E_MODE_GUEST
+					   : x->entry_ctls & ~(uint32_t)ENTRY_IA32E_MODE_GUEST;
+
+	vmcs_write(VMCS_GUEST_EFER, efer);
+	if (entry != x->entry_ctls) {
+		x->entry_ctls = entry;
+		vmcs_write(VMCS_ENTRY_CONTROLS, entry);
+	}
 }
 
-void vcpu_gpr_write(struct vcpu *v, unsigned reg, uint64_t val)
+static void write_reg(struct vcpu *v, enum vreg r, uint64_t val)
 {
-	if (reg == GPR_RSP)
-		vmcs_write(VMCS_GUEST_RSP, val);
-	else
-		v->regs.gpr[reg & 15] = val;
+	switch (r) {
+	case VREG_CR0:
+		vmcs_write(VMCS_CR0_READ_SHADOW, val);
+		vmcs_write(VMCS_GUEST_CR0, vmx_real_cr0(val));
+		break;
+	case VREG_CR4:
+		vmcs_write(VMCS_CR4_READ_SHADOW, val);
+		vmcs_write(VMCS_GUEST_CR4, vmx_real_cr4(val));
+		break;
+	case VREG_EFER:
+		write_efer(v, val);
+		break;
+	case VREG_XCR0:
+		/* The guest's XCR0 is the CPU's while the vCPU is loaded. */
+		vmx(v)->xcr0 = val;
+		xsetbv(0, val);
+		break;
+	default:
+		vmcs_write(reg_field[r], val);
+		break;
+	}
 }
 
-/* MSRs the VMCS does not switch (vcpu_msrs): the hypervisor never uses
- * them, so they are swapped only when a vCPU starts or stops running. */
-static void load_guest_msrs(struct vcpu *v)
+void vmx_flush_regs(struct vcpu *v)
 {
-	wrmsr(MSR_IA32_STAR, v->msrs.star);
-	wrmsr(MSR_IA32_LSTAR, v->msrs.lstar);
-	wrmsr(MSR_IA32_CSTAR, v->msrs.cstar);
-	wrmsr(MSR_IA32_FMASK, v->msrs.fmask);
-	wrmsr(MSR_IA32_KERNEL_GS_BASE, v->msrs.kernel_gs_base);
-	if (v->proc2_ctls & PROC2_ENABLE_RDTSCP)
-		wrmsr(MSR_IA32_TSC_AUX, v->msrs.tsc_aux);
-	if (read_cr4() & CR4_OSXSAVE)
-		xsetbv(0, v->msrs.xcr0);
+	uint32_t dirty = v->regs.dirty;
+
+	v->regs.dirty = 0;
+	while (dirty) {
+		enum vreg r = (enum vreg)__builtin_ctz(dirty);
+
+		dirty &= dirty - 1;
+		write_reg(v, r, v->regs.val[r]);
+	}
 }
 
-static void save_guest_msrs(struct vcpu *v)
+/* State the VMCS does not switch: the MSRs of struct vcpu_msrs, XCR0 and
+ * CR2.  The hypervisor never uses them, so they are swapped only when a
+ * vCPU starts or stops running on a CPU. */
+static void load_guest_state(struct vcpu *v)
 {
-	v->msrs.star = rdmsr(MSR_IA32_STAR);
-	v->msrs.lstar = rdmsr(MSR_IA32_LSTAR);
-	v->msrs.cstar = rdmsr(MSR_IA32_CSTAR);
-	v->msrs.fmask = rdmsr(MSR_IA32_FMASK);
-	v->msrs.kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
-	if (v->proc2_ctls & PROC2_ENABLE_RDTSCP)
-		v->msrs.tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
-	if (read_cr4() & CR4_OSXSAVE)
+	struct vcpu_arch *x = vmx(v);
+
+	wrmsr(MSR_IA32_STAR, x->msrs.star);
+	wrmsr(MSR_IA32_LSTAR, x->msrs.lstar);
+	wrmsr(MSR_IA32_CSTAR, x->msrs.cstar);
+	wrmsr(MSR_IA32_FMASK, x->msrs.fmask);
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->msrs.kernel_gs_base);
+	if (x->proc2_ctls & PROC2_ENABLE_RDTSCP)
+		wrmsr(MSR_IA32_TSC_AUX, x->msrs.tsc_aux);
+	if (v->feat.xsave)
+		xsetbv(0, x->xcr0);
+	write_cr2(v->cr2);
+}
+
+static void save_guest_state(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+
+	x->msrs.star = rdmsr(MSR_IA32_STAR);
+	x->msrs.lstar = rdmsr(MSR_IA32_LSTAR);
+	x->msrs.cstar = rdmsr(MSR_IA32_CSTAR);
+	x->msrs.fmask = rdmsr(MSR_IA32_FMASK);
+	x->msrs.kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+	if (x->proc2_ctls & PROC2_ENABLE_RDTSCP)
+		x->msrs.tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
+	if (v->feat.xsave)
 		xsetbv(0, 1);
+	v->cr2 = read_cr2();
 }
 
-/* The HC_TIMER one-shot runs on the VMX-preemption timer, which counts
- * down at the TSC rate divided by 2^IA32_VMX_MISC[4:0] (SDM 26.5.1). */
-uint64_t vcpu_next_event_tsc(struct vcpu *v)
+/* The timers run on the VMX-preemption timer, which counts down at the
+ * TSC rate divided by 2^IA32_VMX_MISC[4:0] (SDM 26.5.1) from the value
+ * each VM entry loads: it is set again before every entry while a
+ * deadline is armed, from the absolute deadline, so that time spent in
+ * exits counts. */
+void vmx_update_timer(struct vcpu *v)
 {
-	uint64_t platform = platform_next_event_tsc(v->vm);
+	struct vcpu_arch *x = vmx(v);
+	bool want = x->deadline != 0;
 
-	if (!v->timer_deadline)
-		return platform;
-	return platform && platform < v->timer_deadline ? platform : v->timer_deadline;
-}
-
-static void update_preemption_timer(struct vcpu *v)
-{
-	uint64_t deadline = vcpu_next_event_tsc(v);
-	bool want = deadline != 0;
-	uint32_t rate = VMX_MISC_PREEMPTION_RATE(vmx_get_caps()->misc);
-
-	if (want != v->preemption_timer_on) {
-		v->pin_ctls = want ? v->pin_ctls | PIN_PREEMPTION_TIMER
-				   : v->pin_ctls & ~(uint32_t)PIN_PREEMPTION_TIMER;
-		vmcs_write(VMCS_PIN_CONTROLS, v->pin_ctls);
-		v->preemption_timer_on = want;
+	if (want != x->timer_on) {
+		x->pin_ctls = want ? x->pin_ctls | PIN_PREEMPTION_TIMER
+				   : x->pin_ctls & ~(uint32_t)PIN_PREEMPTION_TIMER;
+		vmcs_write(VMCS_PIN_CONTROLS, x->pin_ctls);
+		x->timer_on = want;
 	}
 	if (want) {
 		uint64_t now = rdtsc();
-		uint64_t ticks = deadline > now ? (deadline - now) >> rate : 0;
+		uint64_t ticks = x->deadline > now ? (x->deadline - now) >> x->timer_shift : 0;
 
 		vmcs_write(VMCS_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffULL ? 0xffffffffULL : ticks);
 	}
 }
 
-static void report_guest_state(void)
+void vmx_report_guest_state(void)
 {
 	pr_err("  guest CR0 0x%lx (shadow 0x%lx) CR3 0x%lx CR4 0x%lx (shadow 0x%lx) EFER 0x%lx",
 	       vmcs_read(VMCS_GUEST_CR0), vmcs_read(VMCS_CR0_READ_SHADOW), vmcs_read(VMCS_GUEST_CR3),
@@ -373,61 +470,32 @@ static void entry_instruction_failed(struct vcpu *v)
 
 	pr_err("vm %u (%s): VM entry failed: VM-instruction error %u (%s)", v->vm->id, v->vm->name,
 	       err, vmx_instruction_error_name(err));
-	report_guest_state();
+	vmx_report_guest_state();
 	vm_end(v->vm, VM_END_ENTRY_FAILED, err, "VM entry failed: VM-instruction error %u (%s)", err,
 	       vmx_instruction_error_name(err));
 }
 
-void vcpu_entry_failed_exit(struct vcpu *v, uint32_t reason)
+/* The run loop is in the exit path: vmx_enter() returns only when the VM
+ * has ended or an entry instruction failed. */
+int arch_vcpu_run(struct vcpu *v)
 {
-	uint32_t basic = EXIT_REASON_BASIC(reason);
-
-	pr_err("vm %u (%s): VM entry failed: exit reason %u (%s), exit qualification 0x%lx",
-	       v->vm->id, v->vm->name, basic, vmx_exit_reason_name(basic), v->exit_qual);
-	report_guest_state();
-	vm_end(v->vm, VM_END_ENTRY_FAILED, basic, "VM entry failed: %s, qualification 0x%lx",
-	       vmx_exit_reason_name(basic), v->exit_qual);
-}
-
-int vcpu_run(struct vcpu *v)
-{
-	unsigned cpu = this_cpu_id();
-	struct vmcs_counters *cnt = &vmcs_count[cpu];
-	uint64_t next_stats = rdtsc() + v->vm->stats_interval_tsc;
-	int rc = vmcs_load(v->vmcs);
+	struct vcpu_arch *x = vmx(v);
+	int rc = vmcs_load(x->vmcs);
 
 	if (rc)
 		return rc;
-	load_guest_msrs(v);
-	vcpu_deliver_events(v);
-	update_preemption_timer(v);
-	while (!vm_ended(v->vm)) {
-		uint64_t reads, writes;
-
-		/* An NMI taken in root operation is the guest's too. */
-		if (host_nmi_take(cpu))
-			vcpu_inject_nmi_late(v);
-		if (vmx_enter(&v->regs, v->launched)) {
+	load_guest_state(v);
+	x->next_stats = v->vm->stats_interval_tsc ? rdtsc() + v->vm->stats_interval_tsc : 0;
+	v->regs.avail = 0;
+	vmcs_charge_none();
+	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
+	if (vmx_prepare_entry(v)) {
+		if (vmx_enter(v, x->launched))
 			entry_instruction_failed(v);
-			break;
-		}
-		v->launched = true;
-		reads = cnt->reads;
-		writes = cnt->writes;
-		vcpu_handle_exit(v);
-		if (v->vm->stats_interval_tsc && rdtsc() >= next_stats) {
-			vm_report_progress(v);
-			next_stats = rdtsc() + v->vm->stats_interval_tsc;
-		}
-		if (!vm_ended(v->vm)) {
-			vcpu_deliver_events(v);
-			update_preemption_timer(v);
-		}
-		if (v->exit_reason < EXIT_REASON_MAX) {
-			v->vmreads_by_reason[v->exit_reason] += cnt->reads - reads;
-			v->vmwrites_by_reason[v->exit_reason] += cnt->writes - writes;
-		}
+		else
+			x->launched = true;
 	}
-	save_guest_msrs(v);
-	return vmcs_clear(v->vmcs);
+	vmcs_charge_none();
+	save_guest_state(v);
+	return vmcs_clear(x->vmcs);
 }

@@ -1,20 +1,19 @@
-/* VMCS access and the names the console uses for exit reasons and
- * VM-instruction errors. */
+/* VMCS access and the names the console uses for VM-instruction errors. */
 #include <arch/gdt.h>
 #include <arch/vmcs.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 
-struct vmcs_counters vmcs_count[MAX_CPUS];
+/* Accesses outside any exit (setting up a VMCS) are counted here. */
+static struct vmcs_counters uncharged[MAX_CPUS];
+struct vmcs_counters *vmcs_charge[MAX_CPUS] = { &uncharged[0] };
 
-/* Only the boot CPU runs guests so far. */
-unsigned this_cpu_id(void) { return 0; }
+void vmcs_charge_none(void) { vmcs_charge[this_cpu_id()] = &uncharged[this_cpu_id()]; }
 
-void vmcs_write(enum vmcs_field f, uint64_t v)
+void vmcs_write_failed(enum vmcs_field f, uint64_t v)
 {
-	if (!vmcs_write_checked(f, v))
-		pr_err("vmx: VMWRITE of field 0x%04x = 0x%lx failed (VM-instruction error %lu)",
-		       (unsigned)f, v, vmcs_read(VMCS_INSTRUCTION_ERROR));
+	pr_err("vmx: VMWRITE of field 0x%04x = 0x%lx failed (VM-instruction error %lu)",
+	       (unsigned)f, v, vmcs_read(VMCS_INSTRUCTION_ERROR));
 }
 
 static int vmx_op(const char *insn_fail, int which, paddr_t pa)
@@ -35,76 +34,6 @@ static int vmx_op(const char *insn_fail, int which, paddr_t pa)
 
 int vmcs_clear(paddr_t vmcs) { return vmx_op("VMCLEAR", 0, vmcs); }
 int vmcs_load(paddr_t vmcs) { return vmx_op("VMPTRLD", 1, vmcs); }
-
-static const char *const exit_names[EXIT_REASON_MAX] = {
-	[EXIT_EXCEPTION_NMI] = "exception or NMI",
-	[EXIT_EXTERNAL_INTERRUPT] = "external interrupt",
-	[EXIT_TRIPLE_FAULT] = "triple fault",
-	[EXIT_INIT] = "INIT signal",
-	[EXIT_SIPI] = "start-up IPI",
-	[EXIT_INTERRUPT_WINDOW] = "interrupt window",
-	[EXIT_NMI_WINDOW] = "NMI window",
-	[EXIT_TASK_SWITCH] = "task switch",
-	[EXIT_CPUID] = "CPUID",
-	[EXIT_GETSEC] = "GETSEC",
-	[EXIT_HLT] = "HLT",
-	[EXIT_INVD] = "INVD",
-	[EXIT_INVLPG] = "INVLPG",
-	[EXIT_RDPMC] = "RDPMC",
-	[EXIT_RDTSC] = "RDTSC",
-	[EXIT_RSM] = "RSM",
-	[EXIT_VMCALL] = "VMCALL",
-	[EXIT_VMCLEAR] = "VMCLEAR",
-	[EXIT_VMLAUNCH] = "VMLAUNCH",
-	[EXIT_VMPTRLD] = "VMPTRLD",
-	[EXIT_VMPTRST] = "VMPTRST",
-	[EXIT_VMREAD] = "VMREAD",
-	[EXIT_VMRESUME] = "VMRESUME",
-	[EXIT_VMWRITE] = "VMWRITE",
-	[EXIT_VMXOFF] = "VMXOFF",
-	[EXIT_VMXON] = "VMXON",
-	[EXIT_CR_ACCESS] = "CR access",
-	[EXIT_DR_ACCESS] = "DR access",
-	[EXIT_IO_INSTRUCTION] = "I/O instruction",
-	[EXIT_RDMSR] = "RDMSR",
-	[EXIT_WRMSR] = "WRMSR",
-	[EXIT_ENTRY_INVALID_GUEST_STATE] = "VM entry: invalid guest state",
-	[EXIT_ENTRY_MSR_LOADING] = "VM entry: MSR loading",
-	[EXIT_MWAIT] = "MWAIT",
-	[EXIT_MONITOR_TRAP_FLAG] = "monitor trap flag",
-	[EXIT_MONITOR] = "MONITOR",
-	[EXIT_PAUSE] = "PAUSE",
-	[EXIT_ENTRY_MACHINE_CHECK] = "VM entry: machine check",
-	[EXIT_TPR_BELOW_THRESHOLD] = "TPR below threshold",
-	[EXIT_APIC_ACCESS] = "APIC access",
-	[EXIT_VIRTUALIZED_EOI] = "virtualized EOI",
-	[EXIT_GDTR_IDTR] = "GDTR/IDTR access",
-	[EXIT_LDTR_TR] = "LDTR/TR access",
-	[EXIT_EPT_VIOLATION] = "EPT violation",
-	[EXIT_EPT_MISCONFIG] = "EPT misconfiguration",
-	[EXIT_INVEPT] = "INVEPT",
-	[EXIT_RDTSCP] = "RDTSCP",
-	[EXIT_PREEMPTION_TIMER] = "preemption timer",
-	[EXIT_INVVPID] = "INVVPID",
-	[EXIT_WBINVD] = "WBINVD",
-	[EXIT_XSETBV] = "XSETBV",
-	[EXIT_APIC_WRITE] = "APIC write",
-	[EXIT_RDRAND] = "RDRAND",
-	[EXIT_INVPCID] = "INVPCID",
-	[EXIT_VMFUNC] = "VMFUNC",
-	[EXIT_ENCLS] = "ENCLS",
-	[EXIT_RDSEED] = "RDSEED",
-	[EXIT_PML_FULL] = "page-modification log full",
-	[EXIT_XSAVES] = "XSAVES",
-	[EXIT_XRSTORS] = "XRSTORS",
-};
-
-const char *vmx_exit_reason_name(uint32_t basic_reason)
-{
-	if (basic_reason < EXIT_REASON_MAX && exit_names[basic_reason])
-		return exit_names[basic_reason];
-	return "unknown";
-}
 
 /* SDM Vol. 3C 31.4, table 31-1. */
 static const char *const insn_errors[] = {

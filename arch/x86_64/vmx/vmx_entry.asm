@@ -1,26 +1,53 @@
-; VM entry and the VM-exit landing point (SDM Vol. 3C 28.5: on a VM exit the
-; CPU loads RSP and RIP from the host-state area and nothing else of the
-; general registers, so the guest's must be saved before anything else runs).
+; VM entry and the VM-exit path (SDM Vol. 3C 28.5: on a VM exit the CPU
+; loads RSP and RIP from the host-state area and nothing else of the
+; general registers, so the guest's must be saved before anything runs).
 ;
-;   int vmx_enter(struct guest_regs *regs, int launched)
+; The VMCS's host RSP points just past the guest's general registers in
+; the vCPU (struct vcpu starts with regs.gpr[16], then regs.host_rsp): the
+; exit stub pushes the guest's registers straight into place, switches to
+; the host stack saved in regs.host_rsp, and calls vmx_exit(vcpu).  That
+; returns the vCPU to resume, whose registers are popped before VMRESUME,
+; or NULL: then vmx_enter returns to its caller.  An exit that needs
+; nothing of the C run loop thus costs one call, and no return through
+; vmx_enter.
 ;
-; loads the guest's registers from regs and executes VMLAUNCH (launched == 0)
-; or VMRESUME.  It "returns" 0 from vmx_exit_stub after the next VM exit with
-; the guest's registers saved back into regs, or 1 at once if the entry
-; instruction itself failed (the caller reads the VM-instruction error).
-; Layout of struct guest_regs (include/hv/vm.h): gpr[16] in x86 register
-; order, then cr2, then host_rsp.
+;   int vmx_enter(struct vcpu *v, int launched)
+;
+; VMLAUNCH (launched == 0) or VMRESUME.  Returns 0 when vmx_exit() has
+; returned NULL (the VM ended), or 1 at once if VMLAUNCH/VMRESUME failed
+; (the caller reads the VM-instruction error).
 
 bits 64
 section .text
 
-%define REG(n)          (8 * (n))
-%define REGS_CR2        (8 * 16)
-%define REGS_HOST_RSP   (8 * 17)
-VMCS_HOST_RSP           equ 0x6c14
+%define REGS_HOST_RSP   (8 * 16)        ; offsetof(struct vcpu, regs.host_rsp)
 
 global vmx_enter
 global vmx_exit_stub
+extern vmx_exit
+
+; The guest's registers from [rsp] upwards (struct vcpu's gpr[]), then
+; VMLAUNCH or VMRESUME as the flags of a TEST made before say (POP and
+; LEA leave the flags alone).  Falls through if the instruction failed,
+; with RSP at regs.host_rsp.
+%macro LOAD_GUEST_AND_ENTER 0
+	pop rax
+	pop rcx
+	pop rdx
+	pop rbx
+	lea rsp, [rsp + 8]              ; gpr[4]: the guest's RSP is in the VMCS
+	pop rbp
+	pop rsi
+	pop rdi
+	pop r8
+	pop r9
+	pop r10
+	pop r11
+	pop r12
+	pop r13
+	pop r14
+	pop r15
+%endmacro
 
 vmx_enter:
 	push rbp
@@ -29,81 +56,60 @@ vmx_enter:
 	push r13
 	push r14
 	push r15
-	push rdi                        ; regs, found again by vmx_exit_stub
-
-	; The host RSP is the same on every entry from the same call site:
-	; write it only when it changed.
-	cmp rsp, [rdi + REGS_HOST_RSP]
-	je .rsp_ok
+	sub rsp, 8                      ; 16-byte alignment for calls from the stub
 	mov [rdi + REGS_HOST_RSP], rsp
-	mov rax, VMCS_HOST_RSP
-	vmwrite rax, rsp
-.rsp_ok:
-	mov rax, [rdi + REGS_CR2]       ; CR2 is not part of the VMCS
-	mov cr2, rax
-
-	test esi, esi                   ; flags survive the loads below
-	mov rax, [rdi + REG(0)]
-	mov rcx, [rdi + REG(1)]
-	mov rdx, [rdi + REG(2)]
-	mov rbx, [rdi + REG(3)]
-	mov rbp, [rdi + REG(5)]
-	mov rsi, [rdi + REG(6)]
-	mov r8,  [rdi + REG(8)]
-	mov r9,  [rdi + REG(9)]
-	mov r10, [rdi + REG(10)]
-	mov r11, [rdi + REG(11)]
-	mov r12, [rdi + REG(12)]
-	mov r13, [rdi + REG(13)]
-	mov r14, [rdi + REG(14)]
-	mov r15, [rdi + REG(15)]
-	mov rdi, [rdi + REG(7)]
+	test esi, esi
+	mov rsp, rdi
+	LOAD_GUEST_AND_ENTER
 	jnz .resume
 	vmlaunch
-	jmp .failed
+	jmp entry_failed
 .resume:
 	vmresume
-.failed:
-	; VMfailInvalid or VMfailValid: we are still in the host context.
-	pop rdi
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
-	mov eax, 1
-	ret
+	jmp entry_failed
 
 vmx_exit_stub:
-	push rdi                        ; the guest's RDI
-	mov rdi, [rsp + 8]              ; regs
-	mov [rdi + REG(0)], rax
-	mov [rdi + REG(1)], rcx
-	mov [rdi + REG(2)], rdx
-	mov [rdi + REG(3)], rbx
-	mov [rdi + REG(5)], rbp
-	mov [rdi + REG(6)], rsi
-	mov [rdi + REG(8)], r8
-	mov [rdi + REG(9)], r9
-	mov [rdi + REG(10)], r10
-	mov [rdi + REG(11)], r11
-	mov [rdi + REG(12)], r12
-	mov [rdi + REG(13)], r13
-	mov [rdi + REG(14)], r14
-	mov [rdi + REG(15)], r15
-	pop rax
-	mov [rdi + REG(7)], rax
-	mov rax, cr2
-	mov [rdi + REGS_CR2], rax
-	pop rdi
+	push r15
+	push r14
+	push r13
+	push r12
+	push r11
+	push r10
+	push r9
+	push r8
+	push rdi
+	push rsi
+	push rbp
+	push rbp                        ; gpr[4], RSP's place: unused
+	push rbx
+	push rdx
+	push rcx
+	push rax
+	mov rdi, rsp                    ; the vcpu
+	mov rsp, [rdi + REGS_HOST_RSP]
+	call vmx_exit
+	test rax, rax
+	jz .leave
+	mov rsp, rax
+	LOAD_GUEST_AND_ENTER
+	vmresume
+	jmp entry_failed
+.leave:
+	xor eax, eax
+	jmp host_return
+
+entry_failed:
+	; VMfailInvalid or VMfailValid: still in the host, RSP at host_rsp.
+	mov rsp, [rsp]
+	mov eax, 1
+host_return:
+	add rsp, 8
 	pop r15
 	pop r14
 	pop r13
 	pop r12
 	pop rbx
 	pop rbp
-	xor eax, eax
 	ret
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -3,30 +3,7 @@
 #define ARCH_CPU_H
 
 #include <hv/types.h>
-
-#define CR0_PE BIT(0)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_VMXE BIT(13)
-#define CR4_OSXSAVE BIT(18)
-#define CR0_ET BIT(4)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR4_PSE BIT(4)
-#define CR4_PGE BIT(7)
-#define CR4_PCIDE BIT(17)
-#define CR4_SMXE BIT(14)
-#define RFLAGS_DF BIT(10)
-
-#define RFLAGS_CF BIT(0)
-#define RFLAGS_ZF BIT(6)
-#define RFLAGS_IF BIT(9)
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
+#include <hv/x86.h>
 
 static inline void cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
@@ -77,6 +54,9 @@ static inline uint64_t rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+
+/* Only the boot CPU runs so far. */
+static inline unsigned this_cpu_id(void) { return 0; }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 

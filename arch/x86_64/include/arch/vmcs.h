@@ -3,6 +3,7 @@
 #ifndef ARCH_VMCS_H
 #define ARCH_VMCS_H
 
+#include <arch/cpu.h>
 #include <hv/types.h>
 
 enum vmcs_field {
@@ -220,27 +221,6 @@ enum intr_type {
 };
 #define NMI_VECTOR 2               /* Vol. 3A 6.3.1 */
 
-/* The VM-entry interruption information that delivers again an event
- * whose delivery a VM exit interrupted, from the IDT-vectoring
- * information (28.2.4; 0 when it holds none): the same type, vector and
- * error-code bit, less bit 12, which is undefined there and reserved on
- * entry.  Software interrupts and software exceptions also need the
- * length of the instruction that raised them (27.6.1.3): *insn_len is
- * exit_insn_len for those, else 0. */
-static inline uint32_t vmx_reinjection_info(uint32_t vectoring, uint32_t exit_insn_len,
-					    uint32_t *insn_len)
-{
-	uint32_t type = INTR_INFO_TYPE(vectoring);
-
-	*insn_len = 0;
-	if (!(vectoring & INTR_INFO_VALID))
-		return 0;
-	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
-	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		*insn_len = exit_insn_len;
-	return vectoring & ~(uint32_t)INTR_INFO_NMI_UNBLOCKING;
-}
-
 /* Guest interruptibility state (25.4.2, table 25-3). */
 #define INTERRUPTIBILITY_STI       BIT(0)
 #define INTERRUPTIBILITY_MOV_SS    BIT(1)
@@ -250,44 +230,55 @@ static inline uint32_t vmx_reinjection_info(uint32_t vectoring, uint32_t exit_in
 #define ACTIVITY_ACTIVE 0
 #define ACTIVITY_HLT    1
 
+/* The name of a basic exit reason (the exit table, exit.c) and of a
+ * VM-instruction error (vmcs.c), for the console. */
 const char *vmx_exit_reason_name(uint32_t basic_reason);
 const char *vmx_instruction_error_name(uint32_t err);
 
 /* ---- VMX instructions on the current VMCS (SDM Vol. 3C chapter 31) ---- */
 
-/* Counted so that the benchmark can report VMREAD/VMWRITE per exit. */
+/* VMREADs and VMWRITEs are counted so that the statistics and the
+ * benchmark can tell what each exit reason costs: each access adds one to
+ * the counters this CPU charges now, which the exit dispatcher points at
+ * the running vCPU's counters for the exit's reason (exit.c). */
 struct vmcs_counters {
 	uint64_t reads, writes;
 };
-extern struct vmcs_counters vmcs_count[];
+extern struct vmcs_counters *vmcs_charge[];
 
-unsigned this_cpu_id(void);
+/* Count what follows outside any exit. */
+void vmcs_charge_none(void);
 
-static inline uint64_t vmcs_read(enum vmcs_field f)
+/* VMREAD without counting: for the exit reason, which says where to count. */
+static inline uint64_t vmcs_read_raw(enum vmcs_field f)
 {
 	uint64_t v;
 
-	vmcs_count[this_cpu_id()].reads++;
 	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"((uint64_t)f) : "cc");
 	return v;
 }
 
-/* VMWRITE to a field the CPU lacks fails with VMfailValid; our fields are
- * all architectural for the features we enable, so a failure is a
- * hypervisor bug, reported by vmcs_write_checked() callers. */
-static inline bool vmcs_write_checked(enum vmcs_field f, uint64_t v)
+static inline uint64_t vmcs_read(enum vmcs_field f)
 {
-	uint8_t fail_invalid, fail_valid;
-
-	vmcs_count[this_cpu_id()].writes++;
-	__asm__ volatile("vmwrite %2, %3; setc %0; setz %1"
-			 : "=qm"(fail_invalid), "=qm"(fail_valid)
-			 : "rm"(v), "r"((uint64_t)f)
-			 : "cc", "memory");
-	return !(fail_invalid || fail_valid);
+	vmcs_charge[this_cpu_id()]->reads++;
+	return vmcs_read_raw(f);
 }
 
-void vmcs_write(enum vmcs_field f, uint64_t v);
+/* VMWRITE to a field the CPU lacks fails with VMfailValid; our fields are
+ * all architectural for the features we enable, so a failure is a
+ * hypervisor bug, reported out of line (CF or ZF set: JBE). */
+void vmcs_write_failed(enum vmcs_field f, uint64_t v);
+
+static inline void vmcs_write(enum vmcs_field f, uint64_t v)
+{
+	vmcs_charge[this_cpu_id()]->writes++;
+	__asm__ goto("vmwrite %1, %0; jbe %l[failed]"
+		     : : "r"((uint64_t)f), "rm"(v) : "cc", "memory" : failed);
+	return;
+failed:
+	vmcs_write_failed(f, v);
+}
+
 int vmcs_clear(paddr_t vmcs);
 int vmcs_load(paddr_t vmcs);
 

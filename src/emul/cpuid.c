@@ -1,13 +1,11 @@
 /* CPUID: the host's answers, filtered to what guests get (SDM Vol. 2A
  * CPUID), plus the hypervisor leaves at 0x40000000 (the range Intel
- * reserves for hypervisors: CPUID.1:ECX[31] says they exist). */
-#include <arch/cpu.h>
-#include <arch/tsc.h>
-#include <arch/vmcs.h>
-#include <arch/vmx.h>
-#include <hv/exit.h>
+ * reserves for hypervisors: CPUID.1:ECX[31] says they exist).  The leaf
+ * and sub-leaf are the guest's EAX and ECX: nothing to decode. */
+#include <hv/arch.h>
 #include <hv/platform.h>
 #include <hv/vm.h>
+#include <hv/vmexit.h>
 #include <hv/xsave.h>
 
 #define HV_CPUID_BASE 0x40000000u
@@ -56,7 +54,7 @@ static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
 			      L1_ECX_OSXSAVE);
 	r->ecx |= L1_ECX_HYPERVISOR;
 	/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
-	if (vmcs_read(VMCS_CR4_READ_SHADOW) & CR4_OSXSAVE)
+	if (vcpu_get(v, VREG_CR4) & CR4_OSXSAVE)
 		r->ecx |= L1_ECX_OSXSAVE;
 	r->edx &= ~(uint32_t)(L1_EDX_MCE | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_MCA | L1_EDX_DS |
 			      L1_EDX_ACPI | L1_EDX_TM | L1_EDX_PBE);
@@ -79,8 +77,8 @@ static void hypervisor_leaf(uint32_t leaf, struct cpuid_regs *r)
 		r->ecx = HV_SIGNATURE_ECX;
 		r->edx = HV_SIGNATURE_EDX;
 	} else if (leaf == HV_CPUID_TIMING) {
-		r->eax = (uint32_t)(tsc_hz() / 1000);
-		r->ebx = (uint32_t)(tsc_hz() / 1000);
+		r->eax = (uint32_t)(arch_tsc_hz() / 1000);
+		r->ebx = (uint32_t)(arch_tsc_hz() / 1000);
 	}
 	/* 0x40000001: feature bits, none defined yet. */
 }
@@ -92,7 +90,7 @@ static bool tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
 {
 	if (leaf != CPUID_TSC_LEAF)
 		return false;
-	uint64_t hz = tsc_hz();
+	uint64_t hz = arch_tsc_hz();
 	uint32_t ratio = hz > UINT32_MAX ? 2 : 1;
 
 	*r = (struct cpuid_regs){ 1, ratio, (uint32_t)(hz / ratio), 0 };
@@ -101,14 +99,9 @@ static bool tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
 
 /* Leaves the host lacks but that we raised the maximum over: empty (a
  * real CPU would repeat its highest leaf, which means nothing here). */
-static bool beyond_host_max(uint32_t leaf)
+static bool beyond_host_max(const struct vcpu *v, uint32_t leaf)
 {
-	struct cpuid_regs r;
-
-	if (leaf > CPUID_TSC_LEAF || leaf == 0)
-		return false;
-	cpuid(0, 0, &r);
-	return leaf > r.eax;
+	return leaf <= CPUID_TSC_LEAF && leaf > v->feat.host_max_leaf;
 }
 
 static void host_component(void *ctx, unsigned i, struct xsave_component *c)
@@ -116,7 +109,7 @@ static void host_component(void *ctx, unsigned i, struct xsave_component *c)
 	struct cpuid_regs r;
 
 	UNUSED(ctx);
-	cpuid(0xd, i, &r);
+	arch_cpuid(0xd, i, &r);
 	*c = (struct xsave_component){ r.eax, r.ebx, (r.ecx & BIT(1)) != 0 };
 }
 
@@ -132,19 +125,21 @@ static void xsave_sizes(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
 {
 	if (subleaf == 1)
 		r->eax &= ~(uint32_t)LD1_EAX_XSAVES;
-	if (!(read_cr4() & CR4_OSXSAVE))
+	if (!v->feat.xsave)
 		return; /* no XSAVE on this CPU: nothing to correct */
 	if (subleaf == 0) {
 		uint64_t supported = ((uint64_t)r->edx << 32) | r->eax;
 
-		r->ebx = xsave_standard_size(v->msrs.xcr0, host_component, NULL);
+		r->ebx = xsave_standard_size(vcpu_get(v, VREG_XCR0), host_component, NULL);
 		r->ecx = xsave_standard_size(supported, host_component, NULL);
 	} else if (subleaf == 1) {
-		r->ebx = xsave_compacted_size(v->msrs.xcr0, host_component, NULL);
+		r->ebx = xsave_compacted_size(vcpu_get(v, VREG_XCR0), host_component, NULL);
 	}
 }
 
-static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+/* Inline: it is on the path of every CPUID exit. */
+static inline __attribute__((always_inline)) void filter(struct vcpu *v, uint32_t leaf,
+							 uint32_t subleaf, struct cpuid_regs *r)
 {
 	switch (leaf) {
 	case 0:
@@ -162,7 +157,7 @@ static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid
 	case 7:
 		if (subleaf == 0) {
 			r->ebx &= ~(uint32_t)(L7_EBX_SGX | L7_EBX_PT);
-			if (!(v->proc2_ctls & PROC2_ENABLE_INVPCID))
+			if (!v->feat.invpcid)
 				r->ebx &= ~(uint32_t)L7_EBX_INVPCID;
 			r->ecx &= ~(uint32_t)(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
 			r->edx &= ~(uint32_t)L7_EDX_SPEC_MSRS;
@@ -172,24 +167,30 @@ static void filter(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid
 		xsave_sizes(v, subleaf, r);
 		break;
 	case 0x80000001:
-		if (!(v->proc2_ctls & PROC2_ENABLE_RDTSCP))
+		if (!v->feat.rdtscp)
 			r->edx &= ~(uint32_t)LX1_EDX_RDTSCP;
 		break;
 	}
 }
 
-void handle_cpuid(struct vcpu *v)
+enum vmexit_ret cpuid_emulate(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->regs.gpr[GPR_RAX];
 	uint32_t subleaf = (uint32_t)v->regs.gpr[GPR_RCX];
 	struct cpuid_regs r;
 
-	if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x10000) {
+	if (leaf <= v->feat.host_max_leaf && leaf != CPUID_TSC_LEAF) {
+		/* The basic leaves the host has: the common case. */
+		arch_cpuid(leaf, subleaf, &r);
+		filter(v, leaf, subleaf, &r);
+	} else if (leaf >= HV_CPUID_BASE && leaf < HV_CPUID_BASE + 0x10000) {
 		hypervisor_leaf(leaf, &r);
-	} else if (beyond_host_max(leaf) && !tsc_leaf(leaf, &r)) {
+	} else if (tsc_leaf(leaf, &r)) {
+		/* r is the answer */
+	} else if (beyond_host_max(v, leaf)) {
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	} else if (!tsc_leaf(leaf, &r)) {
-		cpuid(leaf, subleaf, &r);
+	} else {
+		arch_cpuid(leaf, subleaf, &r);
 		filter(v, leaf, subleaf, &r);
 	}
 	/* CPUID writes the low 32 bits and clears the high ones. */
@@ -197,5 +198,5 @@ void handle_cpuid(struct vcpu *v)
 	v->regs.gpr[GPR_RBX] = r.ebx;
 	v->regs.gpr[GPR_RCX] = r.ecx;
 	v->regs.gpr[GPR_RDX] = r.edx;
-	vcpu_skip_instruction(v);
+	return VMEXIT_NEXT;
 }

@@ -1,22 +1,15 @@
-/* RDMSR/WRMSR: an allow-list.  MSRs the VMCS switches, or that only
- * guests use, pass through without exits (see msr_bitmap_init()); the
- * few that need emulation are in the table below; any other MSR raises
- * #GP, as on a CPU that lacks it. */
-#include <arch/cpu.h>
-#include <arch/msr.h>
-#include <arch/vmcs.h>
-#include <arch/vmx.h>
-#include <hv/exit.h>
+/* RDMSR/WRMSR: an allow-list.  MSRs the hardware switches, or that only
+ * guests use, pass through without exits (the arch's MSR bitmap); the few
+ * that need emulation are in the table below; any other MSR raises #GP,
+ * as on a CPU that lacks it.  The MSR number is the guest's ECX and the
+ * value EDX:EAX: nothing to decode. */
+#include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/log.h>
 #include <hv/platform.h>
-#include <hv/string.h>
 #include <hv/vm.h>
+#include <hv/vmexit.h>
 
-#define MSR_IA32_TSC            0x010
-#define MSR_IA32_TSC_ADJUST     0x03b
-#define MSR_IA32_BIOS_SIGN_ID   0x08b
-#define MSR_IA32_MISC_ENABLE    0x1a0
 #define MISC_ENABLE_FAST_STRINGS BIT(0)
 
 /* 0: done; negative: inject #GP. */
@@ -31,7 +24,7 @@ struct msr_entry {
 
 static int read_tsc(struct vcpu *v, uint64_t *val)
 {
-	*val = rdtsc() + v->vm->tsc_offset;
+	*val = arch_tsc() + v->vm->tsc_offset;
 	return 0;
 }
 /* IA32_TSC_ADJUST (SDM Vol. 3B 18.17.3): writing it moves the guest's TSC
@@ -46,7 +39,7 @@ static int write_tsc_adjust(struct vcpu *v, uint64_t val)
 {
 	v->vm->tsc_offset += val - v->vm->tsc_adjust;
 	v->vm->tsc_adjust = val;
-	vmcs_write(VMCS_TSC_OFFSET, v->vm->tsc_offset);
+	vcpu_set(v, VREG_TSC_OFFSET, v->vm->tsc_offset);
 	return 0;
 }
 
@@ -70,24 +63,22 @@ static int read_misc_enable(struct vcpu *v, uint64_t *val)
 	return 0;
 }
 
-#define VMCS_MSR(fn, field)                                                       \
+#define VREG_MSR(fn, reg)                                                         \
 	static int read_##fn(struct vcpu *v, uint64_t *val)                       \
 	{                                                                         \
-		UNUSED(v);                                                        \
-		*val = vmcs_read(field);                                          \
+		*val = vcpu_get(v, reg);                                          \
 		return 0;                                                         \
 	}
-VMCS_MSR(sysenter_cs, VMCS_GUEST_SYSENTER_CS)
-VMCS_MSR(sysenter_esp, VMCS_GUEST_SYSENTER_ESP)
-VMCS_MSR(sysenter_eip, VMCS_GUEST_SYSENTER_EIP)
-VMCS_MSR(pat, VMCS_GUEST_PAT)
-VMCS_MSR(efer, VMCS_GUEST_EFER)
-#undef VMCS_MSR
+VREG_MSR(sysenter_cs, VREG_SYSENTER_CS)
+VREG_MSR(sysenter_esp, VREG_SYSENTER_ESP)
+VREG_MSR(sysenter_eip, VREG_SYSENTER_EIP)
+VREG_MSR(pat, VREG_PAT)
+VREG_MSR(efer, VREG_EFER)
+#undef VREG_MSR
 
 static int write_sysenter_cs(struct vcpu *v, uint64_t val)
 {
-	UNUSED(v);
-	vmcs_write(VMCS_GUEST_SYSENTER_CS, val & 0xffffffff);
+	vcpu_set(v, VREG_SYSENTER_CS, val & 0xffffffff);
 	return 0;
 }
 
@@ -96,19 +87,17 @@ static bool canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) 
 
 static int write_sysenter_esp(struct vcpu *v, uint64_t val)
 {
-	UNUSED(v);
 	if (!canonical(val))
 		return -1;
-	vmcs_write(VMCS_GUEST_SYSENTER_ESP, val);
+	vcpu_set(v, VREG_SYSENTER_ESP, val);
 	return 0;
 }
 
 static int write_sysenter_eip(struct vcpu *v, uint64_t val)
 {
-	UNUSED(v);
 	if (!canonical(val))
 		return -1;
-	vmcs_write(VMCS_GUEST_SYSENTER_EIP, val);
+	vcpu_set(v, VREG_SYSENTER_EIP, val);
 	return 0;
 }
 
@@ -116,14 +105,13 @@ static int write_sysenter_eip(struct vcpu *v, uint64_t val)
  * (SDM Vol. 3A 13.12.2). */
 static int write_pat(struct vcpu *v, uint64_t val)
 {
-	UNUSED(v);
 	for (int i = 0; i < 8; i++) {
 		uint8_t type = (val >> (8 * i)) & 0xff;
 
 		if (type == 2 || type == 3 || type > 7)
 			return -1;
 	}
-	vmcs_write(VMCS_GUEST_PAT, val);
+	vcpu_set(v, VREG_PAT, val);
 	return 0;
 }
 
@@ -131,16 +119,15 @@ static int write_pat(struct vcpu *v, uint64_t val)
  * and LME may not change while paging is on (SDM Vol. 3A 10.8.5). */
 static int write_efer(struct vcpu *v, uint64_t val)
 {
-	uint64_t old = vmcs_read(VMCS_GUEST_EFER);
+	uint64_t old = vcpu_get(v, VREG_EFER);
 	uint64_t allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
-	bool paging = vmcs_read(VMCS_CR0_READ_SHADOW) & CR0_PG;
+	bool paging = vcpu_get(v, VREG_CR0) & CR0_PG;
 
-	UNUSED(v);
 	if (val & ~allowed)
 		return -1;
 	if (paging && ((val ^ old) & EFER_LME))
 		return -1;
-	vmcs_write(VMCS_GUEST_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
+	vcpu_set(v, VREG_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
 	return 0;
 }
 
@@ -183,65 +170,39 @@ static int write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	const struct msr_entry *e;
 	int rc = platform_msr_write(v->vm, msr, val);
 
-	if (rc != HV_ENOENT)
+	if (rc != HV_ENOENT) {
+		/* The local APIC's interrupts and timer may have changed. */
+		vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 		return rc;
+	}
 	e = find_msr(msr);
 	return e && e->write ? e->write(v, val) : HV_ENOENT;
 }
 
-void handle_rdmsr(struct vcpu *v)
+enum vmexit_ret msr_emulate_read(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
 	uint64_t val;
 
 	if (read_msr(v, msr, &val)) {
 		pr_debug("vm %u: RDMSR 0x%x refused with #GP", v->vm->id, msr);
-		vcpu_inject_gp(v);
-		return;
+		vcpu_queue_gp(v);
+		return VMEXIT_INJECTED;
 	}
 	v->regs.gpr[GPR_RAX] = (uint32_t)val;
 	v->regs.gpr[GPR_RDX] = val >> 32;
-	vcpu_skip_instruction(v);
+	return VMEXIT_NEXT;
 }
 
-void handle_wrmsr(struct vcpu *v)
+enum vmexit_ret msr_emulate_write(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.gpr[GPR_RCX];
 	uint64_t val = (v->regs.gpr[GPR_RDX] << 32) | (uint32_t)v->regs.gpr[GPR_RAX];
 
 	if (write_msr(v, msr, val)) {
 		pr_debug("vm %u: WRMSR 0x%x = 0x%lx refused with #GP", v->vm->id, msr, val);
-		vcpu_inject_gp(v);
-		return;
+		vcpu_queue_gp(v);
+		return VMEXIT_INJECTED;
 	}
-	vcpu_skip_instruction(v);
-}
-
-/* The MSR bitmap (SDM 25.6.9): four 1 KiB bitmaps, read-low, read-high,
- * write-low, write-high; a set bit means "exit".  Everything exits except
- * the MSRs below, which the VMCS switches (FS/GS base) or which only the
- * guest uses and vcpu.c swaps when a vCPU starts and stops running. */
-static void allow(uint8_t *bitmap, uint32_t msr)
-{
-	uint32_t base = msr >= 0xc0000000 ? 1024 : 0;
-	uint32_t bit = msr & 0x1fff;
-
-	bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));          /* reads */
-	bitmap[2048 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8));   /* writes */
-}
-
-void msr_bitmap_init(void *page, bool rdtscp)
-{
-	uint8_t *bitmap = page;
-
-	memset(bitmap, 0xff, PAGE_SIZE);
-	allow(bitmap, MSR_IA32_FS_BASE);
-	allow(bitmap, MSR_IA32_GS_BASE);
-	allow(bitmap, MSR_IA32_KERNEL_GS_BASE);
-	allow(bitmap, MSR_IA32_STAR);
-	allow(bitmap, MSR_IA32_LSTAR);
-	allow(bitmap, MSR_IA32_CSTAR);
-	allow(bitmap, MSR_IA32_FMASK);
-	if (rdtscp)
-		allow(bitmap, MSR_IA32_TSC_AUX);
+	return VMEXIT_NEXT;
 }

@@ -1,0 +1,75 @@
+/* The VMX parts of a vCPU and a VM (arch/x86_64/vmx/), behind the
+ * portable structures' arch pointers, and what the VMX files call of each
+ * other. */
+#ifndef ARCH_VMX_VCPU_H
+#define ARCH_VMX_VCPU_H
+
+#include <arch/ept.h>
+#include <arch/vmcs.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+
+struct vm_arch {
+	struct ept ept;
+	uint16_t vpid;
+	paddr_t io_bitmap;         /* two pages: ports 0-0x7fff, 0x8000-0xffff */
+	paddr_t msr_bitmap;
+};
+
+/* MSRs the VMCS does not switch: the hypervisor never uses them, so they
+ * are swapped only when a vCPU starts and stops running. */
+struct vcpu_msrs {
+	uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+};
+
+struct vcpu_arch {
+	paddr_t vmcs;
+	bool launched;             /* VMLAUNCH succeeded: the next entry is VMRESUME */
+	uint32_t pin_ctls, proc_ctls, proc2_ctls, entry_ctls, exit_ctls;
+	bool nmi_window_ok;        /* the CPU has NMI-window exiting (needs virtual NMIs) */
+	bool irq_window, nmi_window;   /* window exiting armed */
+	bool timer_on;             /* the preemption timer is enabled */
+	unsigned timer_shift;      /* it counts TSC / 2^timer_shift (IA32_VMX_MISC[4:0]) */
+	uint64_t deadline;         /* host TSC of the next timer event, 0: none */
+	uint64_t next_stats;       /* host TSC of the next stats_interval line, 0: none */
+	bool halted;               /* the VMCS activity state is HLT */
+	bool shadow_stale;         /* the exiting instruction completed this exit: an STI or
+				    * MOV-SS shadow in the VMCS is over */
+	uint32_t reason;           /* this exit's basic reason */
+	struct vcpu_msrs msrs;
+	uint64_t xcr0;             /* the guest's XCR0 */
+
+	/* Per basic exit reason: exits, and the VMREADs/VMWRITEs they cost
+	 * (the last slot: failed entries and unknown reasons). */
+	uint64_t exits[EXIT_REASON_MAX];
+	struct vmcs_counters counts[EXIT_REASON_MAX + 1];
+};
+
+static inline struct vcpu_arch *vmx(const struct vcpu *v) { return v->arch; }
+
+/* vmx_entry.asm: load the guest's registers and VMLAUNCH (launched == 0)
+ * or VMRESUME.  Returns 0 once the exit path returns no vCPU to resume
+ * (the VM ended), 1 if VMLAUNCH/VMRESUME itself failed. */
+int vmx_enter(struct vcpu *v, int launched);
+void vmx_exit_stub(void);
+
+/* exit.c: the exit stub calls this with the guest's registers saved;
+ * returns the vCPU to resume, or NULL to return from vmx_enter(). */
+struct vcpu *vmx_exit(struct vcpu *v);
+/* Everything the next entry needs; false when the VM has ended. */
+bool vmx_prepare_entry(struct vcpu *v);
+
+/* vcpu.c */
+void vmx_flush_regs(struct vcpu *v);
+/* The guest state an entry failure report shows (console lines). */
+void vmx_report_guest_state(void);
+void vmx_update_timer(struct vcpu *v);
+uint64_t vmx_real_cr0(uint64_t guest_cr0);
+uint64_t vmx_real_cr4(uint64_t guest_cr4);
+
+/* event.c */
+void vmx_save_vectoring(struct vcpu *v);
+void vmx_deliver_events(struct vcpu *v);
+void vmx_ept_violation_nmi_unblocking(struct vcpu *v, uint64_t qual);
+
+#endif

@@ -1,0 +1,65 @@
+/* The boot CPU's entry from boot.asm, and the arch's part of the boot
+ * sequence that src/core/main.c runs: CPU identification, ACPI power-off,
+ * the TSC, VT-x bring-up, and the self-tests of the fault and NMI paths. */
+#include <arch/cpu.h>
+#include <arch/gdt.h>
+#include <arch/idt.h>
+#include <arch/power.h>
+#include <arch/tsc.h>
+#include <arch/vmx.h>
+#include <hv/arch.h>
+#include <hv/console.h>
+#include <hv/format.h>
+#include <hv/log.h>
+
+void hv_main(uint32_t magic, uint32_t mbi_phys);
+
+void hv_main(uint32_t magic, uint32_t mbi_phys)
+{
+	console_init(CONSOLE_COM1, 115200);
+	gdt_init_cpu(0);
+	idt_init();
+	cpu_enable_features();
+	hv_start(magic, (const void *)(uintptr_t)mbi_phys);
+}
+
+void arch_describe_cpu(char *buf, size_t len)
+{
+	struct cpu_info ci;
+
+	cpu_identify(&ci);
+	hv_snprintf(buf, len, "%s family %u model %u stepping %u, \"%s\"", ci.vendor, ci.family,
+		    ci.model, ci.stepping, ci.brand);
+}
+
+void arch_power_init(const struct boot_info *bi) { power_init(bi); }
+void arch_power_off(void) { power_off(); }
+void arch_halt_forever(void) { cpu_halt_forever(); }
+
+void arch_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r) { cpuid(leaf, subleaf, r); }
+
+int arch_virt_init(void)
+{
+	static struct vmx_caps caps;
+	const char *missing = "";
+	int rc;
+
+	pr_info("TSC: %lu kHz", (unsigned long)(tsc_calibrate() / 1000));
+	rc = vmx_probe(&caps, &missing);
+	if (rc) {
+		kprintf("VT-x unavailable: %s\n", missing);
+		return rc;
+	}
+	vmx_print_caps(&caps);
+	return vmx_enable_cpu(0, &caps);
+}
+
+void arch_fault_test(void) { __asm__ volatile("ud2"); }
+
+/* INT 2 enters the NMI handler as an NMI would; the one it notes is taken
+ * here, so that no guest gets it. */
+bool arch_nmi_test(void)
+{
+	__asm__ volatile("int $2");
+	return host_nmi_take(this_cpu_id());
+}

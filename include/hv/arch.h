@@ -1,0 +1,61 @@
+/* What portable code (src/) asks of the architecture layer: the only way
+ * across the line, which the build enforces (src/ is compiled without the
+ * arch headers).  arch/x86_64/ implements these; the host unit tests fake
+ * the ones they need (tests/unit/fake_arch.c). */
+#ifndef HV_ARCH_H
+#define HV_ARCH_H
+
+#include <hv/bootinfo.h>
+#include <hv/types.h>
+#include <hv/x86.h>
+
+struct vm;
+struct vcpu;
+struct vcpu_start;
+
+/* The portable boot sequence (src/core/main.c), which the arch's entry
+ * calls once its console and CPU tables are up, with the boot loader's
+ * magic value and information. */
+void hv_start(uint32_t magic, const void *mbi) __attribute__((noreturn));
+
+/* ---- the boot CPU's start-up (arch/x86_64/setup.c) ---- */
+/* One line describing the CPU for the banner. */
+void arch_describe_cpu(char *buf, size_t len);
+/* Find the ACPI power-management registers (power-off, reset). */
+void arch_power_init(const struct boot_info *bi);
+/* Measure the TSC and bring up virtualization on the boot CPU; prints what
+ * it found, or the one line saying what is missing.  0 or HV_E*. */
+int arch_virt_init(void);
+/* Command-line tests of the hypervisor's own fault and NMI paths. */
+void arch_fault_test(void);
+bool arch_nmi_test(void);
+void arch_power_off(void) __attribute__((noreturn));
+void arch_halt_forever(void) __attribute__((noreturn));
+
+/* ---- the host's serial port (arch/x86_64/uart.c) ---- */
+void arch_uart_init(uint16_t port, uint32_t baud);
+void arch_uart_putc(uint16_t port, char c);
+int arch_uart_getc(uint16_t port);   /* a received byte, or -1 */
+void arch_uart_drain(uint16_t port);
+
+/* ---- time (arch/x86_64/tsc.c, rtc.c) ---- */
+uint64_t arch_tsc(void);
+uint64_t arch_tsc_hz(void);          /* measured at boot; never 0 */
+uint64_t arch_rtc_epoch(void);       /* seconds since 1970, or 0 */
+
+/* ---- the CPU's identification (CPUID) ---- */
+void arch_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
+
+/* ---- VMs and vCPUs (arch/x86_64/vmx/) ---- */
+/* The VM's second-level page tables mapping its RAM, its I/O and MSR
+ * intercepts: 0 or HV_E*; arch_vm_destroy undoes what was made. */
+int arch_vm_create(struct vm *vm);
+void arch_vm_destroy(struct vm *vm);
+int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start);
+void arch_vcpu_destroy(struct vcpu *v);
+/* Run the vCPU until its VM ends: 0, or HV_E* if it could not start. */
+int arch_vcpu_run(struct vcpu *v);
+/* Its VM exits by reason, one console line each. */
+void arch_vcpu_report_exits(const struct vcpu *v);
+
+#endif

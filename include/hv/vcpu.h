@@ -1,0 +1,178 @@
+/* A virtual CPU as portable code sees it: the guest's registers behind
+ * accessors with a per-exit cache, its pending events, and the work the
+ * next VM entry must do.  What only VMX knows (the VMCS, controls,
+ * per-reason exit counts) is in struct vcpu_arch (arch/x86_64/vmx/).
+ *
+ * Register cache: the exit stub saves the general registers (all but RSP)
+ * into regs.gpr on every exit.  The rest of the guest state stays in the
+ * hardware (the VMCS) until a handler asks: vcpu_get() reads a register
+ * once per exit, vcpu_set() changes the cached copy, and only registers
+ * set this exit are written back, just before the next VM entry. */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <hv/event.h>
+#include <hv/types.h>
+#include <hv/x86.h>
+
+struct vm;
+struct vcpu_arch;
+
+/* General registers in x86 register-number order (SDM Vol. 2A table
+ * 2-1), so that decoders can index them. */
+enum gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_COUNT
+};
+
+/* The rest of the guest state that emulation reads or writes. */
+enum vreg {
+	VREG_RSP,
+	VREG_RIP,
+	VREG_RFLAGS,
+	VREG_CR0,           /* as the guest sees it (its read shadow) */
+	VREG_CR3,
+	VREG_CR4,           /* as the guest sees it */
+	VREG_EFER,
+	VREG_PAT,
+	VREG_SYSENTER_CS,
+	VREG_SYSENTER_ESP,
+	VREG_SYSENTER_EIP,
+	VREG_CS_BASE,
+	VREG_CS_AR,         /* access rights, SEG_AR_* layout */
+	VREG_SS_AR,         /* its DPL is the CPL (SDM Vol. 3A 5.5) */
+	VREG_PDPTE0,        /* PAE paging's PDPTE registers (SDM Vol. 3A 4.4.1) */
+	VREG_PDPTE1,
+	VREG_PDPTE2,
+	VREG_PDPTE3,
+	VREG_XCR0,
+	VREG_TSC_OFFSET,    /* guest TSC = host TSC + this */
+	VREG_COUNT
+};
+
+struct vcpu_regs {
+	uint64_t gpr[GPR_COUNT];  /* saved by the exit stub; GPR_RSP only via vcpu_gpr() */
+	uint64_t host_rsp;        /* arch: the stack the exit stub switches to */
+	uint64_t val[VREG_COUNT];
+	uint32_t avail;           /* BIT(vreg): val[] holds it this exit */
+	uint32_t dirty;           /* BIT(vreg): to be written back before entry */
+};
+
+/* Work for the next VM entry (v->req): set by whoever changes what the
+ * entry depends on, so that an entry with nothing to do does nothing. */
+#define VCPU_REQ_EVENTS BIT(0)  /* an event may be deliverable: choose again */
+#define VCPU_REQ_TIMER  BIT(1)  /* a timer deadline may have moved */
+#define VCPU_REQ_HALT   BIT(2)  /* the guest executed HLT: wait in the HLT state */
+#define VCPU_REQ_STOP   BIT(3)  /* the VM has ended: do not enter again */
+
+/* What the hardware lets this vCPU have, for CPUID and the emulation. */
+struct vcpu_features {
+	bool rdtscp, invpcid;      /* the guest may use RDTSCP, INVPCID */
+	bool xsave;                /* the host runs with CR4.OSXSAVE */
+	uint64_t cr4_valid;        /* CR4 bits the guest may set */
+	unsigned maxphyaddr;       /* CPUID.80000008H:EAX[7:0] */
+	uint32_t host_max_leaf;    /* CPUID.0:EAX */
+};
+
+struct vcpu {
+	struct vcpu_regs regs;     /* first: the exit stub writes at the vcpu's address */
+	struct vm *vm;
+	unsigned id;
+	uint32_t req;              /* VCPU_REQ_* */
+	uint32_t insn_len;         /* this exit: the instruction's length where the
+				    * handler found it (MMIO), else 0: the hardware's */
+	struct vcpu_events ev;
+	struct vcpu_features feat;
+	uint64_t cr2;              /* the guest's CR2 while it does not run */
+
+	/* One-shot timer from HC_TIMER. */
+	uint64_t timer_deadline;   /* host TSC; 0 = not armed */
+	uint8_t timer_vector;
+
+	struct vcpu_arch *arch;
+};
+
+/* How a vCPU starts: 32-bit protected mode, paging off, flat segments
+ * (Multiboot), or 64-bit mode on the loader's page tables (Linux). */
+struct vcpu_start {
+	bool long_mode;
+	uint64_t rip, rsp, cr3;
+	uint64_t gdt_base;
+	uint16_t gdt_limit;
+	uint16_t cs_sel, ds_sel;
+	uint64_t gpr[GPR_COUNT];
+};
+
+/* What a VM-exit handler says happens next: one return contract for every
+ * handler (ACRN's dispatch table, bhyve's HANDLED); the dispatcher moves
+ * RIP in one place. */
+enum vmexit_ret {
+	VMEXIT_NEXT,      /* done: the guest goes on after the instruction */
+	VMEXIT_RETRY,     /* the guest goes on at the same RIP: the instruction runs
+			   * again (a long REP string), or the exit was no instruction's */
+	VMEXIT_INJECTED,  /* an exception was queued in place of the instruction */
+	VMEXIT_STOP,      /* the VM stops: vm_end() said why */
+};
+
+/* Read a register from the hardware (arch): vcpu_get() calls it on a miss. */
+uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r);
+
+static inline uint64_t vcpu_get(struct vcpu *v, enum vreg r)
+{
+	if (!(v->regs.avail & BIT(r))) {
+		v->regs.val[r] = arch_vcpu_read(v, r);
+		v->regs.avail |= (uint32_t)BIT(r);
+	}
+	return v->regs.val[r];
+}
+
+static inline void vcpu_set(struct vcpu *v, enum vreg r, uint64_t val)
+{
+	if ((v->regs.avail & BIT(r)) && v->regs.val[r] == val)
+		return;
+	v->regs.val[r] = val;
+	v->regs.avail |= (uint32_t)BIT(r);
+	v->regs.dirty |= (uint32_t)BIT(r);
+}
+
+/* A general register by number; RSP lives with the other state. */
+static inline uint64_t vcpu_gpr(struct vcpu *v, unsigned n)
+{
+	return n == GPR_RSP ? vcpu_get(v, VREG_RSP) : v->regs.gpr[n & 15];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, unsigned n, uint64_t val)
+{
+	if (n == GPR_RSP)
+		vcpu_set(v, VREG_RSP, val);
+	else
+		v->regs.gpr[n & 15] = val;
+}
+
+static inline void vcpu_request(struct vcpu *v, uint32_t req) { v->req |= req; }
+
+/* The privilege level: SS.DPL (SDM Vol. 3A 5.5). */
+static inline unsigned vcpu_cpl(struct vcpu *v) { return SEG_AR_DPL(vcpu_get(v, VREG_SS_AR)); }
+/* IA-32e mode (EFER.LMA). */
+static inline bool vcpu_long_mode(struct vcpu *v) { return vcpu_get(v, VREG_EFER) & EFER_LMA; }
+/* 64-bit code: IA-32e mode and CS.L. */
+static inline bool vcpu_64bit_code(struct vcpu *v)
+{
+	return vcpu_long_mode(v) && (vcpu_get(v, VREG_CS_AR) & SEG_AR_L);
+}
+
+/* vcpu.c */
+int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start);
+void vcpu_free(struct vcpu *v);
+/* The next timer event for this vCPU (HC_TIMER or the platform's) as a
+ * host TSC value, or 0. */
+uint64_t vcpu_next_event_tsc(struct vcpu *v);
+/* An interrupt is waiting for this vCPU (its own or the platform's). */
+bool vcpu_irq_pending(struct vcpu *v);
+/* HLT: sleep until an interrupt, or end the VM when none can come. */
+enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v);
+/* The preemption timer fired: run the timers that are due. */
+enum vmexit_ret vcpu_timer_expired(struct vcpu *v);
+
+#endif

@@ -1,0 +1,90 @@
+/* x86 architecture facts that the emulation needs (Intel SDM Vol. 2 and
+ * Vol. 3A): control-register, flag and EFER bits, MSR numbers, exception
+ * vectors, segment access rights.  Definitions only, nothing that runs a
+ * privileged instruction, so portable code and host unit tests use them;
+ * arch/x86_64 adds what executes (arch/cpu.h, arch/msr.h). */
+#ifndef HV_X86_H
+#define HV_X86_H
+
+#include <hv/types.h>
+
+/* CR0 (Vol. 3A 2.5). */
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_EM BIT(2)
+#define CR0_TS BIT(3)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_AM BIT(18)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+#define CR0_PG BIT(31)
+
+/* CR4. */
+#define CR4_PSE BIT(4)
+#define CR4_PAE BIT(5)
+#define CR4_PGE BIT(7)
+#define CR4_LA57 BIT(12)
+#define CR4_VMXE BIT(13)
+#define CR4_SMXE BIT(14)
+#define CR4_PCIDE BIT(17)
+#define CR4_OSXSAVE BIT(18)
+
+/* RFLAGS (Vol. 1 3.4.3). */
+#define RFLAGS_CF BIT(0)
+#define RFLAGS_ZF BIT(6)
+#define RFLAGS_TF BIT(8)
+#define RFLAGS_IF BIT(9)
+#define RFLAGS_DF BIT(10)
+#define RFLAGS_AC BIT(18)
+
+/* IA32_EFER (Vol. 3A 2.2.1). */
+#define EFER_SCE BIT(0)
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define EFER_NXE BIT(11)
+
+/* MSRs (Vol. 4). */
+#define MSR_IA32_TSC                    0x010
+#define MSR_IA32_FEATURE_CONTROL        0x03a
+#define   FEATURE_CONTROL_LOCK          BIT(0)
+#define   FEATURE_CONTROL_VMX_IN_SMX    BIT(1)
+#define   FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
+#define MSR_IA32_TSC_ADJUST             0x03b
+#define MSR_IA32_BIOS_SIGN_ID           0x08b
+#define MSR_IA32_SYSENTER_CS            0x174
+#define MSR_IA32_SYSENTER_ESP           0x175
+#define MSR_IA32_SYSENTER_EIP           0x176
+#define MSR_IA32_MISC_ENABLE            0x1a0
+#define MSR_IA32_DEBUGCTL               0x1d9
+#define MSR_IA32_PAT                    0x277
+#define MSR_IA32_EFER                   0xc0000080
+#define MSR_IA32_STAR                   0xc0000081
+#define MSR_IA32_LSTAR                  0xc0000082
+#define MSR_IA32_CSTAR                  0xc0000083
+#define MSR_IA32_FMASK                  0xc0000084
+#define MSR_IA32_FS_BASE                0xc0000100
+#define MSR_IA32_GS_BASE                0xc0000101
+#define MSR_IA32_KERNEL_GS_BASE         0xc0000102
+#define MSR_IA32_TSC_AUX                0xc0000103
+
+/* Exception vectors (Vol. 3A 6.3.1, table 6-1). */
+enum x86_vector {
+	X86_DE = 0, X86_DB = 1, X86_NMI = 2, X86_BP = 3, X86_OF = 4, X86_BR = 5, X86_UD = 6,
+	X86_NM = 7, X86_DF = 8, X86_TS = 10, X86_NP = 11, X86_SS = 12, X86_GP = 13, X86_PF = 14,
+	X86_MF = 16, X86_AC = 17, X86_MC = 18, X86_XM = 19, X86_VE = 20, X86_CP = 21,
+};
+
+/* Segment access rights as the descriptor holds them (Vol. 3A 3.4.5, the
+ * layout of VMX's access-rights fields too): DPL 6:5, L 13, D/B 14. */
+#define SEG_AR_DPL(ar) (((ar) >> 5) & 3)
+#define SEG_AR_L       BIT(13)
+#define SEG_AR_DB      BIT(14)
+
+/* CPUID's four output registers. */
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+#endif

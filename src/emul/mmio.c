@@ -1,0 +1,134 @@
+/* Accesses to guest-physical space that holds no RAM.  Guest RAM is
+ * mapped in full, so such an access is meant for an emulated device's
+ * MMIO range, or for nothing, which stops the VM with a report.  The exit
+ * tells only the address, so the instruction at RIP is fetched through
+ * the guest's page tables, decoded and carried out against the device on
+ * the VM's MMIO bus (hv/insn.h).  The hypervisor's memory and other VMs'
+ * are never in a guest's second-level tables: no address reaches them. */
+#include <hv/errno.h>
+#include <hv/guest_mem.h>
+#include <hv/insn.h>
+#include <hv/vm.h>
+#include <hv/vmexit.h>
+
+static const char *access_name(const struct mmio_request *r)
+{
+	if (r->fetch)
+		return "instruction fetch";
+	return r->write ? "write" : "read";
+}
+
+static enum cpu_mode code_mode(struct vcpu *v)
+{
+	if (vcpu_64bit_code(v))
+		return CPU_MODE_64;
+	return (vcpu_get(v, VREG_CS_AR) & SEG_AR_DB) ? CPU_MODE_32 : CPU_MODE_16;
+}
+
+/* Up to 15 bytes at CS:RIP.  When the page after the instruction's does
+ * not translate, what is before it is fetched; the fault is the guest's
+ * only if the instruction turns out to continue there (*fault_rc). */
+static int fetch(struct vcpu *v, uint8_t *buf, size_t *len, int *fault_rc,
+		 struct gwalk_fault *fault)
+{
+	uint64_t gla = vcpu_get(v, VREG_CS_BASE) + vcpu_get(v, VREG_RIP);
+	size_t to_page_end = PAGE_SIZE - (gla & (PAGE_SIZE - 1));
+	struct gwalk_fault f2;
+	int rc;
+
+	*len = INSN_MAX_LEN;
+	*fault_rc = 0;
+	rc = vcpu_copy_from_gva(v, gla, buf, *len, GWALK_FETCH, fault);
+	if ((rc == HV_ENOENT || rc == HV_ERANGE) && to_page_end < INSN_MAX_LEN) {
+		*fault_rc = rc;
+		*len = to_page_end;
+		rc = vcpu_copy_from_gva(v, gla, buf, *len, GWALK_FETCH, &f2);
+		if (rc)
+			*fault = f2;
+	}
+	if (rc == HV_ENOENT || rc == HV_ERANGE) {
+		vcpu_queue_gva_fault(v, rc, fault);
+		return HV_ENOENT;
+	}
+	return rc;
+}
+
+static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+	return io_read(ctx, gpa, size, val);
+}
+
+static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
+{
+	return io_write(ctx, gpa, size, val);
+}
+
+static enum vmexit_ret cannot(struct vcpu *v, const struct mmio_request *r, const char *why)
+{
+	vm_end(v->vm, VM_END_ERROR, r->gpa, "EPT violation: %s at guest-physical 0x%lx (RIP 0x%lx), %s",
+	       access_name(r), r->gpa, vcpu_get(v, VREG_RIP), why);
+	return VMEXIT_STOP;
+}
+
+static enum vmexit_ret emulate(struct vcpu *v, const struct mmio_request *r, const struct insn *in)
+{
+	struct insn_mem_ops ops = { bus_read, bus_write, NULL, &v->vm->mmio };
+	uint64_t rflags = vcpu_get(v, VREG_RFLAGS);
+	uint64_t rsp = vcpu_get(v, VREG_RSP);
+	int rc;
+
+	v->regs.gpr[GPR_RSP] = rsp;
+	rc = insn_emulate(in, r->gpa, v->regs.gpr, &rflags, &ops);
+	if (rc < 0) {
+		vm_end(v->vm, VM_END_ERROR, r->gpa, "MMIO access at guest-physical 0x%lx failed: %s",
+		       r->gpa, hv_strerror(rc));
+		return VMEXIT_STOP;
+	}
+	vcpu_set(v, VREG_RSP, v->regs.gpr[GPR_RSP]);
+	vcpu_set(v, VREG_RFLAGS, rflags);
+	/* Devices may raise interrupts or move timers on any access. */
+	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
+	if (vm_ended(v->vm))
+		return VMEXIT_STOP;
+	if (rc == INSN_REPEAT)
+		return VMEXIT_RETRY;
+	/* EPT violations report no instruction length (SDM 28.2.5). */
+	v->insn_len = in->len;
+	return VMEXIT_NEXT;
+}
+
+enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
+{
+	uint8_t code[INSN_MAX_LEN] = { 0 };
+	struct gwalk_fault fault;
+	struct insn in;
+	size_t len;
+	int rc, fault_rc;
+
+	if (r->fetch || !io_find(&v->vm->mmio, r->gpa, 1))
+		return cannot(v, r, "no device there");
+	/* Only an instruction's own operand can be emulated: a device page
+	 * used as a page table, an IDT or the stack of an event's delivery
+	 * is not something a device can be. */
+	if (r->page_walk)
+		return cannot(v, r, "a page-table access to device memory");
+	if (r->in_delivery)
+		return cannot(v, r, "during event delivery (an IDT or stack in device memory)");
+	rc = fetch(v, code, &len, &fault_rc, &fault);
+	if (rc == HV_ENOENT)
+		return VMEXIT_INJECTED; /* a fault on the fetch was queued; the guest retries */
+	rc = rc ? rc : insn_decode(code, len, code_mode(v), &in);
+	if (rc == HV_EINVAL && fault_rc) {
+		/* The instruction goes on into the page that does not translate. */
+		vcpu_queue_gva_fault(v, fault_rc, &fault);
+		return VMEXIT_INJECTED;
+	}
+	if (rc) {
+		vm_end(v->vm, VM_END_ERROR, r->gpa,
+		       "MMIO %s at guest-physical 0x%lx (RIP 0x%lx): instruction %02x %02x %02x %02x "
+		       "cannot be emulated (%s)", r->write ? "write" : "read", r->gpa,
+		       vcpu_get(v, VREG_RIP), code[0], code[1], code[2], code[3], hv_strerror(rc));
+		return VMEXIT_STOP;
+	}
+	return emulate(v, r, &in);
+}

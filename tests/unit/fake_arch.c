@@ -1,0 +1,156 @@
+/* A fake architecture for host tests of the exit path (fake_arch.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hv/errno.h>
+
+#include "fake_arch.h"
+
+struct vcpu_arch {
+	uint64_t hw[VREG_COUNT];
+	unsigned reads[VREG_COUNT];
+};
+
+struct vm_arch {
+	int unused;
+};
+
+/* ---- guest state ---- */
+
+uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
+{
+	v->arch->reads[r]++;
+	return v->arch->hw[r];
+}
+
+void fake_hw_set(struct vcpu *v, enum vreg r, uint64_t val) { v->arch->hw[r] = val; }
+uint64_t fake_hw(struct vcpu *v, enum vreg r) { return v->arch->hw[r]; }
+unsigned fake_hw_reads(struct vcpu *v, enum vreg r) { return v->arch->reads[r]; }
+
+void fake_exit(struct vcpu *v)
+{
+	v->regs.avail = 0;
+	v->insn_len = 0;
+	memset(v->arch->reads, 0, sizeof(v->arch->reads));
+}
+
+void fake_entry(struct vcpu *v)
+{
+	for (int r = 0; r < VREG_COUNT; r++)
+		if (v->regs.dirty & BIT(r))
+			v->arch->hw[r] = v->regs.val[r];
+	v->regs.dirty = 0;
+}
+
+struct vm *fake_vm(uint64_t ram_size)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	void *ram = NULL;
+
+	if (!vm || posix_memalign(&ram, 4096, ram_size))
+		abort();
+	memset(ram, 0, ram_size);
+	vm->id = 1;
+	vm->state = VM_RUNNING;
+	strcpy(vm->name, "fake");
+	vm->ram_size = ram_size;
+	vm->ram_hpa = (paddr_t)(uintptr_t)ram;
+	io_bus_init(&vm->pio);
+	io_bus_init(&vm->mmio);
+	vm_console_init(&vm->console, vm->name);
+	vm->nr_vcpus = 1;
+	vm->vcpus[0].vm = vm;
+	vm->vcpus[0].arch = calloc(1, sizeof(struct vcpu_arch));
+	vm->vcpus[0].feat = (struct vcpu_features){ .maxphyaddr = 39, .host_max_leaf = 0xd,
+						    .cr4_valid = 0x3727ff & ~(uint64_t)CR4_VMXE };
+	return vm;
+}
+
+void fake_vm_free(struct vm *vm)
+{
+	free(vm->vcpus[0].arch);
+	free((void *)(uintptr_t)vm->ram_hpa);
+	free(vm);
+}
+
+/* ---- CPUID ---- */
+
+#define FAKE_CPUID_MAX 64
+static struct {
+	uint32_t leaf, subleaf;
+	struct cpuid_regs r;
+} cpuid_table[FAKE_CPUID_MAX];
+static unsigned cpuid_count;
+
+void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t eax, uint32_t ebx, uint32_t ecx,
+		    uint32_t edx)
+{
+	for (unsigned i = 0; i < cpuid_count; i++) {
+		if (cpuid_table[i].leaf == leaf && cpuid_table[i].subleaf == subleaf) {
+			cpuid_table[i].r = (struct cpuid_regs){ eax, ebx, ecx, edx };
+			return;
+		}
+	}
+	if (cpuid_count == FAKE_CPUID_MAX)
+		abort();
+	cpuid_table[cpuid_count++] = (typeof(cpuid_table[0])){ leaf, subleaf, { eax, ebx, ecx, edx } };
+}
+
+void fake_cpuid_clear(void) { cpuid_count = 0; }
+
+void arch_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+{
+	*r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	for (unsigned i = 0; i < cpuid_count; i++)
+		if (cpuid_table[i].leaf == leaf && cpuid_table[i].subleaf == subleaf)
+			*r = cpuid_table[i].r;
+}
+
+/* ---- time ---- */
+
+uint64_t fake_tsc_now = 1000;
+uint64_t arch_tsc(void) { return fake_tsc_now; }
+uint64_t arch_tsc_hz(void) { return FAKE_TSC_HZ; }
+uint64_t arch_rtc_epoch(void) { return 0; }
+
+/* ---- console ---- */
+
+static char console_buf[1 << 16];
+static size_t console_len;
+
+void arch_uart_init(uint16_t port, uint32_t baud) { (void)port; (void)baud; }
+void arch_uart_putc(uint16_t port, char c)
+{
+	(void)port;
+	if (console_len + 1 < sizeof(console_buf))
+		console_buf[console_len++] = c;
+	console_buf[console_len] = '\0';
+}
+int arch_uart_getc(uint16_t port) { (void)port; return -1; }
+void arch_uart_drain(uint16_t port) { (void)port; }
+const char *fake_console(void) { return console_buf; }
+void fake_console_clear(void) { console_len = 0; console_buf[0] = '\0'; }
+
+/* ---- what the tests never reach ---- */
+
+char __image_start[1], __image_end[1];
+
+int arch_vm_create(struct vm *vm) { (void)vm; return 0; }
+void arch_vm_destroy(struct vm *vm) { (void)vm; }
+int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
+{
+	(void)start;
+	v->arch = calloc(1, sizeof(struct vcpu_arch));
+	return v->arch ? 0 : HV_ENOMEM;
+}
+void arch_vcpu_destroy(struct vcpu *v) { free(v->arch); v->arch = NULL; }
+int arch_vcpu_run(struct vcpu *v) { (void)v; return 0; }
+void arch_vcpu_report_exits(const struct vcpu *v) { (void)v; }
+void arch_describe_cpu(char *buf, size_t len) { snprintf(buf, len, "fake"); }
+void arch_power_init(const struct boot_info *bi) { (void)bi; }
+int arch_virt_init(void) { return 0; }
+void arch_fault_test(void) {}
+bool arch_nmi_test(void) { return true; }
+void arch_power_off(void) { abort(); }
+void arch_halt_forever(void) { abort(); }
