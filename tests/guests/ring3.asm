@@ -1,0 +1,370 @@
+; ring3.asm: VMCALL from ring 3 is refused with #UD (as Jailhouse and ACRN
+; do), the hypercall is not executed, and the VM goes on.
+;
+; Set-up for ring 3: a GDT with ring-0 code/data (the selectors common.inc
+; uses), ring-3 code/data and a 32-bit TSS whose SS0:ESP0 is a ring-0 stack
+; of its own; #UD and #GP gates to handlers that record the trap, and an
+; `int 0x80` gate of DPL 3, by which ring-3 code comes back to ring 0.
+; ring3_call IRETs to a piece of ring-3 code; whatever trap that code takes
+; (an exception or its int 0x80) lands in trap_common, which records the
+; frame (vector, EIP, CS, SS:ESP, EAX) and returns from ring3_call.
+;
+;  1. int 0x80 from ring 3 reaches ring 0 with CS 0x1b (the ring-3 set-up
+;     works: what follows is VMCALL's doing).
+;  2. VMCALL at ring 3 with EAX = HC_PRINT and a buffer whose text would be
+;     a FAIL line: #UD at ring 0 with the saved EIP at the VMCALL and the
+;     saved CS 0x1b; taken on the TSS's ring-0 stack, SS:ESP of ring 3
+;     saved.
+;  3. VMCALL at ring 3 with EAX = HC_NOP: the same, EAX still HC_NOP (a
+;     hypercall would have put its result, 0, there).
+;  4. VMCALL at ring 3 with EAX = HC_EXIT, EBX = 3333: the same, and the VM
+;     did not end (a hypervisor that runs it ends the VM with status 3333).
+;  5. The VM goes on: ring 3 runs again (int 0x80), and at ring 0 HC_NOP
+;     returns 0 and HC_PRINT prints a line.
+; A hypercall run from ring 3 returns to the int 0x80 after its VMCALL, so
+; the guest reports it (vector 0x80 instead of 6) and goes on.
+; Natively (no tinyhv) VMCALL raises #UD at any CPL (not in VMX operation):
+; checks 1-4 hold the same; the ring-0 hypercalls of 5 are skipped.
+%define GUEST_NAME "ring3"
+%include "common.inc"
+
+USER_CODE_SEL   equ 0x18 | 3
+USER_DATA_SEL   equ 0x20 | 3
+TSS_SEL         equ 0x28
+SYSCALL_VECTOR  equ 0x80
+UD_VECTOR       equ 6
+GP_VECTOR       equ 13
+RING3_EXIT_STATUS equ 3333              ; what a wrongly run HC_EXIT would end with
+RING3_EFLAGS    equ 0x00000002          ; IF = 0, IOPL 0 (no I/O at ring 3)
+
+TSS_ESP0        equ 4
+TSS_SS0         equ 8
+TSS_IOMAP       equ 102
+TSS_SIZE        equ 104
+
+; RING3_VMCALL code, vmcall, "what": run `code` at ring 3, whose VMCALL (at
+; `vmcall`) must raise #UD, not run the hypercall.
+%macro RING3_VMCALL 3
+	mov edi, %1
+	call ring3_call
+	call report_trap
+	cmp dword [trap_vector], UD_VECTOR
+	CHECK e, "VMCALL ", %3, " at ring 3 raised #UD"
+	cmp dword [trap_eip], %2
+	jne %%frame_bad
+	cmp dword [trap_cs], USER_CODE_SEL
+	jne %%frame_bad
+	PASS "VMCALL ", %3, " at ring 3: the #UD's saved EIP is the VMCALL, saved CS 0x1b (ring 3)"
+	jmp %%frame_done
+%%frame_bad:
+	FAIL "VMCALL ", %3, " at ring 3: the #UD's saved EIP is the VMCALL, saved CS 0x1b (ring 3)"
+%%frame_done:
+%endmacro
+
+; TRAP_EAX fn, "what": EAX at the trap is still the function number fn (a
+; hypercall would have put its result there).
+%macro TRAP_EAX 2
+	cmp dword [trap_eax], %1
+	CHECK e, "VMCALL ", %2, " at ring 3: EAX still holds the function number (no hypercall result)"
+%endmacro
+
+main:
+	call ring3_setup
+
+	; 1.
+	mov edi, r3_syscall
+	call ring3_call
+	call report_trap
+	call check_syscall_trap
+
+	; 2.
+	RING3_VMCALL r3_print, r3_print_vmcall, "HC_PRINT"
+	call check_trap_stack
+	; 3.
+	RING3_VMCALL r3_nop, r3_nop_vmcall, "HC_NOP"
+	TRAP_EAX HC_NOP, "HC_NOP"
+	; 4.
+	RING3_VMCALL r3_exit, r3_exit_vmcall, "HC_EXIT (status 3333)"
+	TRAP_EAX HC_EXIT, "HC_EXIT (status 3333)"
+	PASS "the VM is still running after VMCALL HC_EXIT at ring 3"
+
+	; 5.
+	mov edi, r3_syscall
+	call ring3_call
+	call report_trap
+	call check_syscall_trap
+	cmp byte [hv_present], 0
+	jne .hv
+	LINE "SKIP ring-0 hypercall checks (native: no TinyHV)"
+	ret
+.hv:
+	xor ebx, ebx
+	xor ecx, ecx
+	xor edx, edx
+	HCALL HC_NOP
+	test eax, eax
+	CHECK z, "HC_NOP at ring 0 returned 0 after the refused ring-3 VMCALLs"
+	mov ebx, ring0_message
+	mov ecx, ring0_message_len
+	xor edx, edx
+	HCALL HC_PRINT
+	test eax, eax
+	CHECK z, "HC_PRINT at ring 0 returned 0 after the refused ring-3 VMCALLs"
+	ret
+
+; ring3_setup: the GDT with ring-3 segments and the TSS, TR, the gates.
+ring3_setup:
+	pushad
+	; The TSS descriptor: base tss, limit TSS_SIZE - 1, present, DPL 0,
+	; type 9 (32-bit TSS, available), byte granularity.
+	mov eax, tss
+	mov edx, eax
+	shl eax, 16
+	or eax, TSS_SIZE - 1
+	mov [gdt3 + TSS_SEL], eax
+	mov eax, edx
+	and eax, 0xff000000
+	shr edx, 16
+	and edx, 0xff
+	or eax, edx
+	or eax, 0x00008900
+	mov [gdt3 + TSS_SEL + 4], eax
+	mov dword [tss + TSS_ESP0], ring0_stack_top
+	mov dword [tss + TSS_SS0], DATA_SEL
+	mov word [tss + TSS_IOMAP], TSS_SIZE    ; no I/O permission bitmap
+
+	lgdt [gdtr3]
+	jmp CODE_SEL:.reload_cs
+.reload_cs:
+	mov ax, DATA_SEL
+	mov ds, ax
+	mov es, ax
+	mov fs, ax
+	mov gs, ax
+	mov ss, ax
+	mov ax, TSS_SEL
+	ltr ax
+
+	mov eax, UD_VECTOR
+	mov edx, ud_handler
+	call set_gate
+	mov eax, GP_VECTOR
+	mov edx, gp_handler
+	call set_gate
+	mov eax, SYSCALL_VECTOR
+	mov edx, syscall_handler
+	call set_gate
+	mov byte [idt + SYSCALL_VECTOR * 8 + 5], 0xEE   ; present, DPL 3, interrupt gate
+	popad
+	ret
+
+; ring3_call: run the ring-3 code at EDI (on its own stack, IF = 0, IOPL 0;
+; it sets its own registers) until it traps to ring 0; returns at ring 0
+; with trap_* set.  All registers are preserved (not EFLAGS).
+ring3_call:
+	pushad
+	mov [ring0_esp], esp
+	mov edi, trap_vector            ; trap_* all -1 until the trap
+	mov ecx, TRAP_DWORDS
+	mov eax, -1
+	rep stosd
+	mov edi, [esp]                  ; pushad's EDI: the code to run
+	mov byte [in_ring3], 1
+	mov ax, USER_DATA_SEL
+	mov ds, ax
+	mov es, ax
+	mov fs, ax
+	mov gs, ax
+	push dword USER_DATA_SEL        ; SS
+	push dword user_stack_top       ; ESP
+	push dword RING3_EFLAGS
+	push dword USER_CODE_SEL        ; CS
+	push edi                        ; EIP
+	iretd
+
+; The trap handlers: the frame as common.inc's stubs build it (vector and
+; error code pushed), then trap_common.
+ud_handler:
+	push dword 0
+	push dword UD_VECTOR
+	jmp trap_common
+gp_handler:                             ; the CPU pushed the error code
+	push dword GP_VECTOR
+	jmp trap_common
+syscall_handler:
+	push dword 0
+	push dword SYSCALL_VECTOR
+	; fall through
+
+; trap_common: the frame: pushad (32 bytes), vector, error code, EIP, CS,
+; EFLAGS and, coming from ring 3, ESP and SS.  Records it and returns from
+; ring3_call on its stack.  A trap outside ring3_call is a failure.
+trap_common:
+	pushad
+	cld
+	mov ax, DATA_SEL
+	mov ds, ax
+	mov es, ax
+	mov fs, ax
+	mov gs, ax
+	mov ebp, esp
+	cmp byte [in_ring3], 0
+	je .stray
+	mov byte [in_ring3], 0
+	mov [trap_frame], ebp
+	mov eax, [ebp + 28]             ; EAX at the trap
+	mov [trap_eax], eax
+	mov eax, [ebp + 32]
+	mov [trap_vector], eax
+	mov eax, [ebp + 36]
+	mov [trap_error], eax
+	mov eax, [ebp + 40]
+	mov [trap_eip], eax
+	mov eax, [ebp + 44]
+	mov [trap_cs], eax
+	mov eax, [ebp + 52]
+	mov [trap_esp], eax
+	mov eax, [ebp + 56]
+	mov [trap_ss], eax
+	mov esp, [ring0_esp]
+	popad
+	ret
+.stray:
+	inc dword [fail_count]
+	mov ebx, [ebp + 32]
+	mov ecx, [ebp + 36]
+	mov edx, [ebp + 40]
+	SAY "FAIL "
+	call report_event
+	PUTS ", unexpected, not from ring3_call): stopping", 10
+	lea eax, [ebx + 0x100]
+	jmp guest_exit
+
+; report_trap: "trap from ring 3: vector V error E at EIP X, CS C, SS:ESP
+; S:P, EAX A".
+report_trap:
+	SAY "trap from ring 3: vector "
+	HEX2 dword [trap_vector]
+	PUTS " error "
+	HEX dword [trap_error]
+	PUTS " at EIP "
+	HEX dword [trap_eip]
+	PUTS ", CS "
+	HEX2 dword [trap_cs]
+	PUTS ", SS:ESP "
+	HEX2 dword [trap_ss]
+	PUTS ":"
+	HEX dword [trap_esp]
+	PUTS ", EAX "
+	HEX dword [trap_eax]
+	NL
+	ret
+
+; check_syscall_trap: the trap was r3_syscall's int 0x80, from ring 3.
+check_syscall_trap:
+	cmp dword [trap_vector], SYSCALL_VECTOR
+	jne .bad
+	cmp dword [trap_eip], r3_syscall_end
+	jne .bad
+	cmp dword [trap_cs], USER_CODE_SEL
+	jne .bad
+	cmp dword [trap_eax], 0x600d
+	jne .bad
+	PASS "int 0x80 from ring 3 reached ring 0 (saved CS 0x1b, EIP after the int)"
+	ret
+.bad:
+	FAIL "int 0x80 from ring 3 reached ring 0 (saved CS 0x1b, EIP after the int)"
+	ret
+
+; check_trap_stack: the last trap was a #UD that switched to the TSS's
+; ring-0 stack and saved ring 3's SS:ESP.
+check_trap_stack:
+	cmp dword [trap_vector], UD_VECTOR
+	jne .bad
+	cmp dword [trap_frame], ring0_stack_top - 60
+	jne .bad
+	cmp dword [trap_ss], USER_DATA_SEL
+	jne .bad
+	cmp dword [trap_esp], user_stack_top
+	jne .bad
+	PASS "the #UD was taken on the TSS's ring-0 stack (SS0:ESP0), ring 3's SS:ESP saved"
+	ret
+.bad:
+	FAIL "the #UD was taken on the TSS's ring-0 stack (SS0:ESP0), ring 3's SS:ESP saved"
+	ret
+
+; --- ring-3 code: each piece ends with int 0x80 ------------------------------
+r3_syscall:
+	mov eax, 0x600d
+	int SYSCALL_VECTOR
+r3_syscall_end:
+
+r3_print:
+	mov ebx, ring3_message
+	mov ecx, ring3_message_len
+	xor edx, edx
+	mov eax, HC_PRINT
+r3_print_vmcall:
+	vmcall
+	int SYSCALL_VECTOR
+
+r3_nop:
+	xor ebx, ebx
+	xor ecx, ecx
+	xor edx, edx
+	mov eax, HC_NOP
+r3_nop_vmcall:
+	vmcall
+	int SYSCALL_VECTOR
+
+r3_exit:
+	mov ebx, RING3_EXIT_STATUS
+	xor ecx, ecx
+	xor edx, edx
+	mov eax, HC_EXIT
+r3_exit_vmcall:
+	vmcall
+	int SYSCALL_VECTOR
+
+section .rodata
+; Printed only by a hypervisor that runs a ring-3 HC_PRINT: a FAIL line.
+ring3_message:  db "ring3: FAIL HC_PRINT from ring 3 was executed by the hypervisor"
+ring3_message_len equ $ - ring3_message
+ring0_message:  db "ring3: printed by HC_PRINT at ring 0, after the ring-3 VMCALLs"
+ring0_message_len equ $ - ring0_message
+
+section .data
+	align 8
+gdt3:
+	dq 0
+	dq 0x00CF9A000000FFFF           ; 0x08: ring-0 code, flat, 32-bit
+	dq 0x00CF92000000FFFF           ; 0x10: ring-0 data, flat
+	dq 0x00CFFA000000FFFF           ; 0x18: ring-3 code, flat, 32-bit
+	dq 0x00CFF2000000FFFF           ; 0x20: ring-3 data, flat
+	dq 0                            ; 0x28: the TSS (ring3_setup)
+gdt3_end:
+	align 4
+	dw 0
+gdtr3:
+	dw gdt3_end - gdt3 - 1
+	dd gdt3
+
+section .bss
+	alignb 16
+ring0_stack:    resb 4096               ; TSS.ESP0: traps from ring 3
+ring0_stack_top:
+user_stack:     resb 4096
+user_stack_top:
+	alignb 4
+tss:            resb TSS_SIZE
+ring0_esp:      resd 1                  ; ring3_call's stack, for the way back
+trap_frame:     resd 1                  ; EBP in trap_common
+trap_vector:    resd 1
+trap_error:     resd 1
+trap_eip:       resd 1
+trap_cs:        resd 1
+trap_esp:       resd 1
+trap_ss:        resd 1
+trap_eax:       resd 1
+TRAP_DWORDS     equ ($ - trap_vector) / 4
+in_ring3:       resb 1
