@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bochs_guests_basic: one Bochs run (emulated VT-x + EPT, legacy BIOS) with
-# ten test guests (tests/guests) as modules, run by tinyhv in order:
+# eleven test guests (tests/guests) as modules, run by tinyhv in order:
 #   cpuid      CPUID (no VMX, hypervisor bit, "TinyHVTinyHV"), the Multiboot
 #              information (32 MiB of RAM, memory map, command line) and the
 #              hypercalls HC_PRINT/HC_NOP
@@ -11,6 +11,9 @@
 #   cache      WBINVD and INVD exit, are done, and the guest goes on
 #   io         UART scratch register, string I/O, unclaimed port
 #   vmxon      VMX instructions raise #UD
+#   ring3      VMCALL at ring 3 (HC_PRINT, HC_NOP, HC_EXIT) raises #UD in the
+#              guest and runs no hypercall; the VM goes on (ring 3 again,
+#              HC_NOP and HC_PRINT at ring 0) and ends with status 0
 #   xsetbv     XSETBV with invalid XCR0 values raises #GP(0)
 #   debugexit  the debug-exit port 0xf4 ends the VM with status 0x21
 # Each guest's PASS lines, its end and "all guests ended" are checked, no
@@ -32,6 +35,7 @@ gt_add nmi nmi
 gt_add cache cache
 gt_add io io
 gt_add vmxon vmxon
+gt_add ring3 ring3
 gt_add xsetbv xsetbv
 gt_add debugexit debugexit
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
@@ -150,6 +154,26 @@ gt_pass "VMXON [mem] raised #UD" "VMCLEAR [mem] raised #UD" "VMPTRLD [mem] raise
 	"VMLAUNCH raised #UD" "VMRESUME raised #UD" "VMXOFF raised #UD" \
 	"INVEPT raised #UD" "INVVPID raised #UD" "VMFUNC raised #UD"
 gt_says "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+
+gt_guest ring3 ring3
+# The text of the ring-3 HC_PRINT must never appear: it is not run.
+it_expect_none 'HC_PRINT from ring 3 was executed' "the hypervisor ran HC_PRINT for ring 3"
+gt_pass "int 0x80 from ring 3 reached ring 0 (saved CS 0x1b, EIP after the int)" \
+	"VMCALL HC_PRINT at ring 3 raised #UD" \
+	"VMCALL HC_PRINT at ring 3: the #UD's saved EIP is the VMCALL, saved CS 0x1b (ring 3)" \
+	"the #UD was taken on the TSS's ring-0 stack (SS0:ESP0), ring 3's SS:ESP saved" \
+	"VMCALL HC_NOP at ring 3 raised #UD" \
+	"VMCALL HC_NOP at ring 3: the #UD's saved EIP is the VMCALL, saved CS 0x1b (ring 3)" \
+	"VMCALL HC_NOP at ring 3: EAX still holds the function number (no hypercall result)" \
+	"VMCALL HC_EXIT (status 3333) at ring 3 raised #UD" \
+	"VMCALL HC_EXIT (status 3333) at ring 3: the #UD's saved EIP is the VMCALL, saved CS 0x1b (ring 3)" \
+	"VMCALL HC_EXIT (status 3333) at ring 3: EAX still holds the function number (no hypercall result)" \
+	"the VM is still running after VMCALL HC_EXIT at ring 3" \
+	"HC_NOP at ring 0 returned 0 after the refused ring-3 VMCALLs" \
+	"HC_PRINT at ring 0 returned 0 after the refused ring-3 VMCALLs"
+gt_says "printed by HC_PRINT at ring 0, after the ring-3 VMCALLs" "done, all checks passed"
+# Status 0 from ring 0: not 3333, the ring-3 HC_EXIT's.
 gt_end "$HYPERCALL_OK"
 
 gt_guest xsetbv xsetbv
