@@ -96,7 +96,7 @@ int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct v
 int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
 {
 	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
-	struct mb1_result res;
+	struct mb1_result res = { 0 };
 	struct vcpu_start start;
 	char err[160];
 	int rc;
@@ -121,7 +121,7 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 {
 	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
 	struct linux_boot_cfg cfg = { kernel, kernel_len, initrd, initrd_len, vm->cmdline, NULL, 0, 0 };
-	struct linux_boot_result res;
+	struct linux_boot_result res = { 0 };
 	struct vcpu_start start;
 	char err[160];
 	int rc;

@@ -273,8 +273,10 @@ static __attribute__((noinline)) struct vcpu *odd_exit(struct vcpu *v, uint32_t 
 	return NULL;
 }
 
-static __attribute__((noinline)) void handler_stopped(struct vcpu *v, uint32_t reason)
+static __attribute__((noinline)) void handler_stopped(struct vcpu *v)
 {
+	uint32_t reason = (uint32_t)vmcs_read(VMCS_EXIT_REASON);
+
 	if (!vm_ended(v->vm))
 		vm_end(v->vm, VM_END_ERROR, reason, "exit %u (%s): the handler stopped the VM",
 		       reason, vmx_exit_reason_name(reason));
@@ -314,8 +316,8 @@ struct vcpu *vmx_exit(struct vcpu *v)
 	if (ret == VMEXIT_NEXT)
 		next_instruction(v);
 	else if (ret == VMEXIT_STOP)
-		handler_stopped(v, reason);
-	if (!(v->req | v->regs.dirty | x->deadline | host_nmi_seen[this_cpu_id()]))
+		handler_stopped(v);
+	if (!(v->req | v->regs.dirty | vmx(v)->deadline | host_nmi_seen[this_cpu_id()]))
 		return v;
 	return entry_work(v);
 }
