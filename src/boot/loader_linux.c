@@ -10,9 +10,10 @@
  * RAM, before a byte is written.  The load runs in two steps, plan (all
  * checks, nothing written) and build, so a rejected image leaves guest
  * RAM as it was.  Layout and entry state: loader_linux.h. */
+#include <hv/bytes.h>
 #include <hv/errno.h>
-#include <hv/format.h>
 #include <hv/loader_linux.h>
+#include <hv/loader_util.h>
 #include <hv/string.h>
 
 #define KIB  1024u
@@ -82,8 +83,7 @@ struct ld {
 	const struct guest_mem *mem;
 	const struct linux_boot_cfg *cfg;
 	const uint8_t *img;
-	char *err;
-	size_t err_len;
+	struct load_err err;
 };
 
 /* What the build step writes, all checked. */
@@ -97,50 +97,6 @@ struct plan {
 	size_t cmdline_len;
 	unsigned gib;            /* GiB identity-mapped */
 };
-
-static int fail(struct ld *ld, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct ld *ld, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ld->err || !ld->err_len)
-		return rc;
-	va_start(ap, fmt);
-	hv_vsnprintf(ld->err, ld->err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* Little-endian loads and stores, byte by byte ("The byte order of all
- * fields is littleendian"); header fields are not aligned. */
-static uint32_t rd16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return rd16(p) | rd16(p + 2) << 16;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* "N MiB" where exact, else KiB or bytes, for messages about RAM. */
 static unsigned long long ram_amount(uint64_t size, const char **unit)
@@ -172,22 +128,22 @@ static int check_args(struct ld *ld)
 	const struct guest_mem *m = ld->mem;
 
 	if (c->initrd_len && !c->initrd)
-		return fail(ld, HV_EINVAL, "linux_load: initrd_len is %zu but initrd is NULL",
-			    c->initrd_len);
+		return load_fail(&ld->err, HV_EINVAL, "linux_load: initrd_len is %zu but initrd is NULL",
+				 c->initrd_len);
 	if (c->e820_count && !c->e820)
-		return fail(ld, HV_EINVAL, "linux_load: e820_count is %u but e820 is NULL",
-			    c->e820_count);
+		return load_fail(&ld->err, HV_EINVAL, "linux_load: e820_count is %u but e820 is NULL",
+				 c->e820_count);
 	/* The low area and the 1 MiB kernel floor both need RAM above 1 MiB;
 	 * this also makes every fixed address of the layout valid. */
 	if (m->size <= LINUX_KERNEL_MIN)
-		return fail(ld, HV_ERANGE, "guest RAM (%llu KiB) must be larger than 1 MiB",
-			    (unsigned long long)(m->size / KIB));
+		return load_fail(&ld->err, HV_ERANGE, "guest RAM (%llu KiB) must be larger than 1 MiB",
+				 (unsigned long long)(m->size / KIB));
 	/* Copying from a buffer inside guest RAM could overwrite bytes of it
 	 * that are still to be read. */
 	if (overlaps_ram(m, c->kernel, c->kernel_len))
-		return fail(ld, HV_EINVAL, "the kernel image buffer overlaps guest RAM");
+		return load_fail(&ld->err, HV_EINVAL, "the kernel image buffer overlaps guest RAM");
 	if (overlaps_ram(m, c->initrd, c->initrd_len))
-		return fail(ld, HV_EINVAL, "the initrd buffer overlaps guest RAM");
+		return load_fail(&ld->err, HV_EINVAL, "the initrd buffer overlaps guest RAM");
 	return HV_OK;
 }
 
@@ -200,15 +156,15 @@ static int check_magic(struct ld *ld)
 	/* The loader "may choose to load only the first two sectors (1K)
 	 * and then examine the bootup sector size": the header lies there. */
 	if (len < SETUP_MIN)
-		return fail(ld, HV_EINVAL,
-			    "kernel image of %zu bytes is too short for a bzImage (at least 1 KiB of setup)",
-			    len);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "kernel image of %zu bytes is too short for a bzImage (at least 1 KiB of setup)",
+				 len);
 	if (rd16(ld->img + HDR_BOOT_FLAG) != BOOT_FLAG)
-		return fail(ld, HV_EINVAL,
-			    "not a Linux kernel image (boot_flag at 0x1fe is 0x%04x, not 0xaa55)",
-			    rd16(ld->img + HDR_BOOT_FLAG));
+		return load_fail(&ld->err, HV_EINVAL,
+				 "not a Linux kernel image (boot_flag at 0x1fe is 0x%04x, not 0xaa55)",
+				 rd16(ld->img + HDR_BOOT_FLAG));
 	if (rd32(ld->img + HDR_HEADER) != HDRS_MAGIC)
-		return fail(ld, HV_EINVAL, "not a Linux kernel image (no HdrS signature)");
+		return load_fail(&ld->err, HV_EINVAL, "not a Linux kernel image (no HdrS signature)");
 	return HV_OK;
 }
 
@@ -224,22 +180,22 @@ static int check_header(struct ld *ld, struct plan *p)
 
 	p->version = (uint16_t)rd16(img + HDR_VERSION);
 	if (p->version < PROTO_MIN)
-		return fail(ld, HV_EINVAL,
-			    "boot protocol %u.%02u is too old (need 2.12+ for the 64-bit entry point)",
-			    p->version >> 8, p->version & 0xffu);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "boot protocol %u.%02u is too old (need 2.12+ for the 64-bit entry point)",
+				 p->version >> 8, p->version & 0xffu);
 	/* "The end of setup header can be calculated as 0x0202 + byte value
 	 * at offset 0x0201"; it must reach the last field we read. */
 	if (hdr_end < HDR_NEEDED_END)
-		return fail(ld, HV_EINVAL,
-			    "setup header ends at 0x%x, before the init_size field (0x%x)",
-			    hdr_end, HDR_NEEDED_END);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "setup header ends at 0x%x, before the init_size field (0x%x)",
+				 hdr_end, HDR_NEEDED_END);
 	/* boot_params has room for the header up to 0x290 only (the
 	 * "hole" of zero-page.rst); copy no more, as kexec does. */
 	p->hdr_len = MIN(hdr_end, (uint32_t)HDR_HOLE_END) - HDR_SETUP_SECTS;
 	if (!(img[HDR_LOADFLAGS] & LOADED_HIGH))
-		return fail(ld, HV_EINVAL, "not a bzImage (LOADED_HIGH clear in loadflags)");
+		return load_fail(&ld->err, HV_EINVAL, "not a bzImage (LOADED_HIGH clear in loadflags)");
 	if (!(rd16(img + HDR_XLOADFLAGS) & XLF_KERNEL_64))
-		return fail(ld, HV_EINVAL, "kernel is not 64-bit capable (XLF_KERNEL_64 clear)");
+		return load_fail(&ld->err, HV_EINVAL, "kernel is not 64-bit capable (XLF_KERNEL_64 clear)");
 	return HV_OK;
 }
 
@@ -254,9 +210,9 @@ static int plan_setup(struct ld *ld, struct plan *p)
 		sects = SETUP_SECTS_ZERO;
 	p->setup_len = (sects + 1) * SECTOR;
 	if (p->setup_len >= len)
-		return fail(ld, HV_EINVAL,
-			    "kernel image of %zu bytes has no protected-mode code after its %u bytes of setup (setup_sects %u)",
-			    len, p->setup_len, sects);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "kernel image of %zu bytes has no protected-mode code after its %u bytes of setup (setup_sects %u)",
+				 len, p->setup_len, sects);
 	p->pm_len = len - p->setup_len;
 	return HV_OK;
 }
@@ -275,13 +231,13 @@ static int kernel_load_addr(struct ld *ld, uint64_t *load)
 
 	*load = pref ? pref : LINUX_KERNEL_MIN;
 	if (*load < LINUX_KERNEL_MIN)
-		return fail(ld, HV_EINVAL,
-			    "kernel's preferred load address 0x%llx is below 1 MiB",
-			    (unsigned long long)pref);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "kernel's preferred load address 0x%llx is below 1 MiB",
+				 (unsigned long long)pref);
 	if (*load >= GIB4)
-		return fail(ld, HV_EINVAL,
-			    "kernel's preferred load address 0x%llx is above 4 GiB",
-			    (unsigned long long)pref);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "kernel's preferred load address 0x%llx is above 4 GiB",
+				 (unsigned long long)pref);
 	return HV_OK;
 }
 
@@ -297,8 +253,8 @@ static int kernel_end_addr(struct ld *ld, struct plan *p)
 
 	if (img[HDR_RELOCATABLE]) {
 		if (!align || (align & (align - 1)))
-			return fail(ld, HV_EINVAL,
-				    "kernel_alignment 0x%x is not a power of two", align);
+			return load_fail(&ld->err, HV_EINVAL,
+					 "kernel_alignment 0x%x is not a power of two", align);
 		start = ALIGN_UP(p->load, align);
 	}
 	/* load < 4 GiB and align <= 2^31: no wrap anywhere here. */
@@ -316,16 +272,16 @@ static int plan_kernel(struct ld *ld, struct plan *p)
 		return rc;
 	if (p->end > ram) {
 		unsigned long long amount = ram_amount(ram, &unit);
-		return fail(ld, HV_ERANGE,
-			    "kernel does not fit in guest RAM (needs %llu MiB at 0x%llx; guest RAM is %llu %s)",
-			    (unsigned long long)((p->end - p->load + MIB - 1) / MIB),
-			    (unsigned long long)p->load, amount, unit);
+		return load_fail(&ld->err, HV_ERANGE,
+				 "kernel does not fit in guest RAM (needs %llu MiB at 0x%llx; guest RAM is %llu %s)",
+				 (unsigned long long)((p->end - p->load + MIB - 1) / MIB),
+				 (unsigned long long)p->load, amount, unit);
 	}
 	/* code32_start is 32 bits, and XLF_CAN_BE_LOADED_ABOVE_4G is not
 	 * worth relying on for a range that starts below 4 GiB. */
 	if (p->end > GIB4)
-		return fail(ld, HV_EINVAL, "kernel range [0x%llx-0x%llx) crosses 4 GiB",
-			    (unsigned long long)p->load, (unsigned long long)p->end);
+		return load_fail(&ld->err, HV_EINVAL, "kernel range [0x%llx-0x%llx) crosses 4 GiB",
+				 (unsigned long long)p->load, (unsigned long long)p->end);
 	return HV_OK;
 }
 
@@ -355,10 +311,10 @@ static int plan_initrd(struct ld *ld, struct plan *p)
 	if (fit_below(top, len, p->end, &p->initrd) ||
 	    fit_below(MIN(top, p->load), len, LINUX_KERNEL_MIN, &p->initrd))
 		return HV_OK;
-	return fail(ld, HV_ERANGE,
-		    "initrd of %llu bytes does not fit below 0x%llx (kernel at [0x%llx-0x%llx))",
-		    (unsigned long long)len, (unsigned long long)top,
-		    (unsigned long long)p->load, (unsigned long long)p->end);
+	return load_fail(&ld->err, HV_ERANGE,
+			 "initrd of %llu bytes does not fit below 0x%llx (kernel at [0x%llx-0x%llx))",
+			 (unsigned long long)len, (unsigned long long)top,
+			 (unsigned long long)p->load, (unsigned long long)p->end);
 }
 
 /* "The Kernel Command Line": at most cmdline_size characters plus the
@@ -371,13 +327,13 @@ static int plan_cmdline(struct ld *ld, struct plan *p)
 
 	p->cmdline_len = s ? strlen(s) : 0;
 	if (p->cmdline_len > kmax)
-		return fail(ld, HV_EINVAL,
-			    "command line of %zu bytes is longer than the kernel's cmdline_size (%u)",
-			    p->cmdline_len, kmax);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "command line of %zu bytes is longer than the kernel's cmdline_size (%u)",
+				 p->cmdline_len, kmax);
 	if (p->cmdline_len >= LINUX_CMDLINE_MAX)
-		return fail(ld, HV_EINVAL,
-			    "command line of %zu bytes is longer than the %u bytes reserved for it",
-			    p->cmdline_len, LINUX_CMDLINE_MAX - 1);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "command line of %zu bytes is longer than the %u bytes reserved for it",
+				 p->cmdline_len, LINUX_CMDLINE_MAX - 1);
 	return HV_OK;
 }
 
@@ -389,16 +345,16 @@ static int check_e820(struct ld *ld)
 	uint64_t ram = ld->mem->size;
 
 	if (c->e820_count > LINUX_E820_MAX)
-		return fail(ld, HV_EINVAL, "e820 map has %u entries; the zero page holds %u",
-			    c->e820_count, LINUX_E820_MAX);
+		return load_fail(&ld->err, HV_EINVAL, "e820 map has %u entries; the zero page holds %u",
+				 c->e820_count, LINUX_E820_MAX);
 	for (unsigned i = 0; i < c->e820_count; i++) {
 		const struct linux_e820 *e = &c->e820[i];
 		if (e->type != LINUX_E820_RAM)
 			continue;
 		if (e->addr > ram || e->size > ram - e->addr)
-			return fail(ld, HV_ERANGE,
-				    "e820 entry %u (RAM at 0x%llx, size 0x%llx) lies outside guest RAM",
-				    i, (unsigned long long)e->addr, (unsigned long long)e->size);
+			return load_fail(&ld->err, HV_ERANGE,
+					 "e820 entry %u (RAM at 0x%llx, size 0x%llx) lies outside guest RAM",
+					 i, (unsigned long long)e->addr, (unsigned long long)e->size);
 	}
 	return HV_OK;
 }
@@ -523,14 +479,13 @@ static void build(const struct ld *ld, const struct plan *p)
 int linux_load(const struct guest_mem *mem, const struct linux_boot_cfg *cfg,
 	       struct linux_boot_result *out, char *err, size_t err_len)
 {
-	struct ld ld = { mem, cfg, NULL, err, err_len };
+	struct ld ld = { .mem = mem, .cfg = cfg };
 	struct plan p = { 0 };
 	int rc;
 
-	if (err && err_len)
-		err[0] = '\0';
+	load_err_init(&ld.err, err, err_len);
 	if (!mem || !mem->base || !cfg || !cfg->kernel || !out)
-		return fail(&ld, HV_EINVAL, "linux_load: missing guest memory, kernel or result");
+		return load_fail(&ld.err, HV_EINVAL, "linux_load: missing guest memory, kernel or result");
 	ld.img = cfg->kernel;
 	rc = plan_load(&ld, &p);
 	if (rc)

@@ -9,9 +9,11 @@
  * against guest RAM before a byte is written.  The load runs in two
  * steps: plan (all checks, nothing written) and then copy, so a rejected
  * image leaves guest RAM as it was.  Layout and entry state: loader_mb1.h. */
+#include <hv/bytes.h>
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/loader_mb1.h>
+#include <hv/loader_util.h>
 #include <hv/string.h>
 
 #define KIB  1024u
@@ -82,8 +84,7 @@ struct ld {
 	const struct guest_mem *mem;
 	const uint8_t *img;
 	size_t len;
-	char *err;
-	size_t err_len;
+	struct load_err err;
 };
 
 /* The Multiboot header as found in the image. */
@@ -113,50 +114,6 @@ struct plan {
 	struct elf elf;      /* otherwise */
 };
 
-static int fail(struct ld *ld, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct ld *ld, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ld->err || !ld->err_len)
-		return rc;
-	va_start(ap, fmt);
-	hv_vsnprintf(ld->err, ld->err_len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-/* Little-endian loads and stores, byte by byte: image offsets need not be
- * aligned, and both ELF (ELFDATA2LSB) and Multiboot are little-endian. */
-static uint32_t rd16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return rd16(p) | rd16(p + 2) << 16;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	for (unsigned i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* ---- guest RAM and arguments ------------------------------------------- */
 
 /* The info area and the 1 MiB floor for the kernel both need RAM above
@@ -166,13 +123,13 @@ static int check_ram(struct ld *ld)
 	const struct guest_mem *m = ld->mem;
 
 	if (m->size <= MB1_KERNEL_MIN)
-		return fail(ld, HV_ERANGE, "guest RAM (%llu KiB) must be larger than 1 MiB",
-			    (unsigned long long)(m->size / KIB));
+		return load_fail(&ld->err, HV_ERANGE, "guest RAM (%llu KiB) must be larger than 1 MiB",
+				 (unsigned long long)(m->size / KIB));
 	/* Copying from a buffer inside guest RAM could overwrite bytes of
 	 * the image that are still to be read. */
 	uintptr_t ram = (uintptr_t)m->base, img = (uintptr_t)ld->img;
 	if (ld->len && img < ram + m->size && ram < img + ld->len)
-		return fail(ld, HV_EINVAL, "the image buffer overlaps guest RAM");
+		return load_fail(&ld->err, HV_EINVAL, "the image buffer overlaps guest RAM");
 	return HV_OK;
 }
 
@@ -181,8 +138,8 @@ static int check_ram(struct ld *ld)
 static int check_string(struct ld *ld, const char *what, const char *s, size_t max)
 {
 	if (s && strnlen(s, max) == max)
-		return fail(ld, HV_EINVAL, "%s is longer than the %zu bytes reserved for it",
-			    what, max - 1);
+		return load_fail(&ld->err, HV_EINVAL, "%s is longer than the %zu bytes reserved for it",
+				 what, max - 1);
 	return HV_OK;
 }
 
@@ -211,19 +168,19 @@ static int check_range(struct ld *ld, const char *what, uint64_t start, uint64_t
 	uint64_t amount = ram_amount(ld->mem->size, &unit);
 
 	if (size > UINT64_MAX - start)
-		return fail(ld, HV_ERANGE, "%s at 0x%llx of size 0x%llx wraps around the address space",
-			    what, (unsigned long long)start, (unsigned long long)size);
+		return load_fail(&ld->err, HV_ERANGE, "%s at 0x%llx of size 0x%llx wraps around the address space",
+				 what, (unsigned long long)start, (unsigned long long)size);
 	uint64_t end = start + size;
 	if (end > ld->mem->size)
-		return fail(ld, HV_ERANGE, "%s [0x%llx-0x%llx) lies outside guest RAM (%llu %s)",
-			    what, (unsigned long long)start, (unsigned long long)end,
-			    (unsigned long long)amount, unit);
+		return load_fail(&ld->err, HV_ERANGE, "%s [0x%llx-0x%llx) lies outside guest RAM (%llu %s)",
+				 what, (unsigned long long)start, (unsigned long long)end,
+				 (unsigned long long)amount, unit);
 	if (end > GIB4)
-		return fail(ld, HV_EINVAL, "%s [0x%llx-0x%llx) lies above 4 GiB",
-			    what, (unsigned long long)start, (unsigned long long)end);
+		return load_fail(&ld->err, HV_EINVAL, "%s [0x%llx-0x%llx) lies above 4 GiB",
+				 what, (unsigned long long)start, (unsigned long long)end);
 	if (start < MB1_KERNEL_MIN)
-		return fail(ld, HV_EINVAL, "%s [0x%llx-0x%llx) starts below 1 MiB, where the boot information goes",
-			    what, (unsigned long long)start, (unsigned long long)end);
+		return load_fail(&ld->err, HV_EINVAL, "%s [0x%llx-0x%llx) starts below 1 MiB, where the boot information goes",
+				 what, (unsigned long long)start, (unsigned long long)end);
 	return HV_OK;
 }
 
@@ -238,9 +195,9 @@ static int parse_header(struct ld *ld, size_t off, size_t limit, struct mb1_hdr 
 	if (!(h->flags & MB1_F_AOUT_KLUDGE))
 		return HV_OK;
 	if (MB1_HDR_KLUDGE > limit - off)
-		return fail(ld, HV_EINVAL,
-			    "Multiboot header at offset 0x%zx sets flag 16 (a.out kludge) but its address fields are not within the first %u bytes of the image",
-			    off, MB1_SEARCH_LEN);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "Multiboot header at offset 0x%zx sets flag 16 (a.out kludge) but its address fields are not within the first %u bytes of the image",
+				 off, MB1_SEARCH_LEN);
 	h->header_addr = rd32(p + 12);
 	h->load_addr = rd32(p + 16);
 	h->load_end_addr = rd32(p + 20);
@@ -272,10 +229,10 @@ static int find_header(struct ld *ld, struct mb1_hdr *h)
 		}
 	}
 	if (bad_off != SIZE_MAX)
-		return fail(ld, HV_EINVAL,
-			    "Multiboot header checksum mismatch at offset 0x%zx (magic + flags + checksum = 0x%x, not 0)",
-			    bad_off, bad_sum);
-	return fail(ld, HV_EINVAL, "no Multiboot header in the first %u bytes", MB1_SEARCH_LEN);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "Multiboot header checksum mismatch at offset 0x%zx (magic + flags + checksum = 0x%x, not 0)",
+				 bad_off, bad_sum);
+	return load_fail(&ld->err, HV_EINVAL, "no Multiboot header in the first %u bytes", MB1_SEARCH_LEN);
 }
 
 /* 3.1.2: a kernel that sets a requirement bit we do not know must not be
@@ -288,9 +245,9 @@ static int check_flags(struct ld *ld, const struct mb1_hdr *h)
 	uint32_t unknown = h->flags & MB1_F_REQUIRED & ~(uint32_t)MB1_F_KNOWN;
 
 	if (unknown)
-		return fail(ld, HV_EINVAL,
-			    "unsupported Multiboot flags 0x%x (required features this loader cannot provide)",
-			    unknown);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "unsupported Multiboot flags 0x%x (required features this loader cannot provide)",
+				 unknown);
 	return HV_OK;
 }
 
@@ -303,13 +260,13 @@ static int check_flags(struct ld *ld, const struct mb1_hdr *h)
 static int kludge_file(struct ld *ld, const struct mb1_hdr *h, struct seg *s)
 {
 	if (h->load_addr > h->header_addr)
-		return fail(ld, HV_EINVAL, "a.out kludge: load_addr 0x%x is above header_addr 0x%x",
-			    h->load_addr, h->header_addr);
+		return load_fail(&ld->err, HV_EINVAL, "a.out kludge: load_addr 0x%x is above header_addr 0x%x",
+				 h->load_addr, h->header_addr);
 	uint32_t lead = h->header_addr - h->load_addr;
 	if (lead > h->off)
-		return fail(ld, HV_EINVAL,
-			    "a.out kludge: load_addr 0x%x is 0x%x bytes below header_addr, but the header is only 0x%zx bytes into the image",
-			    h->load_addr, lead, h->off);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "a.out kludge: load_addr 0x%x is 0x%x bytes below header_addr, but the header is only 0x%zx bytes into the image",
+				 h->load_addr, lead, h->off);
 	s->type = PT_LOAD;
 	s->offset = h->off - lead;
 	s->paddr = s->vaddr = h->load_addr;
@@ -319,14 +276,14 @@ static int kludge_file(struct ld *ld, const struct mb1_hdr *h, struct seg *s)
 		return HV_OK;
 	}
 	if (h->load_end_addr < h->load_addr)
-		return fail(ld, HV_EINVAL, "a.out kludge: load_end_addr 0x%x is below load_addr 0x%x",
-			    h->load_end_addr, h->load_addr);
+		return load_fail(&ld->err, HV_EINVAL, "a.out kludge: load_end_addr 0x%x is below load_addr 0x%x",
+				 h->load_end_addr, h->load_addr);
 	s->filesz = h->load_end_addr - h->load_addr;
 	if (s->filesz > avail)
-		return fail(ld, HV_EINVAL,
-			    "a.out kludge: load_end_addr 0x%x needs 0x%llx bytes from offset 0x%llx, past the end of the image (%zu bytes)",
-			    h->load_end_addr, (unsigned long long)s->filesz,
-			    (unsigned long long)s->offset, ld->len);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "a.out kludge: load_end_addr 0x%x needs 0x%llx bytes from offset 0x%llx, past the end of the image (%zu bytes)",
+				 h->load_end_addr, (unsigned long long)s->filesz,
+				 (unsigned long long)s->offset, ld->len);
 	return HV_OK;
 }
 
@@ -340,17 +297,17 @@ static int plan_kludge(struct ld *ld, const struct mb1_hdr *h, struct seg *s,
 	if (h->bss_end_addr) {
 		uint64_t load_end = s->paddr + s->filesz;
 		if (h->bss_end_addr < load_end)
-			return fail(ld, HV_EINVAL,
-				    "a.out kludge: bss_end_addr 0x%x is below the end of the loaded data 0x%llx",
-				    h->bss_end_addr, (unsigned long long)load_end);
+			return load_fail(&ld->err, HV_EINVAL,
+					 "a.out kludge: bss_end_addr 0x%x is below the end of the loaded data 0x%llx",
+					 h->bss_end_addr, (unsigned long long)load_end);
 		s->memsz = h->bss_end_addr - s->paddr;
 	}
 	rc = check_range(ld, "a.out kludge image", s->paddr, s->memsz);
 	if (rc)
 		return rc;
 	if (h->entry_addr < s->paddr || h->entry_addr - s->paddr >= s->memsz)
-		return fail(ld, HV_EINVAL, "entry point 0x%x is not inside a loaded segment",
-			    h->entry_addr);
+		return load_fail(&ld->err, HV_EINVAL, "entry point 0x%x is not inside a loaded segment",
+				 h->entry_addr);
 	r->entry = h->entry_addr;
 	r->kernel_start = s->paddr;
 	r->kernel_end = s->paddr + s->memsz;
@@ -365,18 +322,18 @@ static int elf_ident(struct ld *ld, struct elf *e)
 	const uint8_t *p = ld->img;
 
 	if (ld->len < 4 || memcmp(p, "\x7f" "ELF", 4) != 0)
-		return fail(ld, HV_EINVAL,
-			    "not an ELF file, and Multiboot flag 16 (a.out kludge) is clear");
+		return load_fail(&ld->err, HV_EINVAL,
+				 "not an ELF file, and Multiboot flag 16 (a.out kludge) is clear");
 	if (ld->len < EI_NIDENT)
-		return fail(ld, HV_EINVAL, "image too short for an ELF header (%zu bytes)", ld->len);
+		return load_fail(&ld->err, HV_EINVAL, "image too short for an ELF header (%zu bytes)", ld->len);
 	if (p[EI_CLASS] != ELFCLASS32 && p[EI_CLASS] != ELFCLASS64)
-		return fail(ld, HV_EINVAL, "unsupported ELF class %u (neither ELFCLASS32 nor ELFCLASS64)",
-			    p[EI_CLASS]);
+		return load_fail(&ld->err, HV_EINVAL, "unsupported ELF class %u (neither ELFCLASS32 nor ELFCLASS64)",
+				 p[EI_CLASS]);
 	if (p[EI_DATA] != ELFDATA2LSB)
-		return fail(ld, HV_EINVAL, "ELF data encoding %u is not little-endian (ELFDATA2LSB)",
-			    p[EI_DATA]);
+		return load_fail(&ld->err, HV_EINVAL, "ELF data encoding %u is not little-endian (ELFDATA2LSB)",
+				 p[EI_DATA]);
 	if (p[EI_VERSION] != EV_CURRENT)
-		return fail(ld, HV_EINVAL, "ELF version %u is not EV_CURRENT (1)", p[EI_VERSION]);
+		return load_fail(&ld->err, HV_EINVAL, "ELF version %u is not EV_CURRENT (1)", p[EI_VERSION]);
 	e->is64 = p[EI_CLASS] == ELFCLASS64;
 	return HV_OK;
 }
@@ -391,12 +348,12 @@ static int elf_header(struct ld *ld, struct elf *e)
 	uint32_t want = e->is64 ? EM_X86_64 : EM_386;
 
 	if (ld->len < (e->is64 ? EHDR64_LEN : EHDR32_LEN))
-		return fail(ld, HV_EINVAL, "image too short for an %s header (%zu bytes)", cls, ld->len);
+		return load_fail(&ld->err, HV_EINVAL, "image too short for an %s header (%zu bytes)", cls, ld->len);
 	if (rd16(p + 16) != ET_EXEC)
-		return fail(ld, HV_EINVAL, "ELF type %u is not ET_EXEC (2)", rd16(p + 16));
+		return load_fail(&ld->err, HV_EINVAL, "ELF type %u is not ET_EXEC (2)", rd16(p + 16));
 	if (rd16(p + 18) != want)
-		return fail(ld, HV_EINVAL, "%s machine %u is not %s (%u)", cls, rd16(p + 18),
-			    e->is64 ? "EM_X86_64" : "EM_386", want);
+		return load_fail(&ld->err, HV_EINVAL, "%s machine %u is not %s (%u)", cls, rd16(p + 18),
+				 e->is64 ? "EM_X86_64" : "EM_386", want);
 	if (e->is64) {
 		e->entry = rd64(p + 24);
 		e->phoff = rd64(p + 32);
@@ -416,15 +373,15 @@ static int elf_phdrs(struct ld *ld, const struct elf *e)
 	uint32_t min = e->is64 ? PHDR64_LEN : PHDR32_LEN;
 
 	if (!e->phnum)
-		return fail(ld, HV_EINVAL, "ELF file has no program headers");
+		return load_fail(&ld->err, HV_EINVAL, "ELF file has no program headers");
 	if (e->phentsize < min)
-		return fail(ld, HV_EINVAL, "ELF program header size %u is smaller than %u",
-			    e->phentsize, min);
+		return load_fail(&ld->err, HV_EINVAL, "ELF program header size %u is smaller than %u",
+				 e->phentsize, min);
 	/* phnum * phentsize < 2^32: both are 16-bit fields. */
 	if (e->phoff > ld->len || (uint64_t)e->phnum * e->phentsize > ld->len - e->phoff)
-		return fail(ld, HV_EINVAL,
-			    "ELF program header table (offset 0x%llx, %u entries of %u bytes) runs past the end of the image (%zu bytes)",
-			    (unsigned long long)e->phoff, e->phnum, e->phentsize, ld->len);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "ELF program header table (offset 0x%llx, %u entries of %u bytes) runs past the end of the image (%zu bytes)",
+				 (unsigned long long)e->phoff, e->phnum, e->phentsize, ld->len);
 	return HV_OK;
 }
 
@@ -456,12 +413,12 @@ static int check_segment(struct ld *ld, uint32_t i, const struct seg *s)
 	char what[32];
 
 	if (s->filesz > s->memsz)
-		return fail(ld, HV_EINVAL, "ELF segment %u: p_filesz 0x%llx exceeds p_memsz 0x%llx",
-			    i, (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+		return load_fail(&ld->err, HV_EINVAL, "ELF segment %u: p_filesz 0x%llx exceeds p_memsz 0x%llx",
+				 i, (unsigned long long)s->filesz, (unsigned long long)s->memsz);
 	if (s->offset > ld->len || s->filesz > ld->len - s->offset)
-		return fail(ld, HV_EINVAL,
-			    "ELF segment %u: file bytes at offset 0x%llx of size 0x%llx run past the end of the image (%zu bytes)",
-			    i, (unsigned long long)s->offset, (unsigned long long)s->filesz, ld->len);
+		return load_fail(&ld->err, HV_EINVAL,
+				 "ELF segment %u: file bytes at offset 0x%llx of size 0x%llx run past the end of the image (%zu bytes)",
+				 i, (unsigned long long)s->offset, (unsigned long long)s->filesz, ld->len);
 	if (!s->memsz)
 		return HV_OK;
 	hv_snprintf(what, sizeof(what), "ELF segment %u", i);
@@ -484,8 +441,8 @@ static int elf_entry(struct ld *ld, const struct elf *e, struct mb1_result *r)
 		r->entry = (uint32_t)(s.paddr + (e->entry - s.vaddr));
 		return HV_OK;
 	}
-	return fail(ld, HV_EINVAL, "entry point 0x%llx is not inside a loaded segment",
-		    (unsigned long long)e->entry);
+	return load_fail(&ld->err, HV_EINVAL, "entry point 0x%llx is not inside a loaded segment",
+			 (unsigned long long)e->entry);
 }
 
 static int plan_elf(struct ld *ld, struct elf *e, struct mb1_result *r)
@@ -509,7 +466,7 @@ static int plan_elf(struct ld *ld, struct elf *e, struct mb1_result *r)
 		r->kernel_end = MAX(r->kernel_end, s.paddr + s.memsz);
 	}
 	if (!r->kernel_end)
-		return fail(ld, HV_EINVAL, "ELF file has no PT_LOAD segment with memory to load");
+		return load_fail(&ld->err, HV_EINVAL, "ELF file has no PT_LOAD segment with memory to load");
 	return elf_entry(ld, e, r);
 }
 
@@ -619,15 +576,14 @@ int mb1_load(const struct guest_mem *mem, const void *image, size_t image_len,
 	     const char *cmdline, const char *loader_name,
 	     struct mb1_result *out, char *err, size_t err_len)
 {
-	struct ld ld = { mem, image, image_len, err, err_len };
+	struct ld ld = { .mem = mem, .img = image, .len = image_len };
 	struct mb1_result r = { 0 };
 	struct plan p = { 0 };
 	int rc;
 
-	if (err && err_len)
-		err[0] = '\0';
+	load_err_init(&ld.err, err, err_len);
 	if (!mem || !mem->base || !out || (!image && image_len))
-		return fail(&ld, HV_EINVAL, "mb1_load: missing guest memory, image or result");
+		return load_fail(&ld.err, HV_EINVAL, "mb1_load: missing guest memory, image or result");
 	rc = plan_load(&ld, cmdline, loader_name, &p, &r);
 	if (rc)
 		return rc;
