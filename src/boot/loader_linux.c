@@ -98,21 +98,6 @@ struct plan {
 	unsigned gib;            /* GiB identity-mapped */
 };
 
-/* "N MiB" where exact, else KiB or bytes, for messages about RAM. */
-static unsigned long long ram_amount(uint64_t size, const char **unit)
-{
-	if (size % MIB == 0) {
-		*unit = "MiB";
-		return size / MIB;
-	}
-	if (size % KIB == 0) {
-		*unit = "KiB";
-		return size / KIB;
-	}
-	*unit = "bytes";
-	return size;
-}
-
 /* ---- arguments ---------------------------------------------------------- */
 
 static bool overlaps_ram(const struct guest_mem *m, const void *buf, size_t len)
@@ -271,7 +256,7 @@ static int plan_kernel(struct ld *ld, struct plan *p)
 	if ((rc = kernel_load_addr(ld, &p->load)) || (rc = kernel_end_addr(ld, p)))
 		return rc;
 	if (p->end > ram) {
-		unsigned long long amount = ram_amount(ram, &unit);
+		unsigned long long amount = load_ram_amount(ram, &unit);
 		return load_fail(&ld->err, HV_ERANGE,
 				 "kernel does not fit in guest RAM (needs %llu MiB at 0x%llx; guest RAM is %llu %s)",
 				 (unsigned long long)((p->end - p->load + MIB - 1) / MIB),

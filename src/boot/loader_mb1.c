@@ -17,7 +17,6 @@
 #include <hv/string.h>
 
 #define KIB  1024u
-#define MIB  (1024u * 1024u)
 #define GIB4 (1ULL << 32)
 
 /* 3.1.1: the header lies 32-bit aligned wholly within the first 8192 bytes
@@ -143,21 +142,6 @@ static int check_string(struct ld *ld, const char *what, const char *s, size_t m
 	return HV_OK;
 }
 
-/* "N MiB" where exact, else KiB or bytes, for messages about RAM. */
-static uint64_t ram_amount(uint64_t size, const char **unit)
-{
-	if (size % MIB == 0) {
-		*unit = "MiB";
-		return size / MIB;
-	}
-	if (size % KIB == 0) {
-		*unit = "KiB";
-		return size / KIB;
-	}
-	*unit = "bytes";
-	return size;
-}
-
 /* Where a region [start, start + size) of the kernel may go: inside guest
  * RAM, below 4 GiB (3.2: the kernel starts in 32-bit protected mode without
  * paging, so it cannot reach beyond), and at or above 1 MiB, clear of the
@@ -165,7 +149,7 @@ static uint64_t ram_amount(uint64_t size, const char **unit)
 static int check_range(struct ld *ld, const char *what, uint64_t start, uint64_t size)
 {
 	const char *unit;
-	uint64_t amount = ram_amount(ld->mem->size, &unit);
+	unsigned long long amount = load_ram_amount(ld->mem->size, &unit);
 
 	if (size > UINT64_MAX - start)
 		return load_fail(&ld->err, HV_ERANGE, "%s at 0x%llx of size 0x%llx wraps around the address space",
@@ -174,7 +158,7 @@ static int check_range(struct ld *ld, const char *what, uint64_t start, uint64_t
 	if (end > ld->mem->size)
 		return load_fail(&ld->err, HV_ERANGE, "%s [0x%llx-0x%llx) lies outside guest RAM (%llu %s)",
 				 what, (unsigned long long)start, (unsigned long long)end,
-				 (unsigned long long)amount, unit);
+				 amount, unit);
 	if (end > GIB4)
 		return load_fail(&ld->err, HV_EINVAL, "%s [0x%llx-0x%llx) lies above 4 GiB",
 				 what, (unsigned long long)start, (unsigned long long)end);
