@@ -1,7 +1,8 @@
 /* Little-endian loads and stores, byte by byte: the formats the
- * hypervisor reads from guests and firmware (ELF, Multiboot, the Linux
- * boot protocol) fix little-endian byte order, and their fields need not
- * be aligned, so no pointer cast will do. */
+ * hypervisor reads from guests and firmware (ELF, Multiboot 1 and 2, the
+ * Linux boot protocol, ACPI tables) fix little-endian byte order, and
+ * their fields need not be aligned (a corrupt length can put the next
+ * field anywhere), so no pointer cast will do. */
 #ifndef HV_BYTES_H
 #define HV_BYTES_H
 

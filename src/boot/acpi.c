@@ -4,6 +4,7 @@
  * length that was mapped, so malformed firmware tables cannot make us read
  * out of bounds. */
 #include <hv/acpi.h>
+#include <hv/bytes.h>
 #include <hv/errno.h>
 #include <hv/string.h>
 
@@ -49,21 +50,6 @@
 #define AML_ROOT_CHAR    '\\'
 
 #define SLP_TYP_MAX 7   /* SLP_TYPx is a 3-bit field of PM1x_CNT (4.8.3.2.1) */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
 
 /* ACPI checksums: all bytes of the structure sum to zero modulo 256. */
 static uint8_t sum8(const uint8_t *p, size_t n)

@@ -6,6 +6,7 @@
  * worth keeping is copied into struct boot_info, after which the loader's
  * memory may be reused. */
 #include <hv/bootinfo.h>
+#include <hv/bytes.h>
 #include <hv/errno.h>
 #include <hv/string.h>
 
@@ -35,22 +36,6 @@ struct mb2_state {
 	struct boot_info *bi;
 	bool rsdp_new;            /* rsdp came from the new (v2) tag */
 };
-
-/* Unaligned-safe little-endian loads: tags are 8-byte aligned but a
- * corrupt entry_size could leave mmap entries anywhere. */
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* Copy a string of at most avail bytes, truncating to the destination.
  * Not hv_strlcpy: that measures the whole source, and a string the loader
