@@ -35,4 +35,13 @@ const struct io_handler *io_find(const struct io_bus *bus, uint64_t addr, unsign
 int io_read(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t *val);
 int io_write(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t val);
 
+/* Devices of the PC's 8-bit bus (PIC, PIT, RTC, UART) see a wider port
+ * access as consecutive byte accesses, the lowest port first; their
+ * io_read_fn and io_write_fn hand the access to these with the device's
+ * function for one port. */
+typedef uint8_t (*io_byte_read_fn)(void *dev, uint16_t port);
+typedef void (*io_byte_write_fn)(void *dev, uint16_t port, uint8_t val);
+void io_split_read(void *dev, uint64_t port, unsigned size, uint64_t *val, io_byte_read_fn read);
+void io_split_write(void *dev, uint64_t port, unsigned size, uint64_t val, io_byte_write_fn write);
+
 #endif

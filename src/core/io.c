@@ -56,3 +56,16 @@ int io_write(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t va
 		return HV_ENOENT;
 	return h->write ? h->write(h->dev, addr, size, val) : 0;
 }
+
+void io_split_read(void *dev, uint64_t port, unsigned size, uint64_t *val, io_byte_read_fn read)
+{
+	*val = 0;
+	for (unsigned i = 0; i < size; i++)
+		*val |= (uint64_t)read(dev, (uint16_t)(port + i)) << (8 * i);
+}
+
+void io_split_write(void *dev, uint64_t port, unsigned size, uint64_t val, io_byte_write_fn write)
+{
+	for (unsigned i = 0; i < size; i++)
+		write(dev, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
+}

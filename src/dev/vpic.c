@@ -246,8 +246,9 @@ static uint8_t read_poll(struct vpic_chip *c)
 	return (uint8_t)(POLL_INT | irq);
 }
 
-static uint8_t read_port(struct vpic *pic, uint16_t port)
+static uint8_t read_port(void *dev, uint16_t port)
 {
+	struct vpic *pic = dev;
 	struct vpic_chip *c;
 
 	if (port == VPIC_ELCR_BASE || port == VPIC_ELCR_BASE + 1)
@@ -267,8 +268,9 @@ static void write_elcr(struct vpic_chip *c, uint8_t v)
 	c->irr = (uint8_t)((c->irr & ~c->elcr) | (c->lines & c->elcr));
 }
 
-static void write_port(struct vpic *pic, uint16_t port, uint8_t v)
+static void write_port(void *dev, uint16_t port, uint8_t v)
 {
+	struct vpic *pic = dev;
 	unsigned which = port >= VPIC_SLAVE_BASE && port < VPIC_ELCR_BASE;
 	struct vpic_chip *c = &pic->chip[which];
 
@@ -284,22 +286,15 @@ static void write_port(struct vpic *pic, uint16_t port, uint8_t v)
  * access may change INT, so the outputs are recomputed after each. */
 int vpic_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 {
-	struct vpic *pic = dev;
-
-	*val = 0;
-	for (unsigned i = 0; i < size; i++)
-		*val |= (uint64_t)read_port(pic, (uint16_t)(port + i)) << (8 * i);
-	update(pic);
+	io_split_read(dev, port, size, val, read_port);
+	update(dev);
 	return 0;
 }
 
 int vpic_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 {
-	struct vpic *pic = dev;
-
-	for (unsigned i = 0; i < size; i++)
-		write_port(pic, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
-	update(pic);
+	io_split_write(dev, port, size, val, write_port);
+	update(dev);
 	return 0;
 }
 

@@ -280,13 +280,17 @@ static void write_reg(struct vrtc *rtc, unsigned idx, uint8_t v)
 
 /* Port 0x70 selects a register (bit 7, the NMI mask on PCs, is ignored)
  * and cannot be read back; port 0x71 is the selected register. */
-static uint8_t read_port(struct vrtc *rtc, uint16_t port)
+static uint8_t read_port(void *dev, uint16_t port)
 {
+	struct vrtc *rtc = dev;
+
 	return port == VRTC_BASE ? 0xff : read_reg(rtc, rtc->index);
 }
 
-static void write_port(struct vrtc *rtc, uint16_t port, uint8_t v)
+static void write_port(void *dev, uint16_t port, uint8_t v)
 {
+	struct vrtc *rtc = dev;
+
 	if (port == VRTC_BASE)
 		rtc->index = v & (VRTC_CMOS_SIZE - 1);
 	else
@@ -297,20 +301,13 @@ static void write_port(struct vrtc *rtc, uint16_t port, uint8_t v)
  * write to 0x70 selects and writes in one go). */
 int vrtc_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 {
-	struct vrtc *rtc = dev;
-
-	*val = 0;
-	for (unsigned i = 0; i < size; i++)
-		*val |= (uint64_t)read_port(rtc, (uint16_t)(port + i)) << (8 * i);
+	io_split_read(dev, port, size, val, read_port);
 	return 0;
 }
 
 int vrtc_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 {
-	struct vrtc *rtc = dev;
-
-	for (unsigned i = 0; i < size; i++)
-		write_port(rtc, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
+	io_split_write(dev, port, size, val, write_port);
 	return 0;
 }
 

@@ -152,12 +152,14 @@ static uint8_t modem_status(const struct vuart *u)
 	       ((u->mcr & MCR_OUT1) ? MSR_RI : 0) | ((u->mcr & MCR_OUT2) ? MSR_DCD : 0);
 }
 
-static uint8_t read_reg(struct vuart *u, unsigned reg)
+/* The register is the port's offset from the (8-aligned) base. */
+static uint8_t read_reg(void *dev, uint16_t port)
 {
+	struct vuart *u = dev;
 	bool dlab = u->lcr & LCR_DLAB;
 	uint8_t v;
 
-	switch (reg) {
+	switch (port & 7) {
 	case REG_DATA:
 		return dlab ? u->dll : rx_pop(u);
 	case REG_IER:
@@ -176,11 +178,12 @@ static uint8_t read_reg(struct vuart *u, unsigned reg)
 	}
 }
 
-static void write_reg(struct vuart *u, unsigned reg, uint8_t v)
+static void write_reg(void *dev, uint16_t port, uint8_t v)
 {
+	struct vuart *u = dev;
 	bool dlab = u->lcr & LCR_DLAB;
 
-	switch (reg) {
+	switch (port & 7) {
 	case REG_DATA:
 		if (dlab) {
 			u->dll = v;
@@ -214,21 +217,14 @@ static void write_reg(struct vuart *u, unsigned reg, uint8_t v)
 /* Wider accesses touch consecutive registers, as on an 8-bit bus. */
 int vuart_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 {
-	struct vuart *u = dev;
-
-	*val = 0;
-	for (unsigned i = 0; i < size; i++)
-		*val |= (uint64_t)read_reg(u, (port + i) & 7) << (8 * i);
-	update_irq(u);
+	io_split_read(dev, port, size, val, read_reg);
+	update_irq(dev);
 	return 0;
 }
 
 int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 {
-	struct vuart *u = dev;
-
-	for (unsigned i = 0; i < size; i++)
-		write_reg(u, (port + i) & 7, (uint8_t)(val >> (8 * i)));
-	update_irq(u);
+	io_split_write(dev, port, size, val, write_reg);
+	update_irq(dev);
 	return 0;
 }
