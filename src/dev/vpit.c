@@ -339,48 +339,54 @@ static uint8_t read_port_b(struct vpit *pit, uint64_t t)
 	return v;
 }
 
-static uint8_t read_port(struct vpit *pit, uint16_t port, uint64_t t)
+/* One port access: each of its bytes sees the time it began. */
+struct access {
+	struct vpit *pit;
+	uint64_t t;
+};
+
+static uint8_t read_port(void *ctx, uint16_t port)
 {
+	const struct access *a = ctx;
+
 	if (port == VPIT_PORT_B)
-		return read_port_b(pit, t);
+		return read_port_b(a->pit, a->t);
 	if (port == VPIT_BASE + 3)
 		return 0xff;  /* the control word register cannot be read */
-	return read_counter(&pit->ch[port - VPIT_BASE], t);
+	return read_counter(&a->pit->ch[port - VPIT_BASE], a->t);
 }
 
-static void write_port(struct vpit *pit, uint16_t port, uint8_t v, uint64_t t)
+static void write_port(void *ctx, uint16_t port, uint8_t v)
 {
+	const struct access *a = ctx;
+	struct vpit *pit = a->pit;
+
 	if (port == VPIT_PORT_B) {
 		pit->port_b = v & PORTB_RW_MASK;
-		set_gate(&pit->ch[2], v & PORTB_GATE2, t);
+		set_gate(&pit->ch[2], v & PORTB_GATE2, a->t);
 	} else if (port == VPIT_BASE + 3) {
-		write_control(pit, v, t);
+		write_control(pit, v, a->t);
 	} else {
-		write_counter(&pit->ch[port - VPIT_BASE], v, t);
+		write_counter(&pit->ch[port - VPIT_BASE], v, a->t);
 	}
 }
 
 /* Wider accesses touch consecutive ports, as on an 8-bit bus. */
 int vpit_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 {
-	struct vpit *pit = dev;
-	uint64_t t = now(pit);
+	struct access a = { dev, now(dev) };
 
-	*val = 0;
-	for (unsigned i = 0; i < size; i++)
-		*val |= (uint64_t)read_port(pit, (uint16_t)(port + i), t) << (8 * i);
+	io_split_read(&a, port, size, val, read_port);
 	return 0;
 }
 
 int vpit_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 {
-	struct vpit *pit = dev;
-	uint64_t t = now(pit);
+	struct access a = { dev, now(dev) };
 
 	/* An edge already due must not be lost to a reprogramming. */
-	vpit_tick(pit);
-	for (unsigned i = 0; i < size; i++)
-		write_port(pit, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)), t);
+	vpit_tick(dev);
+	io_split_write(&a, port, size, val, write_port);
 	return 0;
 }
 
