@@ -87,6 +87,57 @@ static void test_null_callbacks(void **state)
 	assert_int_equal(io_write(&bus, 0x80, 1, 5), 0);
 }
 
+/* A byte device that logs the ports it sees, in order. */
+struct byte_dev {
+	uint16_t ports[8];
+	uint8_t vals[8];
+	unsigned n;
+};
+
+static uint8_t byte_read(void *dev, uint16_t port)
+{
+	struct byte_dev *d = dev;
+
+	d->ports[d->n++] = port;
+	return (uint8_t)(0xa0 + (port & 0xf));
+}
+
+static void byte_write(void *dev, uint16_t port, uint8_t val)
+{
+	struct byte_dev *d = dev;
+
+	d->ports[d->n] = port;
+	d->vals[d->n++] = val;
+}
+
+static void test_split_read(void **state)
+{
+	struct byte_dev d = { 0 };
+	uint64_t v = ~0ULL;
+
+	(void)state;
+	io_split_read(&d, 0x71, 4, &v, byte_read);
+	assert_int_equal(d.n, 4);
+	assert_int_equal(d.ports[0], 0x71);
+	assert_int_equal(d.ports[3], 0x74);
+	assert_int_equal(v, 0xa4a3a2a1);   /* lowest port in the low byte */
+	io_split_read(&d, 0x70, 1, &v, byte_read);
+	assert_int_equal(v, 0xa0);        /* the rest of *val cleared */
+}
+
+static void test_split_write(void **state)
+{
+	struct byte_dev d = { 0 };
+
+	(void)state;
+	io_split_write(&d, 0x20, 2, 0xffff1234, byte_write);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.ports[0], 0x20);
+	assert_int_equal(d.vals[0], 0x34);
+	assert_int_equal(d.ports[1], 0x21);
+	assert_int_equal(d.vals[1], 0x12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +145,8 @@ int main(void)
 		cmocka_unit_test(test_unclaimed_and_straddling),
 		cmocka_unit_test(test_overlap_and_full),
 		cmocka_unit_test(test_null_callbacks),
+		cmocka_unit_test(test_split_read),
+		cmocka_unit_test(test_split_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
