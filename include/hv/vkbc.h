@@ -5,18 +5,19 @@
 #ifndef HV_VKBC_H
 #define HV_VKBC_H
 
+#include <hv/fifo.h>
 #include <hv/io.h>
 #include <hv/irq.h>
 
 #define VKBC_DATA_PORT   0x60
 #define VKBC_STATUS_PORT 0x64
 #define VKBC_QUEUE 8
+_Static_assert(VKBC_QUEUE <= FIFO_MAX, "struct fifo holds the output queue");
 
 struct vkbc {
 	uint8_t ctr;               /* controller command byte */
 	uint8_t pending;           /* command waiting for its data byte, or 0 */
-	uint8_t queue[VKBC_QUEUE];
-	unsigned head, count;
+	struct fifo queue;         /* output buffer: bytes for port 0x60 */
 	bool last_was_command;
 	struct irq_sink irq;       /* IRQ 1 for keyboard bytes */
 	void (*reset)(void *ctx);

@@ -4,6 +4,7 @@
 #ifndef HV_VUART_H
 #define HV_VUART_H
 
+#include <hv/fifo.h>
 #include <hv/io.h>
 #include <hv/irq.h>
 #include <hv/types.h>
@@ -11,6 +12,7 @@
 #define VUART_COM1_BASE 0x3f8
 #define VUART_LINE_MAX 160
 #define VUART_RX_FIFO 16
+_Static_assert(VUART_RX_FIFO <= FIFO_MAX, "struct fifo holds the receive FIFO");
 
 /* text is a complete line (line_end) or, from vuart_flush_partial(), the
  * start of one that a later call continues. */
@@ -24,8 +26,7 @@ struct vuart {
 	vuart_sink_fn sink;
 	void *sink_ctx;
 	/* Receive path and interrupt (optional: irq.set may be NULL). */
-	uint8_t rx[VUART_RX_FIFO];
-	unsigned rx_head, rx_count;
+	struct fifo rx;
 	bool thre_pending;         /* "transmitter empty" interrupt not yet seen */
 	bool irq_level;
 	struct irq_sink irq;

@@ -25,6 +25,7 @@ void vkbc_init(struct vkbc *k, const struct irq_sink *irq, void (*reset)(void *c
 {
 	memset(k, 0, sizeof(*k));
 	k->ctr = CTR_DEFAULT;
+	fifo_init(&k->queue, VKBC_QUEUE);
 	if (irq)
 		k->irq = *irq;
 	k->reset = reset;
@@ -38,10 +39,10 @@ int vkbc_attach(struct vkbc *k, struct io_bus *pio)
 	return rc ? rc : io_register(pio, VKBC_STATUS_PORT, 1, "i8042-cmd", vkbc_read, vkbc_write, k);
 }
 
+/* A byte for the guest; dropped when the queue is full. */
 static void push(struct vkbc *k, uint8_t b)
 {
-	if (k->count < VKBC_QUEUE)
-		k->queue[(k->head + k->count++) % VKBC_QUEUE] = b;
+	fifo_push(&k->queue, b);
 }
 
 /* A byte from the keyboard: raises IRQ 1 when the command byte enables it. */
@@ -50,18 +51,6 @@ static void push_kbd(struct vkbc *k, uint8_t b)
 	push(k, b);
 	if (k->ctr & CTR_KBD_INT)
 		irq_pulse(&k->irq, 1);
-}
-
-static uint8_t pop(struct vkbc *k)
-{
-	uint8_t b;
-
-	if (!k->count)
-		return 0;
-	b = k->queue[k->head];
-	k->head = (k->head + 1) % VKBC_QUEUE;
-	k->count--;
-	return b;
 }
 
 static void command(struct vkbc *k, uint8_t cmd)
@@ -127,9 +116,9 @@ int vkbc_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 
 	UNUSED(size);
 	if (port == VKBC_STATUS_PORT)
-		*val = STS_SYS | STS_UNLOCKED | (k->count ? STS_OBF : 0) | (k->last_was_command ? STS_CMD : 0);
+		*val = STS_SYS | STS_UNLOCKED | (fifo_empty(&k->queue) ? 0 : STS_OBF) | (k->last_was_command ? STS_CMD : 0);
 	else
-		*val = pop(k);
+		*val = fifo_pop(&k->queue);
 	return 0;
 }
 

@@ -44,6 +44,7 @@ void vuart_init(struct vuart *u, vuart_sink_fn sink, void *ctx)
 	u->sink = sink;
 	u->sink_ctx = ctx;
 	u->dll = 1; /* 115200 baud */
+	fifo_init(&u->rx, VUART_RX_FIFO);
 }
 
 int vuart_attach(struct vuart *u, struct io_bus *pio, uint16_t base)
@@ -80,7 +81,7 @@ static uint8_t iir(const struct vuart *u)
 {
 	uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO : 0;
 
-	if ((u->ier & IER_RDA) && u->rx_count)
+	if ((u->ier & IER_RDA) && !fifo_empty(&u->rx))
 		return fifo | IIR_RDA;
 	if ((u->ier & IER_THRE) && u->thre_pending)
 		return fifo | IIR_THRE;
@@ -100,28 +101,15 @@ static void update_irq(struct vuart *u)
 
 bool vuart_rx_full(const struct vuart *u)
 {
-	return u->rx_count == VUART_RX_FIFO;
+	return fifo_full(&u->rx);
 }
 
 bool vuart_receive(struct vuart *u, uint8_t c)
 {
-	if (u->rx_count == VUART_RX_FIFO)
+	if (!fifo_push(&u->rx, c))
 		return false;
-	u->rx[(u->rx_head + u->rx_count++) % VUART_RX_FIFO] = c;
 	update_irq(u);
 	return true;
-}
-
-static uint8_t rx_pop(struct vuart *u)
-{
-	uint8_t c;
-
-	if (!u->rx_count)
-		return 0;
-	c = u->rx[u->rx_head];
-	u->rx_head = (u->rx_head + 1) % VUART_RX_FIFO;
-	u->rx_count--;
-	return c;
 }
 
 static void transmit(struct vuart *u, char c)
@@ -161,7 +149,7 @@ static uint8_t read_reg(void *dev, uint16_t port)
 
 	switch (port & 7) {
 	case REG_DATA:
-		return dlab ? u->dll : rx_pop(u);
+		return dlab ? u->dll : fifo_pop(&u->rx);
 	case REG_IER:
 		return dlab ? u->dlm : u->ier;
 	case REG_IIR:
@@ -172,7 +160,7 @@ static uint8_t read_reg(void *dev, uint16_t port)
 		return v;
 	case REG_LCR: return u->lcr;
 	case REG_MCR: return u->mcr;
-	case REG_LSR: return LSR_THRE_TEMT | (u->rx_count ? LSR_DR : 0);
+	case REG_LSR: return LSR_THRE_TEMT | (fifo_empty(&u->rx) ? 0 : LSR_DR);
 	case REG_MSR: return modem_status(u);
 	default: return u->scr;
 	}
@@ -205,7 +193,7 @@ static void write_reg(void *dev, uint16_t port, uint8_t v)
 	case REG_IIR:
 		u->fcr = v & 0xc9;
 		if (v & FCR_CLEAR_RX)
-			u->rx_count = 0;
+			fifo_clear(&u->rx);
 		break;
 	case REG_LCR: u->lcr = v; break;
 	case REG_MCR: u->mcr = v & 0x1f; break;
