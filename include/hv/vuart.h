@@ -1,6 +1,6 @@
 /* A guest's 16550 UART (PC16550D register map), enough for a guest to
- * print: output is collected into lines and handed to a sink, which tags
- * them with the VM's name on the hypervisor console. */
+ * print and be typed at: each byte sent goes to a sink (the VM's console
+ * output, which cuts it into tagged lines). */
 #ifndef HV_VUART_H
 #define HV_VUART_H
 
@@ -10,19 +10,15 @@
 #include <hv/types.h>
 
 #define VUART_COM1_BASE 0x3f8
-#define VUART_LINE_MAX 160
 #define VUART_RX_FIFO 16
 _Static_assert(VUART_RX_FIFO <= FIFO_MAX, "struct fifo holds the receive FIFO");
 
-/* text is a complete line (line_end) or, from vuart_flush_partial(), the
- * start of one that a later call continues. */
-typedef void (*vuart_sink_fn)(void *ctx, const char *text, bool line_end);
+/* A byte the guest sent (not in loopback mode). */
+typedef void (*vuart_sink_fn)(void *ctx, char c);
 
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	uint8_t fcr;
-	char line[VUART_LINE_MAX + 1];
-	size_t len;
 	vuart_sink_fn sink;
 	void *sink_ctx;
 	/* Receive path and interrupt (optional: irq.set may be NULL). */
@@ -37,11 +33,6 @@ void vuart_init(struct vuart *u, vuart_sink_fn sink, void *ctx);
 int vuart_attach(struct vuart *u, struct io_bus *pio, uint16_t base);
 int vuart_read(void *dev, uint64_t port, unsigned size, uint64_t *val);
 int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val);
-/* Hand out a partial last line as a whole line (when the VM ends). */
-void vuart_flush(struct vuart *u);
-/* Hand out what is pending of the current line without ending it: for
- * interactive guests, whose prompts and echoes have no newline yet. */
-void vuart_flush_partial(struct vuart *u);
 /* Wire the interrupt output (IRQ 4 for COM1) to an interrupt controller. */
 void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq);
 /* A byte typed at the console for the guest; false if the FIFO is full. */

@@ -22,15 +22,11 @@ static struct vm vms[MAX_VMS];
 static unsigned next_vm_id = 1;
 
 /* The UART's output goes to the VM's console output. */
-static void uart_line(void *ctx, const char *text, bool line_end)
+static void uart_tx(void *ctx, char c)
 {
 	struct vm *vm = ctx;
 
-	vm_console_write(&vm->console, text, strlen(text));
-	if (line_end)
-		vm_console_putc(&vm->console, '\n');
-	else
-		vm_console_flush(&vm->console, true);
+	vm_console_putc(&vm->console, c);
 }
 
 static int debug_exit_write(void *dev, uint64_t port, unsigned size, uint64_t val)
@@ -59,7 +55,7 @@ static int setup_devices(struct vm *vm)
 
 	io_bus_init(&vm->pio);
 	io_bus_init(&vm->mmio);
-	vuart_init(&vm->uart, uart_line, vm);
+	vuart_init(&vm->uart, uart_tx, vm);
 	rc = vuart_attach(&vm->uart, &vm->pio, VUART_COM1_BASE);
 	return rc ? rc : io_register(&vm->pio, DEBUG_EXIT_PORT, 4, "debug-exit", NULL,
 				     debug_exit_write, vm);
@@ -162,8 +158,7 @@ int vm_run(struct vm *vm)
 	pr_info("vm %u (%s): starting, %lu MiB RAM at host 0x%lx", vm->id, vm->name,
 		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
 	rc = arch_vcpu_run(&vm->vcpus[0]);
-	vuart_flush(&vm->uart); /* the guest's last, unfinished line */
-	vm_console_flush(&vm->console, false);
+	vm_console_flush(&vm->console, false); /* the guest's last, unfinished line */
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
 	return rc;
@@ -214,7 +209,6 @@ void vm_report(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-	vuart_flush(&vm->uart);
 	vm_console_flush(&vm->console, false);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_free(&vm->vcpus[i]);

@@ -209,7 +209,6 @@ static void poll_console(struct vm *vm)
 	while (!vuart_rx_full(&vm->uart) && (c = p->host.console_getc()) >= 0)
 		vuart_receive(&vm->uart, (uint8_t)c);
 	/* A person is at the console: show prompts and echoes at once. */
-	vuart_flush_partial(&vm->uart);
 	vm_console_flush(&vm->console, true);
 	p->next_poll_ns = now_ns(vm) + PLATFORM_CONSOLE_POLL_NS;
 }

@@ -1,8 +1,7 @@
 /* Guest 16550A UART model (PC16550D datasheet).  Transmit is instantaneous,
  * so the transmitter is always empty; received bytes wait in a 16-byte
  * FIFO.  The interrupt output follows IER, the pending conditions and
- * MCR.OUT2, which gates the IRQ line on PCs.  Lines sent are collected and
- * handed to a sink that tags them with the VM's name. */
+ * MCR.OUT2, which gates the IRQ line on PCs.  Bytes sent go to a sink. */
 #include <hv/string.h>
 #include <hv/vuart.h>
 
@@ -58,25 +57,6 @@ void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq)
 	u->irq_line = irq;
 }
 
-static void emit(struct vuart *u, bool line_end)
-{
-	u->line[u->len] = '\0';
-	u->sink(u->sink_ctx, u->line, line_end);
-	u->len = 0;
-}
-
-void vuart_flush(struct vuart *u)
-{
-	if (u->len)
-		emit(u, true);
-}
-
-void vuart_flush_partial(struct vuart *u)
-{
-	if (u->len)
-		emit(u, false);
-}
-
 static uint8_t iir(const struct vuart *u)
 {
 	uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO : 0;
@@ -114,20 +94,10 @@ bool vuart_receive(struct vuart *u, uint8_t c)
 
 static void transmit(struct vuart *u, char c)
 {
-	if (u->mcr & MCR_LOOP) {
+	if (u->mcr & MCR_LOOP)
 		vuart_receive(u, (uint8_t)c);
-		return;
-	}
-	if (c == '\r')
-		return;
-	if (c == '\n') {
-		emit(u, true);
-		return;
-	}
-	if (u->len == VUART_LINE_MAX)
-		emit(u, true);
-	/* Control characters would let a guest forge console output. */
-	u->line[u->len++] = (c >= 0x20 && c < 0x7f) || c == '\t' ? c : '.';
+	else
+		u->sink(u->sink_ctx, c);
 }
 
 /* In loopback the modem inputs mirror the modem outputs (datasheet 8.6):

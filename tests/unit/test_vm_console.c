@@ -1,0 +1,92 @@
+/* Unit tests of src/core/vm_console.c: a VM's output cut into lines tagged
+ * with its name on the hypervisor console (captured by fake_arch.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <hv/vm_console.h>
+
+#include "fake_arch.h"
+
+static void test_lines(void **state)
+{
+	struct vm_console c;
+
+	(void)state;
+	fake_console_clear();
+	vm_console_init(&c, "g");
+	vm_console_write(&c, "hello\r\nwor", 10);
+	assert_string_equal(fake_console(), "[g] hello\r\n");
+	vm_console_write(&c, "ld\n", 3);
+	assert_string_equal(fake_console(), "[g] hello\r\n[g] world\r\n");
+	/* An empty line is a line too. */
+	vm_console_putc(&c, '\n');
+	assert_string_equal(fake_console(), "[g] hello\r\n[g] world\r\n[g] \r\n");
+	/* The VM ends with an unfinished line: it is ended. */
+	fake_console_clear();
+	vm_console_write(&c, "tail", 4);
+	vm_console_flush(&c, false);
+	assert_string_equal(fake_console(), "[g] tail\r\n");
+	vm_console_flush(&c, false);
+	assert_string_equal(fake_console(), "[g] tail\r\n");
+}
+
+/* A prompt is shown at once and continued without a second tag; a
+ * hypervisor line after it starts on a line of its own. */
+static void test_partial_lines(void **state)
+{
+	struct vm_console c;
+
+	(void)state;
+	fake_console_clear();
+	vm_console_init(&c, "g");
+	vm_console_write(&c, "guest:~# ", 9);
+	vm_console_flush(&c, true);
+	assert_string_equal(fake_console(), "[g] guest:~# ");
+	vm_console_flush(&c, true);
+	vm_console_write(&c, "ls\n", 3);
+	assert_string_equal(fake_console(), "[g] guest:~# ls\r\n");
+	fake_console_clear();
+	vm_console_write(&c, "$ ", 2);
+	vm_console_flush(&c, true);
+	vm_console_break(&c);
+	vm_console_write(&c, "x\n", 2);
+	assert_string_equal(fake_console(), "[g] $ \r\n[g] x\r\n");
+}
+
+static void test_control_chars_and_long_lines(void **state)
+{
+	struct vm_console c;
+	char big[400];
+	const char *out, *second;
+
+	(void)state;
+	fake_console_clear();
+	vm_console_init(&c, "g");
+	/* Control characters would let a guest forge console output. */
+	vm_console_write(&c, "a\033[2J\tb\n", 8);
+	assert_string_equal(fake_console(), "[g] a.[2J\tb\r\n");
+	fake_console_clear();
+	memset(big, 'x', sizeof(big));
+	vm_console_write(&c, big, sizeof(big));
+	out = fake_console();
+	/* Two whole lines of VM_CONSOLE_LINE_MAX, the rest still pending. */
+	assert_int_equal(strlen(out), 2 * (4 + VM_CONSOLE_LINE_MAX + 2));
+	second = strstr(out + 1, "[g] ");
+	assert_non_null(second);
+	assert_int_equal(second - out, 4 + VM_CONSOLE_LINE_MAX + 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_partial_lines),
+		cmocka_unit_test(test_control_chars_and_long_lines),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
