@@ -67,6 +67,17 @@ struct vm *fake_vm(uint64_t ram_size)
 	return vm;
 }
 
+static int no_console_input(void) { return -1; }
+
+void fake_platform(struct vm *vm)
+{
+	struct platform_host host = { arch_tsc, FAKE_TSC_HZ, no_console_input, 0 };
+	uint64_t rsdp;
+
+	if (platform_init(vm, &host, false, &rsdp))
+		abort();
+}
+
 void fake_vm_free(struct vm *vm)
 {
 	free(vm->vcpus[0].arch);

@@ -11,6 +11,9 @@
 /* A VM with one vCPU and ram_size bytes of zeroed RAM, no devices. */
 struct vm *fake_vm(uint64_t ram_size);
 void fake_vm_free(struct vm *vm);
+/* Give vm the PC platform (local APIC and the rest) on the fake clock:
+ * its RAM must hold the ACPI tables (1 MiB or more). */
+void fake_platform(struct vm *vm);
 static inline uint8_t *fake_ram(struct vm *vm) { return (uint8_t *)(uintptr_t)vm->ram_hpa; }
 
 /* The guest state in the "hardware", as a VM exit would find it.  A new
