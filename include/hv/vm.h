@@ -81,6 +81,7 @@ void vm_report(struct vm *vm);
 static inline bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED; }
 
 /* Guest-physical memory access for emulation; HV_ERANGE outside RAM. */
+bool vm_gpa_in_ram(const struct vm *vm, gpa_t gpa, size_t len);
 int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len);
 int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *src, size_t len);
 

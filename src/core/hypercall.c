@@ -9,13 +9,16 @@
 #include <hv/vmexit.h>
 
 /* Printed in pieces on the VM's console output, tagged and sanitised like
- * everything else the guest prints. */
+ * everything else the guest prints.  The whole buffer is checked first:
+ * a call that fails with HC_EFAULT prints nothing. */
 static int64_t hc_print(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	char buf[256];
 
 	if (len > HC_PRINT_MAX)
 		return HC_EINVAL;
+	if (!vm_gpa_in_ram(v->vm, gpa, len))
+		return HC_EFAULT;
 	while (len) {
 		size_t n = MIN(len, sizeof(buf));
 

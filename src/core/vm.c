@@ -218,14 +218,14 @@ void vm_destroy(struct vm *vm)
 	vm->state = VM_FREE;
 }
 
-static bool in_ram(const struct vm *vm, gpa_t gpa, size_t len)
+bool vm_gpa_in_ram(const struct vm *vm, gpa_t gpa, size_t len)
 {
 	return gpa < vm->ram_size && len <= vm->ram_size - gpa;
 }
 
 int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len)
 {
-	if (!in_ram(vm, gpa, len))
+	if (!vm_gpa_in_ram(vm, gpa, len))
 		return HV_ERANGE;
 	memcpy(dst, (uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, len);
 	return 0;
@@ -233,7 +233,7 @@ int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len)
 
 int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *src, size_t len)
 {
-	if (!in_ram(vm, gpa, len))
+	if (!vm_gpa_in_ram(vm, gpa, len))
 		return HV_ERANGE;
 	memcpy((uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, src, len);
 	return 0;
