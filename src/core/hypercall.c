@@ -34,10 +34,15 @@ static int64_t hc_print(struct vcpu *v, uint64_t gpa, uint64_t len)
 
 static int64_t hc_timer(struct vcpu *v, uint64_t vector, uint64_t delay)
 {
+	uint64_t now = arch_tsc();
+
 	if (vector < 32 || vector > 255)
 		return HC_EINVAL;
 	v->timer_vector = (uint8_t)vector;
-	v->timer_deadline = arch_tsc() + (delay ? delay : 1);
+	/* Saturated: a sum that wrapped would be a deadline in the past (it
+	 * fires at once) or 0 (not armed); UINT64_MAX never comes. */
+	delay = delay ? delay : 1;
+	v->timer_deadline = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
 	vcpu_request(v, VCPU_REQ_TIMER);
 	return HC_OK;
 }
