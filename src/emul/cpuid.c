@@ -68,6 +68,22 @@ static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
 	r->ebx = (r->ebx & 0x0000ffffu) | (1u << 16) | (v->id << 24);
 }
 
+/* Leaves 0xB and 0x1F, extended topology (SDM Vol. 2A CPUID, Vol. 3A
+ * 10.9.1): the host's would tell the guest of the host's threads and
+ * cores and an x2APIC ID other than leaf 1's APIC ID.  One vCPU is one
+ * thread of one core: the SMT (1) and core (2) levels, each with one
+ * logical processor and nothing to shift, then the invalid level; EDX is
+ * the x2APIC ID at every sub-leaf. */
+static void topology_leaf(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
+{
+	uint32_t level = subleaf & 0xff;
+
+	if (level < 2)
+		*r = (struct cpuid_regs){ 0, 1, level | ((level + 1) << 8), v->id };
+	else
+		*r = (struct cpuid_regs){ 0, 0, level, v->id };
+}
+
 static void hypervisor_leaf(uint32_t leaf, struct cpuid_regs *r)
 {
 	*r = (struct cpuid_regs){ 0, 0, 0, 0 };
@@ -162,6 +178,10 @@ static inline __attribute__((always_inline)) void filter(struct vcpu *v, uint32_
 			r->ecx &= ~(uint32_t)(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
 			r->edx &= ~(uint32_t)L7_EDX_SPEC_MSRS;
 		}
+		break;
+	case 0xb:
+	case 0x1f:
+		topology_leaf(v, subleaf, r);
 		break;
 	case 0xd:
 		xsave_sizes(v, subleaf, r);

@@ -208,6 +208,35 @@ static void test_between_host_max_and_tsc_leaf(void **state)
 	assert_regs(cpuid(0x14, 0), 0, 0, 0, 0);
 }
 
+/* Leaves 0xB and 0x1F describe one thread of one core whose x2APIC ID is
+ * leaf 1's initial APIC ID, not the host's topology (SDM Vol. 2A CPUID,
+ * Vol. 3A 10.9.1). */
+static void test_topology_leaves(void **state)
+{
+	static const uint32_t leaves[] = { 0xb, 0x1f };
+
+	(void)state;
+	v->feat.host_max_leaf = 0x1f;
+	v->id = 2;
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		uint32_t l = leaves[i];
+
+		/* A host with 2 threads per core and 8 cores, at x2APIC ID 0x2a. */
+		fake_cpuid_set(l, 0, 1, 2, 0x100, 0x2a);
+		fake_cpuid_set(l, 1, 4, 16, 0x201, 0x2a);
+		fake_cpuid_set(l, 2, 0, 0, 0x002, 0x2a);
+		/* SMT: one logical processor, shift 0. */
+		assert_regs(cpuid(l, 0), 0, 1, 0x100, 2);
+		/* Core: one logical processor, shift 0. */
+		assert_regs(cpuid(l, 1), 0, 1, 0x201, 2);
+		/* Then invalid levels, ECX[7:0] echoing the sub-leaf. */
+		assert_regs(cpuid(l, 2), 0, 0, 2, 2);
+		assert_regs(cpuid(l, 0x1ff), 0, 0, 0xff, 2);
+	}
+	/* The same ID as leaf 1's. */
+	assert_int_equal(cpuid(1, 0).ebx >> 24, 2);
+}
+
 /* 0x40000000: the maximum hypervisor leaf and "TinyHVTinyHV". */
 static void test_hypervisor_leaves(void **state)
 {
@@ -253,6 +282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leaf_d_xsave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsc_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_between_host_max_and_tsc_leaf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_topology_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hypervisor_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extended_leaves, setup, teardown),
 	};
