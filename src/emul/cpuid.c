@@ -12,6 +12,7 @@
 #define HV_CPUID_MAX  0x40000010u
 #define HV_CPUID_TIMING 0x40000010u /* EAX = TSC kHz, EBX = APIC timer kHz (VMware's layout) */
 #define CPUID_TSC_LEAF 0x15u        /* TSC/crystal ratio and crystal Hz (SDM Vol. 2A CPUID) */
+#define CPUID_EXT_BASE 0x80000000u  /* the extended leaves */
 /* "TinyHVTinyHV" in EBX, ECX, EDX order. */
 #define HV_SIGNATURE_EBX 0x796e6954u /* "Tiny" */
 #define HV_SIGNATURE_ECX 0x69545648u /* "HVTi" */
@@ -113,11 +114,14 @@ static bool tsc_leaf(uint32_t leaf, struct cpuid_regs *r)
 	return true;
 }
 
-/* Leaves the host lacks but that we raised the maximum over: empty (a
- * real CPU would repeat its highest leaf, which means nothing here). */
+/* Leaves below the extended ones that the host lacks (the hypervisor
+ * leaves are answered before): empty.  Up to 0x15 they exist because we
+ * raised the maximum over them; past the maximum a real CPU repeats its
+ * highest basic leaf (SDM Vol. 2A CPUID), which from the host would reach
+ * the guest unfiltered (its topology leaf, say). */
 static bool beyond_host_max(const struct vcpu *v, uint32_t leaf)
 {
-	return leaf <= CPUID_TSC_LEAF && leaf > v->feat.host_max_leaf;
+	return leaf < CPUID_EXT_BASE && leaf > v->feat.host_max_leaf;
 }
 
 static void host_component(void *ctx, unsigned i, struct xsave_component *c)

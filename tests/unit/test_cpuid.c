@@ -208,6 +208,25 @@ static void test_between_host_max_and_tsc_leaf(void **state)
 	assert_regs(cpuid(0x14, 0), 0, 0, 0, 0);
 }
 
+/* Past the maximum a real CPU repeats its highest basic leaf: the host's
+ * answer (a topology leaf, say) would reach the guest unfiltered.  Every
+ * leaf below the hypervisor and extended ranges that the host lacks is
+ * empty. */
+static void test_beyond_max_leaf(void **state)
+{
+	static const uint32_t leaves[] = { 0x16, 0x1f, 0x20, 0x3fffffff, 0x40010000, 0x7fffffff };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(leaves); i++) {
+		fake_cpuid_set(leaves[i], 0, 1, 1, 0x100, 0x2a);
+		assert_regs(cpuid(leaves[i], 0), 0, 0, 0, 0);
+	}
+	/* On a host that has it, leaf 0x1F is the filtered one. */
+	v->feat.host_max_leaf = 0x1f;
+	assert_regs(cpuid(0x1f, 0), 0, 1, 0x100, 0);
+	assert_regs(cpuid(0x20, 0), 0, 0, 0, 0);
+}
+
 /* Leaves 0xB and 0x1F describe one thread of one core whose x2APIC ID is
  * leaf 1's initial APIC ID, not the host's topology (SDM Vol. 2A CPUID,
  * Vol. 3A 10.9.1). */
@@ -282,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leaf_d_xsave, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsc_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_between_host_max_and_tsc_leaf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_beyond_max_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_topology_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hypervisor_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extended_leaves, setup, teardown),
