@@ -79,7 +79,10 @@ static int write_cr0(struct vcpu *v, struct ctl *c, uint64_t val)
 	    ((val & CR0_NW) && !(val & CR0_CD)))
 		return HV_EINVAL;
 	if (pg_on && (c->efer & EFER_LME)) {
-		if (!(c->cr4 & CR4_PAE))
+		/* Activating IA-32e mode needs PAE, and is #GP "if ... the
+		 * current CS has the L bit set" (SDM Vol. 2B MOV to CR0,
+		 * Protected Mode Exceptions; Vol. 3A 10.8.5). */
+		if (!(c->cr4 & CR4_PAE) || (vcpu_get(v, VREG_CS_AR) & SEG_AR_L))
 			return HV_EINVAL;
 		c->efer |= EFER_LMA;
 	}

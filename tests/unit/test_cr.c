@@ -355,6 +355,24 @@ static void test_ia32e_activation(void **state)
 	assert_int_equal(fake_hw(v, VREG_PDPTE0), 0x1111);
 }
 
+/* SDM Vol. 2B MOV to CR0: #GP(0) "if an attempt is made to activate
+ * IA-32e mode and the current CS has the L bit set". */
+static void test_ia32e_activation_with_cs_l(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_EFER, EFER_LME);
+	fake_hw_set(v, VREG_CR4, CR4_PAE);
+	fake_hw_set(v, VREG_CR3, 0x10000);
+	fake_hw_set(v, VREG_CS_AR, AR_CODE64);
+	expect_gp(0, CR0_PE | CR0_PG);
+	assert_int_equal(fake_hw(v, VREG_EFER), EFER_LME);
+	/* Without LME, CS.L does not matter. */
+	fake_hw_set(v, VREG_EFER, 0);
+	set_pdpt(0x10000, 0, 0, 0, 0);
+	assert_ok(mov_to(0, CR0_PE | CR0_PG));
+	assert_int_equal(fake_hw(v, VREG_EFER), 0);
+}
+
 static void test_ia32e_deactivation(void **state)
 {
 	(void)state;
@@ -405,6 +423,7 @@ int main(void)
 		T(test_pae_failed_cr0_write_commits_nothing),
 		T(test_pae_pdpt_outside_ram),
 		T(test_ia32e_activation),
+		T(test_ia32e_activation_with_cs_l),
 		T(test_ia32e_deactivation),
 		T(test_pg_clear_with_pcide),
 	};
