@@ -17,6 +17,11 @@
 #define PDPTE_P         BIT(0)
 #define PDPTE_RESERVED  (BIT(1) | BIT(2) | BIT(5) | BIT(6) | BIT(7) | BIT(8))
 #define CR3_PCID_NOFLUSH BIT(63)
+/* MOV to CR0 or CR4 loads the PDPTEs only when it changes one of these
+ * (SDM Vol. 3A 4.4.1); other writes keep the PDPTE registers as they are. */
+#define CR4_SMEP         BIT(20)
+#define CR0_PDPTE_BITS   (CR0_CD | CR0_NW | CR0_PG)
+#define CR4_PDPTE_BITS   (CR4_PAE | CR4_PGE | CR4_PSE | CR4_SMEP)
 
 /* The control state a write produces, checked before any of it is set. */
 struct ctl {
@@ -37,8 +42,8 @@ static void ctl_read(struct vcpu *v, struct ctl *c)
 }
 
 /* With EPT, PAE paging takes its PDPTEs from registers loaded on a write
- * that turns it on or changes CR3 (SDM Vol. 3A 4.4.1); one with a
- * reserved bit set makes the write #GP. */
+ * that turns it on, changes CR0.CD/NW or CR4.PGE/PSE/SMEP, or loads CR3
+ * (SDM Vol. 3A 4.4.1); one with a reserved bit set makes the write #GP. */
 static int load_pdptes(struct vcpu *v, struct ctl *c)
 {
 	uint64_t reserved = PDPTE_RESERVED | high_bits(v->feat.maxphyaddr);
@@ -73,6 +78,7 @@ static int write_cr0(struct vcpu *v, struct ctl *c, uint64_t val)
 {
 	bool pg_on = (val & CR0_PG) && !(c->cr0 & CR0_PG);
 	bool pg_off = !(val & CR0_PG) && (c->cr0 & CR0_PG);
+	uint64_t changed;
 
 	val |= CR0_ET; /* hard-wired to 1 since the i486 */
 	if ((val & ~CR0_VALID) || ((val & CR0_PG) && !(val & CR0_PE)) ||
@@ -92,12 +98,15 @@ static int write_cr0(struct vcpu *v, struct ctl *c, uint64_t val)
 		return HV_EINVAL;
 	if (pg_off)
 		c->efer &= ~EFER_LMA;
+	changed = val ^ c->cr0;
 	c->cr0 = val;
-	return load_pdptes(v, c);
+	return (changed & CR0_PDPTE_BITS) ? load_pdptes(v, c) : 0;
 }
 
 static int write_cr4(struct vcpu *v, struct ctl *c, uint64_t val)
 {
+	uint64_t changed;
+
 	if (val & ~v->feat.cr4_valid)
 		return HV_EINVAL;
 	if (c->efer & EFER_LMA) {
@@ -110,8 +119,9 @@ static int write_cr4(struct vcpu *v, struct ctl *c, uint64_t val)
 	if ((val & CR4_PCIDE) && !(c->cr4 & CR4_PCIDE) &&
 	    (!(c->efer & EFER_LMA) || (c->cr3 & 0xfff)))
 		return HV_EINVAL;
+	changed = val ^ c->cr4;
 	c->cr4 = val;
-	return load_pdptes(v, c);
+	return (changed & CR4_PDPTE_BITS) ? load_pdptes(v, c) : 0;
 }
 
 static int write_cr3(struct vcpu *v, struct ctl *c, uint64_t val)

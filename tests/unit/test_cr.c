@@ -335,6 +335,34 @@ static void test_pae_pdpt_outside_ram(void **state)
 	expect_gp(3, 0x7ffff000); /* no RAM there to load from */
 }
 
+/* SDM Vol. 3A 4.4.1: MOV to CR0 or CR4 loads the PDPTEs only when it
+ * changes CR0.CD, NW or PG, or CR4.PAE, PGE, PSE or SMEP. */
+static void test_pae_pdptes_reloaded_only_on_listed_bits(void **state)
+{
+	(void)state;
+	pae_paging_on();
+	/* The guest changes its PDPT in memory (even to an entry the CPU
+	 * would refuse) without reloading. */
+	set_pdpt(PDPT_A, 0x5001 | BIT(7), 0, 0, 0);
+	assert_ok(cr_exit(CR_CLTS, 0, 0));
+	assert_ok(mov_to(0, CR0_PE | CR0_PG | CR0_TS | CR0_MP | CR0_WP));
+	assert_ok(cr_exit(CR_LMSW, 0, CR0_PE | CR0_EM));
+	assert_ok(mov_to(4, CR4_PAE | CR4_OSXSAVE));
+	assert_pdptes(0x5001, 0, 0x6001, 0x7000 | BIT(1));
+	assert_int_equal(fake_hw(v, VREG_CR4), CR4_PAE | CR4_OSXSAVE);
+	/* Those bits reload, and fault on the bad entry. */
+	expect_gp(4, CR4_PAE | CR4_OSXSAVE | CR4_PGE);
+	expect_gp(4, CR4_PAE | CR4_OSXSAVE | CR4_PSE);
+	expect_gp(4, CR4_PAE | CR4_OSXSAVE | BIT(20)); /* SMEP */
+	expect_gp(0, CR0_PE | CR0_PG | CR0_CD);
+	set_pdpt(PDPT_A, 0x5001, 0xb001, 0, 0);
+	assert_ok(mov_to(4, CR4_PAE | CR4_OSXSAVE | CR4_PGE));
+	assert_pdptes(0x5001, 0xb001, 0, 0);
+	set_pdpt(PDPT_A, 0xc001, 0, 0, 0);
+	assert_ok(mov_to(0, CR0_PE | CR0_PG | CR0_CD));
+	assert_pdptes(0xc001, 0, 0, 0);
+}
+
 /* ---- IA-32e mode activation and deactivation ---- */
 
 static void test_ia32e_activation(void **state)
@@ -422,6 +450,7 @@ int main(void)
 		T(test_pae_pdpte_reserved_bits),
 		T(test_pae_failed_cr0_write_commits_nothing),
 		T(test_pae_pdpt_outside_ram),
+		T(test_pae_pdptes_reloaded_only_on_listed_bits),
 		T(test_ia32e_activation),
 		T(test_ia32e_activation_with_cs_l),
 		T(test_ia32e_deactivation),
