@@ -18,7 +18,9 @@ static uint64_t port_in(struct vcpu *v, uint16_t port, unsigned size)
 {
 	uint64_t val;
 
-	if (io_read(&v->vm->pio, port, size, &val) == HV_ENOENT)
+	/* No device, or one whose read failed: the bus floats, all ones
+	 * (not what a failing callback may have left in val). */
+	if (io_read(&v->vm->pio, port, size, &val))
 		val = ~0ULL;
 	return val & size_mask(size);
 }

@@ -188,6 +188,27 @@ static void test_device_without_read(void **state)
 	assert_int_equal(v->regs.gpr[GPR_RAX], 0xff);
 }
 
+/* A device whose read fails gives all ones, like an unclaimed port, not
+ * whatever its callback left behind. */
+static void test_failed_device_read(void **state)
+{
+	(void)state;
+	dev.fail = true;
+	v->regs.gpr[GPR_RAX] = 0x1111111111111111ULL;
+	assert_int_equal(pio(in(PORT, 1)), VMEXIT_NEXT);
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0x11111111111111ffULL);
+	assert_int_equal(pio(in(PORT, 2)), VMEXIT_NEXT);
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0x111111111111ffffULL);
+	assert_int_equal(pio(in(PORT, 4)), VMEXIT_NEXT);
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0xffffffffULL);
+	/* INS stores all ones too. */
+	v->regs.gpr[GPR_RDI] = 0x2000;
+	assert_int_equal(pio(str(true, 2, false, 4, 0x2000)), VMEXIT_NEXT);
+	assert_int_equal(fake_ram(vm)[0x2000], 0xff);
+	assert_int_equal(fake_ram(vm)[0x2001], 0xff);
+	assert_int_equal(fake_ram(vm)[0x2002], 0);
+}
+
 /* ---- INS and OUTS, paging off ---- */
 
 static void test_outs_rep(void **state)
@@ -349,6 +370,7 @@ int main(void)
 		T(test_in_sizes),
 		T(test_unclaimed_ports),
 		T(test_device_without_read),
+		T(test_failed_device_read),
 		T(test_outs_rep),
 		T(test_ins_rep_df),
 		T(test_rep_count_zero),
