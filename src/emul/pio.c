@@ -80,9 +80,14 @@ static enum vmexit_ret pio_string(struct vcpu *v, const struct pio_request *r)
 	unsigned idx = r->in ? GPR_RDI : GPR_RSI;
 	uint64_t count = r->rep ? v->regs.gpr[GPR_RCX] & amask : 1;
 	uint64_t n = MIN(count, (uint64_t)PIO_STRING_CHUNK);
-	uint64_t gla = r->gla;
+	/* Each element is at the segment's base plus the index register
+	 * taken at the address size, so the offset wraps within the segment
+	 * (SDM Vol. 2A INS, OUTS: ES:(E/R)DI, DS:(E/R)SI).  The exit gives
+	 * the first element's linear address, base + the register. */
+	uint64_t base = r->gla - (v->regs.gpr[idx] & amask);
 
 	for (uint64_t i = 0; i < n && !vm_ended(v->vm); i++) {
+		uint64_t gla = base + (v->regs.gpr[idx] & amask);
 		int rc = string_element(v, r, gla);
 
 		if (rc == HV_ENOENT)
@@ -93,7 +98,6 @@ static enum vmexit_ret pio_string(struct vcpu *v, const struct pio_request *r)
 			       r->port, gla);
 			return VMEXIT_STOP;
 		}
-		gla += step;
 		advance(&v->regs.gpr[idx], step, amask);
 		if (r->rep)
 			advance(&v->regs.gpr[GPR_RCX], -1ULL, amask);

@@ -282,6 +282,35 @@ static void test_rep_long_string_in_chunks(void **state)
 	assert_int_equal(v->regs.gpr[GPR_RSI], 0x10000 + 5000);
 }
 
+/* 16-bit address size: SI/DI and CX wrap at 64 KiB and the rest of the
+ * registers stays; the element's address is the segment base plus the
+ * wrapped offset (SDM Vol. 2A INS: ES:(E)DI; Vol. 1 3.3.7). */
+static void test_string_16bit_address_wraps(void **state)
+{
+	(void)state;
+	dev.next_read = 0x41;
+	v->regs.gpr[GPR_RDI] = 0xdead0000ffffULL;  /* ES base 0x10000, DI = 0xffff */
+	v->regs.gpr[GPR_RCX] = 0xbeef00000002ULL;
+	assert_int_equal(pio(str(true, 1, true, 2, 0x10000 + 0xffff)), VMEXIT_NEXT);
+	assert_int_equal(fake_ram(vm)[0x1ffff], 0x41);
+	assert_int_equal(fake_ram(vm)[0x10000], 0x42);
+	assert_int_equal(fake_ram(vm)[0x20000], 0);
+	assert_int_equal(v->regs.gpr[GPR_RDI], 0xdead00000001ULL);
+	assert_int_equal(v->regs.gpr[GPR_RCX], 0xbeef00000000ULL);
+	/* Backwards through 0 as well (OUTS, DS base 0x30000, SI = 1). */
+	fake_hw_set(v, VREG_RFLAGS, 2 | RFLAGS_DF);
+	fake_ram(vm)[0x30001] = 0x51;
+	fake_ram(vm)[0x30000] = 0x52;
+	fake_ram(vm)[0x3ffff] = 0x53;
+	v->regs.gpr[GPR_RSI] = 0x70001;
+	v->regs.gpr[GPR_RCX] = 3;
+	assert_int_equal(pio(str(false, 1, true, 2, 0x30000 + 1)), VMEXIT_NEXT);
+	assert_access(2, true, PORT, 1, 0x51);
+	assert_access(3, true, PORT, 1, 0x52);
+	assert_access(4, true, PORT, 1, 0x53);
+	assert_int_equal(v->regs.gpr[GPR_RSI], 0x7fffe);
+}
+
 static void test_string_outside_ram(void **state)
 {
 	(void)state;
@@ -375,6 +404,7 @@ int main(void)
 		T(test_ins_rep_df),
 		T(test_rep_count_zero),
 		T(test_rep_long_string_in_chunks),
+		T(test_string_16bit_address_wraps),
 		T(test_string_outside_ram),
 		T(test_ins_checks_destination_first),
 		T(test_rep_ins_faults_midway),
