@@ -47,10 +47,15 @@ static void pio_simple(struct vcpu *v, const struct pio_request *r)
 		v->regs.gpr[GPR_RAX] = (rax & ~mask) | port_in(v, r->port, r->size);
 }
 
-/* Add to a register as an instruction with this address size would. */
+/* Add to a register as an instruction with this address size would: a
+ * 16-bit result keeps bits 63:16, a 32-bit one is zero-extended (SDM
+ * Vol. 1 3.4.1.1; outside 64-bit mode bits 63:32 are not visible). */
 static void advance(uint64_t *reg, uint64_t delta, uint64_t amask)
 {
-	*reg = (*reg & ~amask) | ((*reg + delta) & amask);
+	if (amask == 0xffffffffULL)
+		*reg = (uint32_t)(*reg + delta);
+	else
+		*reg = (*reg & ~amask) | ((*reg + delta) & amask);
 }
 
 /* One element of INS or OUTS: 0, or HV_ENOENT with a fault queued, or

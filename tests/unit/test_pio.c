@@ -390,6 +390,33 @@ static void test_outs_source_fault(void **state)
 	assert_access(0, true, PORT, 1, 0x77);
 }
 
+/* 32-bit address size in 64-bit mode (addr32 prefix): ECX, EDI and ESI
+ * are used and written as 32-bit registers, zero-extended (SDM Vol. 1
+ * 3.4.1.1), and EDI wraps from 0xffffffff to 0. */
+static void test_string_32bit_address_in_64bit_mode(void **state)
+{
+	(void)state;
+	paging();
+	guest_pt_map(&pt, 0xfffff000, 0x4000, GPT_P | GPT_RW);
+	guest_pt_map(&pt, 0, 0x5000, GPT_P | GPT_RW);
+	dev.next_read = 0x71;
+	v->regs.gpr[GPR_RDI] = 0x12345678fffffffeULL;
+	v->regs.gpr[GPR_RCX] = 0x9abcdef000000003ULL;
+	assert_int_equal(pio(str(true, 1, true, 4, 0xfffffffe)), VMEXIT_NEXT);
+	assert_false(v->ev.exception.valid);
+	assert_int_equal(fake_ram(vm)[0x4ffe], 0x71);
+	assert_int_equal(fake_ram(vm)[0x4fff], 0x72);
+	assert_int_equal(fake_ram(vm)[0x5000], 0x73);
+	assert_int_equal(v->regs.gpr[GPR_RDI], 1);
+	assert_int_equal(v->regs.gpr[GPR_RCX], 0);
+	/* OUTS without REP: ESI zero-extends too. */
+	fake_ram(vm)[0x2010] = 0x99;
+	v->regs.gpr[GPR_RSI] = 0xffffffff00400010ULL;
+	assert_int_equal(pio(str(false, 1, false, 4, 0x400010)), VMEXIT_NEXT);
+	assert_access(3, true, PORT, 1, 0x99);
+	assert_int_equal(v->regs.gpr[GPR_RSI], 0x400011);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -409,6 +436,7 @@ int main(void)
 		T(test_ins_checks_destination_first),
 		T(test_rep_ins_faults_midway),
 		T(test_outs_source_fault),
+		T(test_string_32bit_address_in_64bit_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
