@@ -105,8 +105,11 @@ enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
 	size_t len;
 	int rc, fault_rc;
 
-	if (r->fetch || !io_find(&v->vm->mmio, r->gpa, 1))
+	if (!io_find(&v->vm->mmio, r->gpa, 1))
 		return cannot(v, r, "no device there");
+	/* A device's registers are no instructions: refuse, do not emulate. */
+	if (r->fetch)
+		return cannot(v, r, "code cannot run from device memory");
 	/* Only an instruction's own operand can be emulated: a device page
 	 * used as a page table, an IDT or the stack of an event's delivery
 	 * is not something a device can be. */
@@ -117,6 +120,9 @@ enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
 	rc = fetch(v, code, &len, &fault_rc, &fault);
 	if (rc == HV_ENOENT)
 		return VMEXIT_INJECTED; /* a fault on the fetch was queued; the guest retries */
+	if (rc == HV_EIO)
+		return cannot(v, r, "its instruction (or its page tables) not in guest RAM: "
+			      "code cannot run from device memory");
 	rc = rc ? rc : insn_decode(code, len, code_mode(v), &in);
 	if (rc == HV_EINVAL && fault_rc) {
 		/* The instruction goes on into the page that does not translate. */

@@ -176,6 +176,29 @@ static void test_no_device(void **state)
 	assert_int_equal(dev.n, 0);
 }
 
+/* Code cannot run from device memory: the VM stops and says so, nothing
+ * is read from the device. */
+static void test_fetch_from_device(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_RIP, DEV + 0x100);
+	assert_int_equal(mmio(DEV + 0x100, false, true), VMEXIT_STOP);
+	assert_stopped("code cannot run from device memory");
+	assert_int_equal(dev.n, 0);
+	assert_false(v->ev.exception.valid);
+}
+
+/* The same for a data access whose instruction is not in RAM (the guest
+ * changed its tables since the CPU fetched it). */
+static void test_data_access_with_rip_in_device(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_RIP, DEV + 0x200);
+	assert_int_equal(mmio(DEV + 0x10, false, false), VMEXIT_STOP);
+	assert_stopped("code cannot run from device memory");
+	assert_int_equal(dev.n, 0);
+}
+
 static void test_fetch_from_nothing(void **state)
 {
 	(void)state;
@@ -292,6 +315,8 @@ int main(void)
 		T(test_mov_store),
 		T(test_cs_base),
 		T(test_no_device),
+		T(test_fetch_from_device),
+		T(test_data_access_with_rip_in_device),
 		T(test_fetch_from_nothing),
 		T(test_page_walk_and_delivery),
 		T(test_unsupported_instruction),
