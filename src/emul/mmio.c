@@ -26,8 +26,9 @@ static enum cpu_mode code_mode(struct vcpu *v)
 }
 
 /* Up to 15 bytes at CS:RIP.  When the page after the instruction's does
- * not translate, what is before it is fetched; the fault is the guest's
- * only if the instruction turns out to continue there (*fault_rc). */
+ * not translate, or translates to no RAM, what is before it is fetched;
+ * the fault is the guest's only if the instruction turns out to continue
+ * there (*fault_rc; HV_EIO: no RAM there). */
 static int fetch(struct vcpu *v, uint8_t *buf, size_t *len, int *fault_rc,
 		 struct gwalk_fault *fault)
 {
@@ -39,7 +40,7 @@ static int fetch(struct vcpu *v, uint8_t *buf, size_t *len, int *fault_rc,
 	*len = INSN_MAX_LEN;
 	*fault_rc = 0;
 	rc = vcpu_copy_from_gva(v, gla, buf, *len, GWALK_FETCH, fault);
-	if ((rc == HV_ENOENT || rc == HV_ERANGE) && to_page_end < INSN_MAX_LEN) {
+	if ((rc == HV_ENOENT || rc == HV_ERANGE || rc == HV_EIO) && to_page_end < INSN_MAX_LEN) {
 		*fault_rc = rc;
 		*len = to_page_end;
 		rc = vcpu_copy_from_gva(v, gla, buf, *len, GWALK_FETCH, &f2);
@@ -124,6 +125,9 @@ enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
 		return cannot(v, r, "its instruction (or its page tables) not in guest RAM: "
 			      "code cannot run from device memory");
 	rc = rc ? rc : insn_decode(code, len, code_mode(v), &in);
+	if (rc == HV_EINVAL && fault_rc == HV_EIO)
+		return cannot(v, r, "its instruction goes on into a page with no guest RAM: "
+			      "code cannot run from device memory");
 	if (rc == HV_EINVAL && fault_rc) {
 		/* The instruction goes on into the page that does not translate. */
 		vcpu_queue_gva_fault(v, fault_rc, &fault);

@@ -274,6 +274,38 @@ static void test_insn_at_page_end_before_unmapped_page(void **state)
 	assert_int_equal(v->insn_len, 3);
 }
 
+/* The same when the next page translates to guest-physical space with no
+ * RAM (the CPU fetched the whole instruction, so it ends before). */
+static void test_insn_at_page_end_before_non_ram_page(void **state)
+{
+	(void)state;
+	paging();
+	guest_pt_map(&pt, CODE_LA + 0x1000, 0x40000000, GPT_P | GPT_RW);
+	fake_hw_set(v, VREG_RIP, CODE_LA + 0xffe);
+	code(0x2ffe, "\x89\x0b", 2);               /* mov [rbx], ecx */
+	v->regs.gpr[GPR_RCX] = 0x55;
+	assert_int_equal(mmio(DEV, true, false), VMEXIT_NEXT);
+	assert_false(vm_ended(vm));
+	assert_false(v->ev.exception.valid);
+	assert_access(0, true, DEV, 4, 0x55);
+	assert_int_equal(v->insn_len, 2);
+}
+
+/* One that goes on into that page cannot be fetched: the VM stops, and no
+ * #PF is made up for it. */
+static void test_insn_crossing_into_non_ram_page(void **state)
+{
+	(void)state;
+	paging();
+	guest_pt_map(&pt, CODE_LA + 0x1000, 0x40000000, GPT_P | GPT_RW);
+	fake_hw_set(v, VREG_RIP, CODE_LA + 0xffe);
+	code(0x2ffe, "\xc7\x03", 2);               /* mov dword [rbx], imm32 ... */
+	assert_int_equal(mmio(DEV, true, false), VMEXIT_STOP);
+	assert_stopped("code cannot run from device memory");
+	assert_false(v->ev.exception.valid);
+	assert_int_equal(dev.n, 0);
+}
+
 /* An instruction that does go on into the page that does not translate:
  * the #PF is the guest's, on that page, as an instruction fetch. */
 static void test_insn_crossing_into_unmapped_page(void **state)
@@ -322,6 +354,8 @@ int main(void)
 		T(test_unsupported_instruction),
 		T(test_64bit_load_store),
 		T(test_insn_at_page_end_before_unmapped_page),
+		T(test_insn_at_page_end_before_non_ram_page),
+		T(test_insn_crossing_into_non_ram_page),
 		T(test_insn_crossing_into_unmapped_page),
 		T(test_code_page_unmapped),
 	};
