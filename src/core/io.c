@@ -57,8 +57,14 @@ int io_write(const struct io_bus *bus, uint64_t addr, unsigned size, uint64_t va
 	return h->write ? h->write(h->dev, addr, size, val) : 0;
 }
 
+/* Byte-wide accesses, nearly all of them, skip the loop: a UART byte is
+ * the commonest port exit a guest makes. */
 void io_split_read(void *dev, uint64_t port, unsigned size, uint64_t *val, io_byte_read_fn read)
 {
+	if (size == 1) {
+		*val = read(dev, (uint16_t)port);
+		return;
+	}
 	*val = 0;
 	for (unsigned i = 0; i < size; i++)
 		*val |= (uint64_t)read(dev, (uint16_t)(port + i)) << (8 * i);
@@ -66,6 +72,10 @@ void io_split_read(void *dev, uint64_t port, unsigned size, uint64_t *val, io_by
 
 void io_split_write(void *dev, uint64_t port, unsigned size, uint64_t val, io_byte_write_fn write)
 {
+	if (size == 1) {
+		write(dev, (uint16_t)port, (uint8_t)val);
+		return;
+	}
 	for (unsigned i = 0; i < size; i++)
 		write(dev, (uint16_t)(port + i), (uint8_t)(val >> (8 * i)));
 }
