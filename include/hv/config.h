@@ -26,6 +26,10 @@ struct config {
 	bool nmi_test;             /* nmi_test: take an NMI in the hypervisor (it must go on) */
 	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
 				    * seconds of its time (0, the default: never) */
+	uint32_t console_rate;     /* console_rate=N: each VM shows at most N console lines a
+				    * second, bursts of 10 s' worth (default 100; 0: no limit) */
+	uint32_t cpu_limit_ms;     /* cpu_limit=MS: each VM stops after MS milliseconds of CPU
+				    * time (0, the default: no limit) */
 	uint32_t guest_mem_mib;    /* guest_mem=MiB: RAM of each guest, 2..3072; 0 (default): 32 for
 				    * Multiboot guests, 256 for Linux */
 };

@@ -168,11 +168,15 @@ void vcpu_free(struct vcpu *v);
 /* The next timer event for this vCPU (HC_TIMER or the platform's) as a
  * host TSC value, or 0. */
 uint64_t vcpu_next_event_tsc(struct vcpu *v);
+/* When the preemption timer must fire: the next timer event or the VM's
+ * CPU-time limit, whichever is first (host TSC, 0: never). */
+uint64_t vcpu_next_deadline_tsc(struct vcpu *v);
 /* An interrupt is waiting for this vCPU (its own or the platform's). */
 bool vcpu_irq_pending(struct vcpu *v);
 /* HLT: sleep until an interrupt, or end the VM when none can come. */
 enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v);
-/* The preemption timer fired: run the timers that are due. */
+/* The preemption timer fired: run the timers that are due, or end the VM
+ * at its CPU-time limit. */
 enum vmexit_ret vcpu_timer_expired(struct vcpu *v);
 
 #endif

@@ -34,6 +34,7 @@ enum vm_end {
 	VM_END_ENTRY_FAILED,
 	VM_END_HALTED,      /* HLT with no way to wake up again */
 	VM_END_RESET,       /* the guest reset its machine */
+	VM_END_CPU_LIMIT,   /* it used up its CPU time (cpu_limit=) */
 };
 
 struct vm {
@@ -54,6 +55,8 @@ struct vm {
 	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
 	uint64_t tsc_adjust;               /* IA32_TSC_ADJUST as the guest wrote it */
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
+	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time it may use, 0: no limit */
+	uint64_t cpu_deadline_tsc;         /* host TSC at which it has used it, 0: none */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
 	struct platform platform_storage;

@@ -190,6 +190,28 @@ static bool opt_stats_interval(struct config *cfg, const char *value)
 	return true;
 }
 
+/* Milliseconds of CPU time each VM may use (0: no limit), up to a day. */
+static bool opt_cpu_limit(struct config *cfg, const char *value)
+{
+	uint64_t ms;
+
+	if (!parse_uint(value, 86400000, &ms))
+		return false;
+	cfg->cpu_limit_ms = (uint32_t)ms;
+	return true;
+}
+
+/* Console lines a second each VM may show (0: no limit). */
+static bool opt_console_rate(struct config *cfg, const char *value)
+{
+	uint64_t n;
+
+	if (!parse_uint(value, 100000, &n))
+		return false;
+	cfg->console_rate = (uint32_t)n;
+	return true;
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
@@ -201,6 +223,8 @@ static const struct option options[] = {
 	{ "nmi_test", true, opt_nmi_test },
 	{ "entry_fail_test", true, opt_entry_fail_test },
 	{ "stats_interval", false, opt_stats_interval },
+	{ "cpu_limit", false, opt_cpu_limit },
+	{ "console_rate", false, opt_console_rate },
 };
 
 void config_defaults(struct config *cfg)
@@ -215,6 +239,8 @@ void config_defaults(struct config *cfg)
 	cfg->nmi_test = false;
 	cfg->entry_fail_test = ENTRY_FAIL_NONE;
 	cfg->stats_interval_s = 0;
+	cfg->cpu_limit_ms = 0;
+	cfg->console_rate = 100;
 }
 
 static const struct option *find_option(const char *name)

@@ -153,6 +153,8 @@ static void run_guest(const struct boot_module *m, const struct boot_module *ini
 		return;
 	}
 	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * arch_tsc_hz();
+	vm->cpu_limit_ms = config.cpu_limit_ms;
+	vm_console_set_rate(&vm->console, config.console_rate, arch_tsc_hz());
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	rc = load_guest(vm, m, initrd, console_input);
 	if (!rc)

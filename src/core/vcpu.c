@@ -33,9 +33,24 @@ uint64_t vcpu_next_event_tsc(struct vcpu *v)
 	return platform && platform < v->timer_deadline ? platform : v->timer_deadline;
 }
 
-/* The HC_TIMER one-shot and the platform's timers. */
+uint64_t vcpu_next_deadline_tsc(struct vcpu *v)
+{
+	uint64_t next = vcpu_next_event_tsc(v), limit = v->vm->cpu_deadline_tsc;
+
+	return limit && (!next || limit < next) ? limit : next;
+}
+
+/* The HC_TIMER one-shot, the platform's timers, and the VM's CPU-time
+ * limit: a guest that never exits (cli; jmp $) is stopped by it too. */
 enum vmexit_ret vcpu_timer_expired(struct vcpu *v)
 {
+	struct vm *vm = v->vm;
+
+	if (vm->cpu_deadline_tsc && arch_tsc() >= vm->cpu_deadline_tsc) {
+		vm_end(vm, VM_END_CPU_LIMIT, 0, "CPU time limit of %u ms used up, at RIP 0x%lx",
+		       vm->cpu_limit_ms, vcpu_get(v, VREG_RIP));
+		return VMEXIT_STOP;
+	}
 	platform_tick(v->vm);
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (v->timer_deadline && arch_tsc() >= v->timer_deadline) {

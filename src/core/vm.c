@@ -155,6 +155,10 @@ int vm_run(struct vm *vm)
 	int rc;
 
 	vm->state = VM_RUNNING;
+	/* VMs run one after another, each alone on the CPU: its time from
+	 * here, running, halted or in the hypervisor's hands, is its CPU time. */
+	if (vm->cpu_limit_ms)
+		vm->cpu_deadline_tsc = arch_tsc() + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
 	pr_info("vm %u (%s): starting, %lu MiB RAM at host 0x%lx", vm->id, vm->name,
 		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
 	rc = arch_vcpu_run(&vm->vcpus[0]);

@@ -1,4 +1,5 @@
 /* A VM's console output, one tagged line at a time. */
+#include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/string.h>
 #include <hv/vm_console.h>
@@ -9,9 +10,56 @@ void vm_console_init(struct vm_console *c, const char *name)
 	c->name = name;
 }
 
+void vm_console_set_rate(struct vm_console *c, uint32_t lines_per_s, uint64_t tsc_hz)
+{
+	c->line_cost = lines_per_s ? tsc_hz / lines_per_s : 0;
+	c->credit_max = c->line_cost * lines_per_s * VM_CONSOLE_BURST_SECONDS;
+	c->credit = c->credit_max;
+	c->credit_tsc = arch_tsc();
+}
+
+static void report_dropped(struct vm_console *c)
+{
+	if (!c->dropped)
+		return;
+	kprintf("[%s] (%lu lines over console_rate not shown)\n", c->name,
+		(unsigned long)c->dropped);
+	c->dropped = 0;
+}
+
+/* Whether a new line may be shown: the token bucket of line_cost. */
+static bool line_allowed(struct vm_console *c)
+{
+	uint64_t now;
+
+	if (!c->line_cost)
+		return true;
+	now = arch_tsc();
+	c->credit += now - c->credit_tsc;
+	c->credit_tsc = now;
+	if (c->credit > c->credit_max)
+		c->credit = c->credit_max;
+	if (c->credit < c->line_cost)
+		return false;
+	c->credit -= c->line_cost;
+	return true;
+}
+
 static void emit(struct vm_console *c, bool line_end)
 {
 	c->line[c->len] = '\0';
+	if (!c->mid_line && !c->dropping && !line_allowed(c))
+		c->dropping = true;
+	if (c->dropping) {
+		/* The whole line goes uncounted but once, partial or not. */
+		if (line_end) {
+			c->dropped++;
+			c->dropping = false;
+		}
+		c->len = 0;
+		return;
+	}
+	report_dropped(c);
 	if (c->mid_line)
 		kprintf("%s%s", c->line, line_end ? "\n" : "");
 	else
@@ -44,6 +92,10 @@ void vm_console_flush(struct vm_console *c, bool partial)
 {
 	if (c->len)
 		emit(c, !partial);
+	if (!partial) {
+		c->dropping = false;
+		report_dropped(c);
+	}
 }
 
 void vm_console_break(struct vm_console *c)

@@ -164,6 +164,17 @@ static void test_fault_test(void **state)
 	assert_int_equal(C.entry_fail_test, ENTRY_FAIL_NONE);
 	assert_int_equal(parse("stats_interval=3601"), 1);
 	assert_int_equal(C.stats_interval_s, 0);
+	assert_int_equal(parse("cpu_limit=2500"), 0);
+	assert_int_equal(C.cpu_limit_ms, 2500);
+	assert_int_equal(parse("cpu_limit=86400001"), 1);
+	assert_int_equal(C.cpu_limit_ms, 0);
+	assert_int_equal(parse("cpu_limit=soon"), 1);
+	assert_int_equal(C.cpu_limit_ms, 0);
+	assert_int_equal(C.console_rate, 100);
+	assert_int_equal(parse("console_rate=0"), 0);
+	assert_int_equal(C.console_rate, 0);
+	assert_int_equal(parse("console_rate=100001"), 1);
+	assert_int_equal(C.console_rate, 100);
 }
 
 static void test_baud_bad(void **state)

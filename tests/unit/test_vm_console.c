@@ -80,12 +80,74 @@ static void test_control_chars_and_long_lines(void **state)
 	assert_int_equal(second - out, 4 + VM_CONSOLE_LINE_MAX + 2);
 }
 
+static unsigned count(const char *s, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
+/* console_rate=2 at a 100 Hz TSC: a line costs 50 ticks, and 20 lines
+ * (10 seconds' worth) may come at once. */
+static void test_rate_limit(void **state)
+{
+	struct vm_console c;
+
+	(void)state;
+	fake_console_clear();
+	fake_tsc_now = 1000;
+	vm_console_init(&c, "g");
+	vm_console_set_rate(&c, 2, 100);
+	for (int i = 0; i < 25; i++)
+		vm_console_write(&c, "spam\n", 5);
+	assert_int_equal(count(fake_console(), "[g] spam\r\n"), 20);
+	/* A line over the limit is dropped whole, its partial flush too. */
+	vm_console_write(&c, "half", 4);
+	vm_console_flush(&c, true);
+	vm_console_write(&c, " more\n", 6);
+	assert_null(strstr(fake_console(), "half"));
+	/* Time gives credit back: the count of dropped lines comes first. */
+	fake_console_clear();
+	fake_tsc_now += 100;
+	vm_console_write(&c, "a\nb\nc\n", 6);
+	assert_string_equal(fake_console(),
+			    "[g] (6 lines over console_rate not shown)\r\n[g] a\r\n[g] b\r\n");
+	/* At the VM's end the count is shown whatever the credit. */
+	fake_console_clear();
+	vm_console_flush(&c, false);
+	assert_string_equal(fake_console(), "[g] (1 lines over console_rate not shown)\r\n");
+	/* An allowed line continued after a partial flush costs once. */
+	fake_console_clear();
+	fake_tsc_now += 50;
+	vm_console_write(&c, "$ ", 2);
+	vm_console_flush(&c, true);
+	vm_console_write(&c, "ls\n", 3);
+	assert_string_equal(fake_console(), "[g] $ ls\r\n");
+}
+
+static void test_no_rate_limit(void **state)
+{
+	struct vm_console c;
+
+	(void)state;
+	fake_console_clear();
+	vm_console_init(&c, "g");
+	vm_console_set_rate(&c, 0, 100);
+	for (int i = 0; i < 1000; i++)
+		vm_console_write(&c, "x\n", 2);
+	assert_int_equal(count(fake_console(), "[g] x\r\n"), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_partial_lines),
 		cmocka_unit_test(test_control_chars_and_long_lines),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_no_rate_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

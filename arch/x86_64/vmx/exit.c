@@ -337,7 +337,7 @@ bool vmx_prepare_entry(struct vcpu *v)
 			return false;
 	}
 	if (v->req & VCPU_REQ_TIMER) {
-		uint64_t next = vcpu_next_event_tsc(v);
+		uint64_t next = vcpu_next_deadline_tsc(v);
 
 		v->req &= ~(uint32_t)VCPU_REQ_TIMER;
 		if (x->next_stats && (!next || x->next_stats < next))
