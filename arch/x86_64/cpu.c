@@ -40,11 +40,13 @@ void cpu_identify(struct cpu_info *ci)
 }
 
 /* XSETBV, which emulates the guest's, needs CR4.OSXSAVE in the host
- * (SDM Vol. 2C XSETBV); the hypervisor itself never uses extended state. */
+ * (SDM Vol. 2C XSETBV), and saving a guest's XMM registers needs XSAVE or
+ * CR4.OSFXSR for FXSAVE; the hypervisor itself never uses extended state. */
 void cpu_enable_features(void)
 {
 	struct cpuid_regs r;
 
+	write_cr4(read_cr4() | CR4_OSFXSR);
 	cpuid(1, 0, &r);
 	if (r.ecx & BIT(26))
 		write_cr4(read_cr4() | CR4_OSXSAVE);

@@ -7,6 +7,7 @@
 #include <arch/power.h>
 #include <arch/tsc.h>
 #include <arch/vmx.h>
+#include <arch/xstate.h>
 #include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/format.h>
@@ -20,6 +21,7 @@ void hv_main(uint32_t magic, uint32_t mbi_phys)
 	gdt_init_cpu(0);
 	idt_init();
 	cpu_enable_features();
+	xstate_probe();
 	hv_start(magic, (const void *)(uintptr_t)mbi_phys);
 }
 

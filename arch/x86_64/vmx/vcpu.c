@@ -271,6 +271,11 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	if (rc)
 		return rc;
 	v->arch = x;
+	rc = xstate_init(&x->xs);
+	if (rc) {
+		arch_vcpu_destroy(v);
+		return rc;
+	}
 	set_features(v, caps);
 	x->timer_shift = VMX_MISC_PREEMPTION_RATE(caps->misc);
 	*(uint32_t *)phys_to_virt(x->vmcs) = caps->revision;
@@ -300,6 +305,7 @@ void arch_vcpu_destroy(struct vcpu *v)
 	if (x->vmcs)
 		page_free(x->vmcs, 1);
 	x->vmcs = 0;
+	xstate_free(&x->xs);
 	v->arch = NULL;
 }
 
@@ -387,9 +393,10 @@ void vmx_flush_regs(struct vcpu *v)
 	}
 }
 
-/* State the VMCS does not switch: the MSRs of struct vcpu_msrs, XCR0 and
- * CR2.  The hypervisor never uses them, so they are swapped only when a
- * vCPU starts or stops running on a CPU. */
+/* State the VMCS does not switch: the MSRs of struct vcpu_msrs, XCR0,
+ * CR2, and the extended, debug and TPR state of arch/xstate.h.  The
+ * hypervisor never uses them, so they are swapped only when a vCPU starts
+ * or stops running on a CPU. */
 static void load_guest_state(struct vcpu *v)
 {
 	struct vcpu_arch *x = vmx(v);
@@ -401,8 +408,7 @@ static void load_guest_state(struct vcpu *v)
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->msrs.kernel_gs_base);
 	if (x->proc2_ctls & PROC2_ENABLE_RDTSCP)
 		wrmsr(MSR_IA32_TSC_AUX, x->msrs.tsc_aux);
-	if (v->feat.xsave)
-		xsetbv(0, x->xcr0);
+	xstate_load(&x->xs, x->xcr0);
 	write_cr2(v->cr2);
 }
 
@@ -417,8 +423,7 @@ static void save_guest_state(struct vcpu *v)
 	x->msrs.kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 	if (x->proc2_ctls & PROC2_ENABLE_RDTSCP)
 		x->msrs.tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
-	if (v->feat.xsave)
-		xsetbv(0, 1);
+	xstate_save(&x->xs);
 	v->cr2 = read_cr2();
 }
 

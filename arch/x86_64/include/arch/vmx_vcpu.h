@@ -6,6 +6,7 @@
 
 #include <arch/ept.h>
 #include <arch/vmcs.h>
+#include <arch/xstate.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -38,6 +39,7 @@ struct vcpu_arch {
 	uint32_t reason;           /* this exit's basic reason */
 	struct vcpu_msrs msrs;
 	uint64_t xcr0;             /* the guest's XCR0 */
+	struct xstate xs;          /* extended, debug and TPR state while not loaded */
 
 	/* Per basic exit reason: exits, and the VMREADs/VMWRITEs they cost
 	 * (the last slot: failed entries and unknown reasons). */

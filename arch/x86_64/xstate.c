@@ -1,0 +1,115 @@
+/* The guest's extended, debug and TPR state (arch/xstate.h).
+ *
+ * With XSAVE the whole image of every user state component the CPU has
+ * (CPUID.(EAX=0DH,ECX=0):EDX:EAX) is saved and restored, with XCR0 set to
+ * all of them meanwhile: a guest may have changed a component its own
+ * XCR0 leaves out (PKRU through WRPKRU needs only CR4.PKE), and what is
+ * not restored would leak into the next vCPU.  Without XSAVE, FXSAVE
+ * covers x87, MXCSR and the XMM registers (CR4.OSFXSR is on in the host
+ * for that, SDM Vol. 2A FXSAVE). */
+#include <arch/cpu.h>
+#include <arch/xstate.h>
+#include <hv/errno.h>
+#include <hv/memory.h>
+#include <hv/string.h>
+#include <hv/x86.h>
+
+#define FXSAVE_SIZE      512
+#define FX_FCW           0        /* x87 control word */
+#define FX_MXCSR         24
+#define FCW_RESET        0x037f   /* SDM Vol. 3A table 9-1, after FINIT */
+#define MXCSR_RESET      0x1f80   /* all exceptions masked */
+#define DR6_RESET        0xffff0ff0ULL
+#define XCR0_X87         1
+
+static bool use_xsave;
+static uint64_t all_components;   /* what XCR0 may hold on this CPU */
+static uint64_t area_size;
+
+void xstate_probe(void)
+{
+	struct cpuid_regs r;
+
+	use_xsave = read_cr4() & CR4_OSXSAVE;
+	area_size = FXSAVE_SIZE;
+	if (!use_xsave)
+		return;
+	cpuid(0xd, 0, &r);
+	all_components = ((uint64_t)r.edx << 32) | r.eax;
+	area_size = r.ecx; /* the size for every component XCR0 may enable */
+}
+
+/* A zeroed image is the reset state but for the two words XRSTOR and
+ * FXRSTOR always take from it; an XSAVE header of zeros (XSTATE_BV = 0)
+ * puts every other component in its initial configuration (SDM Vol. 1
+ * 13.8.1). */
+int xstate_init(struct xstate *s)
+{
+	uint8_t *p;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->area_pages = (area_size + PAGE_SIZE - 1) / PAGE_SIZE;
+	rc = page_alloc(s->area_pages, PAGE_SIZE, &s->area);
+	if (rc)
+		return rc;
+	p = phys_to_virt(s->area);
+	memset(p, 0, s->area_pages * PAGE_SIZE);
+	*(uint16_t *)(p + FX_FCW) = FCW_RESET;
+	*(uint32_t *)(p + FX_MXCSR) = MXCSR_RESET;
+	s->dr6 = DR6_RESET;
+	return 0;
+}
+
+void xstate_free(struct xstate *s)
+{
+	if (s->area)
+		page_free(s->area, s->area_pages);
+	s->area = 0;
+}
+
+static void write_debug(const uint64_t dr[4], uint64_t dr6)
+{
+	__asm__ volatile("mov %0, %%db0" : : "r"(dr[0]));
+	__asm__ volatile("mov %0, %%db1" : : "r"(dr[1]));
+	__asm__ volatile("mov %0, %%db2" : : "r"(dr[2]));
+	__asm__ volatile("mov %0, %%db3" : : "r"(dr[3]));
+	__asm__ volatile("mov %0, %%db6" : : "r"(dr6));
+}
+
+void xstate_load(const struct xstate *s, uint64_t xcr0)
+{
+	void *p = phys_to_virt(s->area);
+
+	if (use_xsave) {
+		xsetbv(0, all_components);
+		__asm__ volatile("xrstor64 (%0)" : : "r"(p), "a"(-1), "d"(-1) : "memory");
+		xsetbv(0, xcr0);
+	} else {
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(p) : "memory");
+	}
+	write_debug(s->dr, s->dr6);
+	__asm__ volatile("mov %0, %%cr8" : : "r"(s->cr8));
+}
+
+void xstate_save(struct xstate *s)
+{
+	static const uint64_t clear[4];
+	void *p = phys_to_virt(s->area);
+
+	if (use_xsave) {
+		xsetbv(0, all_components);
+		__asm__ volatile("xsave64 (%0)" : : "r"(p), "a"(-1), "d"(-1) : "memory");
+		xsetbv(0, XCR0_X87);
+	} else {
+		__asm__ volatile("fxsave64 (%0)" : : "r"(p) : "memory");
+	}
+	__asm__ volatile("mov %%db0, %0" : "=r"(s->dr[0]));
+	__asm__ volatile("mov %%db1, %0" : "=r"(s->dr[1]));
+	__asm__ volatile("mov %%db2, %0" : "=r"(s->dr[2]));
+	__asm__ volatile("mov %%db3, %0" : "=r"(s->dr[3]));
+	__asm__ volatile("mov %%db6, %0" : "=r"(s->dr6));
+	__asm__ volatile("mov %%cr8, %0" : "=r"(s->cr8));
+	write_debug(clear, DR6_RESET);
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0ULL));
+}
