@@ -60,6 +60,12 @@ void vcpu_queue_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32
 void vcpu_queue_pf(struct vcpu *v, uint64_t addr, uint32_t error);
 static inline void vcpu_queue_gp(struct vcpu *v) { vcpu_queue_exception(v, 13, true, 0); }
 static inline void vcpu_queue_ud(struct vcpu *v) { vcpu_queue_exception(v, 6, false, 0); }
+/* Queue any exception-class event (a hardware exception, INT1, INT3/INTO
+ * with their instruction length) as the one the exit raised: an exception
+ * the guest raised itself and the hypervisor intercepted goes back in
+ * exactly as the CPU reported it, merged with an interrupted delivery like
+ * vcpu_queue_exception's. */
+void vcpu_queue_event(struct vcpu *v, const struct event *e);
 void vcpu_queue_nmi(struct vcpu *v);
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 /* The event whose delivery the exit interrupted (from the arch's

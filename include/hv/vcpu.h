@@ -48,6 +48,8 @@ enum vreg {
 	VREG_PDPTE3,
 	VREG_XCR0,
 	VREG_TSC_OFFSET,    /* guest TSC = host TSC + this */
+	VREG_DR6,           /* the guest's debug status (VMX: the CPU's own DR6) */
+	VREG_DR7,           /* the guest's debug control */
 	VREG_COUNT
 };
 

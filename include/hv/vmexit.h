@@ -47,6 +47,22 @@ struct mmio_request {
 };
 enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r);
 
+/* An exception the guest raised that the hypervisor intercepts (the
+ * arch's exception bitmap; src/emul/exception.c): #DB and #AC are
+ * reflected into the guest, each delivery attempt being a VM exit, so
+ * that an exception raised while delivering itself cannot hold the
+ * physical CPU (CVE-2015-8104, CVE-2015-5307); a machine check stops the
+ * VM. */
+struct exception_request {
+	struct event event;   /* as the CPU raised it: a hardware exception, or INT1
+			       * (EVENT_PRIV_SW_EXCEPTION, with its instruction's length) */
+	uint64_t dr6;         /* a hardware #DB: the DR6 bits its delivery would have set
+			       * (DR6_B0_B3, DR6_BD, DR6_BS); the exit left DR6 unchanged */
+	bool mc_status_valid; /* #MC: the machine-check status below was read */
+	uint64_t mc_status;   /* #MC: IA32_MCG_STATUS */
+};
+enum vmexit_ret exception_reflect(struct vcpu *v, const struct exception_request *r);
+
 enum vmexit_ret cpuid_emulate(struct vcpu *v);          /* src/emul/cpuid.c */
 enum vmexit_ret msr_emulate_read(struct vcpu *v);       /* src/emul/msr.c */
 enum vmexit_ret msr_emulate_write(struct vcpu *v);

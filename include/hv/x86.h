@@ -40,6 +40,17 @@
 #define RFLAGS_DF BIT(10)
 #define RFLAGS_AC BIT(18)
 
+/* DR6, the debug status register (Vol. 3A 17.2.3): B0-B3 say which
+ * breakpoint conditions were met; BD a MOV DR with DR7.GD set; BS a single
+ * step.  The processor may clear B0-B3 on a #DB and never clears the rest. */
+#define DR6_B0_B3  0xfULL
+#define DR6_BD     BIT(13)
+#define DR6_BS     BIT(14)
+#define DR6_RESET  0xffff0ff0ULL   /* the value at power-up (17.2.3) */
+/* DR7, the debug control register (Vol. 3A 17.2.4): GD, general detect,
+ * which the processor clears on entering the #DB handler. */
+#define DR7_GD     BIT(13)
+
 /* IA32_EFER (Vol. 3A 2.2.1). */
 #define EFER_SCE BIT(0)
 #define EFER_LME BIT(8)

@@ -32,6 +32,14 @@ void vcpu_queue_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32
 	vcpu_request(v, VCPU_REQ_EVENTS);
 }
 
+void vcpu_queue_event(struct vcpu *v, const struct event *e)
+{
+	if (v->ev.exception.valid || !e->valid)
+		return;
+	v->ev.exception = *e;
+	vcpu_request(v, VCPU_REQ_EVENTS);
+}
+
 void vcpu_queue_pf(struct vcpu *v, uint64_t addr, uint32_t error)
 {
 	if (v->ev.exception.valid)
@@ -114,7 +122,7 @@ static void plan_fault(struct vcpu *v, struct event_plan *p)
 		p->inject = first;
 		return;
 	}
-	if (second.vector == X86_PF) {
+	if (second.type == EVENT_HW_EXCEPTION && second.vector == X86_PF) {
 		/* CR2 is loaded when the #PF is detected, also when it then
 		 * becomes a #DF (SDM Vol. 3A 6.15, interrupt 14). */
 		p->set_cr2 = true;
