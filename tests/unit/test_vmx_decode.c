@@ -83,6 +83,79 @@ static void test_bit_12_dropped(void **state)
 	assert_int_equal(reinjection(info | INTR_INFO_NMI_UNBLOCKING, 0, 3, &e), info);
 }
 
+static void test_exception_ac(void **state)
+{
+	uint32_t info = vectoring(INTR_TYPE_HW_EXCEPTION, 17, true);
+	struct exception_request r;
+	bool unblocked;
+
+	(void)state;
+	/* #AC with its error code 0; no instruction length for a hardware
+	 * exception, no DR6 bits whatever the qualification holds. */
+	vmx_decode_exception(info, 0, 4, 0x4001, &r, &unblocked);
+	assert_true(r.event.valid);
+	assert_int_equal(r.event.type, EVENT_HW_EXCEPTION);
+	assert_int_equal(r.event.vector, 17);
+	assert_true(r.event.has_error);
+	assert_int_equal(r.event.error, 0);
+	assert_int_equal(r.event.insn_len, 0);
+	assert_int_equal(r.dr6, 0);
+	assert_false(unblocked);
+	/* Re-injected as it came. */
+	assert_int_equal(vmx_entry_intr_info(&r.event), info);
+	/* Bit 12: a fault in an IRET that had unblocked NMIs (28.2.3); not
+	 * re-injected (reserved on entry). */
+	vmx_decode_exception(info | INTR_INFO_NMI_UNBLOCKING, 0, 0, 0, &r, &unblocked);
+	assert_true(unblocked);
+	assert_int_equal(vmx_entry_intr_info(&r.event), info);
+}
+
+static void test_exception_db(void **state)
+{
+	uint32_t info = vectoring(INTR_TYPE_HW_EXCEPTION, 1, false);
+	struct exception_request r;
+	bool unblocked;
+
+	(void)state;
+	/* Table 28-1: B0-B3 3:0, BD 13, BS 14; bits 12:4 and above 14 are
+	 * not DR6 bits that a #DB sets here. */
+	vmx_decode_exception(info, 0, 0, 0x2, &r, &unblocked);
+	assert_int_equal(r.dr6, DR6_B0_B3 & 0x2);
+	assert_false(r.event.has_error);
+	vmx_decode_exception(info, 0, 0, DR6_BS, &r, &unblocked);
+	assert_int_equal(r.dr6, DR6_BS);
+	vmx_decode_exception(info, 0, 0, DR6_BD | 0x9, &r, &unblocked);
+	assert_int_equal(r.dr6, DR6_BD | 0x9);
+	vmx_decode_exception(info, 0, 0, 0xffffffffffffffffULL, &r, &unblocked);
+	assert_int_equal(r.dr6, DR6_B0_B3 | DR6_BD | DR6_BS);
+	/* INT1 (ICEBP): a privileged software exception with its length,
+	 * re-injected with both; no DR6 bits. */
+	info = vectoring(INTR_TYPE_PRIV_SW_EXCEPTION, 1, false);
+	vmx_decode_exception(info, 0, 1, 0, &r, &unblocked);
+	assert_int_equal(r.event.type, EVENT_PRIV_SW_EXCEPTION);
+	assert_int_equal(r.event.vector, 1);
+	assert_int_equal(r.event.insn_len, 1);
+	assert_int_equal(r.dr6, 0);
+	assert_int_equal(vmx_entry_intr_info(&r.event), info);
+}
+
+static void test_exception_mc(void **state)
+{
+	struct exception_request r;
+	bool unblocked;
+
+	(void)state;
+	vmx_decode_exception(vectoring(INTR_TYPE_HW_EXCEPTION, 18, false), 0, 0, 0, &r,
+			     &unblocked);
+	assert_true(r.event.valid);
+	assert_int_equal(r.event.vector, 18);
+	assert_false(r.mc_status_valid);
+	/* Nothing valid, nothing decoded. */
+	vmx_decode_exception(0, 0, 0, 0, &r, &unblocked);
+	assert_false(r.event.valid);
+	assert_false(unblocked);
+}
+
 static void test_io(void **state)
 {
 	struct pio_request r;
@@ -177,6 +250,9 @@ int main(void)
 		cmocka_unit_test(test_hardware_events),
 		cmocka_unit_test(test_software_events_keep_their_length),
 		cmocka_unit_test(test_bit_12_dropped),
+		cmocka_unit_test(test_exception_ac),
+		cmocka_unit_test(test_exception_db),
+		cmocka_unit_test(test_exception_mc),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_cr),
 		cmocka_unit_test(test_ept_violation),

@@ -91,6 +91,30 @@ bool vmx_decode_vectoring(uint32_t info, uint32_t error, uint32_t insn_len, stru
 	return true;
 }
 
+/* Debug-exception exit qualification (table 28-1): B0-B3 in 3:0, BD 13,
+ * BS 14, where DR6 has them. */
+#define DBGQ_B0_B3 0xfULL
+#define DBGQ_BD    BIT(13)
+#define DBGQ_BS    BIT(14)
+_Static_assert(DBGQ_B0_B3 == DR6_B0_B3 && DBGQ_BD == DR6_BD && DBGQ_BS == DR6_BS,
+	       "the #DB exit qualification has DR6's layout");
+
+void vmx_decode_exception(uint32_t intr_info, uint32_t error, uint32_t insn_len, uint64_t qual,
+			  struct exception_request *r, bool *nmi_unblocked)
+{
+	*r = (struct exception_request){ 0 };
+	/* The exit interruption information has the IDT-vectoring
+	 * information's format (tables 25-19 and 25-20). */
+	vmx_decode_vectoring(intr_info, error, insn_len, &r->event);
+	/* Only a hardware #DB has a meaningful qualification: INT1 reports
+	 * none and sets no DR6 bit. */
+	if (r->event.valid && r->event.type == EVENT_HW_EXCEPTION && r->event.vector == X86_DB)
+		r->dr6 = qual & (DBGQ_B0_B3 | DBGQ_BD | DBGQ_BS);
+	/* Bit 12 is defined only for an exit that did not come from an
+	 * event's delivery (28.2.2), which the caller checks. */
+	*nmi_unblocked = (intr_info & INTR_INFO_VALID) && (intr_info & INTR_INFO_NMI_UNBLOCKING);
+}
+
 uint32_t vmx_entry_intr_info(const struct event *e)
 {
 	if (!e->valid)

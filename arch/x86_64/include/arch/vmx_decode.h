@@ -27,6 +27,15 @@ bool vmx_ept_violation_unblocked_nmi(uint64_t qual);
  * false when it holds none.  Software interrupts and exceptions keep the
  * length of their instruction (27.6.1.3). */
 bool vmx_decode_vectoring(uint32_t info, uint32_t error, uint32_t insn_len, struct event *e);
+/* An exception exit (basic reason 0, not an NMI): the VM-exit
+ * interruption information and error code (25.9.2, table 25-19), the
+ * instruction length (INT1, INT3, INTO: 28.2.5) and the exit
+ * qualification, which for #DB holds the DR6 bits the delivery would have
+ * set (28.2.1, table 28-1).  *nmi_unblocked: bit 12, a fault in an IRET
+ * that had unblocked NMIs (28.2.3).  The #MC status is the caller's. */
+void vmx_decode_exception(uint32_t intr_info, uint32_t error, uint32_t insn_len, uint64_t qual,
+			  struct exception_request *r, bool *nmi_unblocked);
+
 /* An event in the VM-entry interruption-information format (table 25-17). */
 uint32_t vmx_entry_intr_info(const struct event *e);
 
