@@ -19,7 +19,6 @@
 #define FX_MXCSR         24
 #define FCW_RESET        0x037f   /* SDM Vol. 3A table 9-1, after FINIT */
 #define MXCSR_RESET      0x1f80   /* all exceptions masked */
-#define DR6_RESET        0xffff0ff0ULL
 #define XCR0_X87         1
 
 static bool use_xsave;
@@ -70,11 +69,11 @@ void xstate_free(struct xstate *s)
 
 static void write_debug(const uint64_t dr[4], uint64_t dr6)
 {
-	__asm__ volatile("mov %0, %%db0" : : "r"(dr[0]));
-	__asm__ volatile("mov %0, %%db1" : : "r"(dr[1]));
-	__asm__ volatile("mov %0, %%db2" : : "r"(dr[2]));
-	__asm__ volatile("mov %0, %%db3" : : "r"(dr[3]));
-	__asm__ volatile("mov %0, %%db6" : : "r"(dr6));
+	write_dr0(dr[0]);
+	write_dr1(dr[1]);
+	write_dr2(dr[2]);
+	write_dr3(dr[3]);
+	write_dr6(dr6);
 }
 
 void xstate_load(const struct xstate *s, uint64_t xcr0)
@@ -104,11 +103,11 @@ void xstate_save(struct xstate *s)
 	} else {
 		__asm__ volatile("fxsave64 (%0)" : : "r"(p) : "memory");
 	}
-	__asm__ volatile("mov %%db0, %0" : "=r"(s->dr[0]));
-	__asm__ volatile("mov %%db1, %0" : "=r"(s->dr[1]));
-	__asm__ volatile("mov %%db2, %0" : "=r"(s->dr[2]));
-	__asm__ volatile("mov %%db3, %0" : "=r"(s->dr[3]));
-	__asm__ volatile("mov %%db6, %0" : "=r"(s->dr6));
+	s->dr[0] = read_dr0();
+	s->dr[1] = read_dr1();
+	s->dr[2] = read_dr2();
+	s->dr[3] = read_dr3();
+	s->dr6 = read_dr6();
 	__asm__ volatile("mov %%cr8, %0" : "=r"(s->cr8));
 	write_debug(clear, DR6_RESET);
 	__asm__ volatile("mov %0, %%cr8" : : "r"(0ULL));

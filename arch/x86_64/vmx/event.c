@@ -30,15 +30,31 @@ void vmx_save_vectoring(struct vcpu *v)
 	vcpu_event_interrupted(v, &e);
 }
 
-/* An IRET that faulted has not returned yet: NMIs stay blocked until it
- * runs again (SDM Vol. 3C 28.2.3, with virtual NMIs). */
-void vmx_ept_violation_nmi_unblocking(struct vcpu *v, uint64_t qual)
+/* An IRET that faulted (or whose access exited) has not returned yet:
+ * NMIs stay blocked until it runs again (SDM Vol. 3C 28.2.3, with virtual
+ * NMIs).  Nothing to do when the exit came from an event's delivery. */
+void vmx_reblock_nmi(struct vcpu *v)
 {
-	if (!vmx_ept_violation_unblocked_nmi(qual) || !(vmx(v)->pin_ctls & PIN_VIRTUAL_NMIS) ||
-	    v->ev.interrupted.valid)
+	if (!(vmx(v)->pin_ctls & PIN_VIRTUAL_NMIS) || v->ev.interrupted.valid)
 		return;
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 		   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+}
+
+/* A #DB that exits leaves the single step it may owe undone: with TF set
+ * and blocking by STI or MOV SS, VM entry requires the pending BS
+ * (26.3.1.5), which the CPU sets for every other exit but not this one
+ * (27.1); set it as it would have. */
+void vmx_db_single_step_pending(struct vcpu *v)
+{
+	uint32_t intr;
+
+	if (!(vcpu_get(v, VREG_RFLAGS) & RFLAGS_TF))
+		return;
+	intr = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+		vmcs_write(VMCS_GUEST_PENDING_DBG,
+			   vmcs_read(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
 }
 
 /* Interrupt- and NMI-window exiting: a VM exit as soon as the guest can

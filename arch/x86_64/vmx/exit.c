@@ -32,21 +32,63 @@ struct exit_handler {
 	bool in_delivery;
 };
 
+/* IA32_MCG_STATUS (SDM Vol. 3B 16.3.1.2) exists where CPUID.1:EDX.MCA
+ * (bit 14) is set; MCIP (bit 2) says a machine check is in progress, and a
+ * second one while it is set shuts the CPU down (15.10.1): it is cleared
+ * once reported, so that the hypervisor and the next VMs go on. */
+#define MSR_IA32_MCG_STATUS 0x17a
+#define MCG_STATUS_MCIP     BIT(2)
+#define CPUID1_EDX_MCA      BIT(14)
+
+static void read_mc_status(struct exception_request *r)
+{
+	struct cpuid_regs c;
+
+	cpuid(1, 0, &c);
+	if (!(c.edx & CPUID1_EDX_MCA))
+		return;
+	r->mc_status = rdmsr(MSR_IA32_MCG_STATUS);
+	r->mc_status_valid = true;
+	wrmsr(MSR_IA32_MCG_STATUS, r->mc_status & ~(uint64_t)MCG_STATUS_MCIP);
+}
+
+/* An exception of the exception bitmap (vcpu.c: #DB, #AC, #MC), or an NMI
+ * of the machine. */
 static enum vmexit_ret exit_exception_nmi(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
+	uint32_t type = INTR_INFO_TYPE(info), error = 0, len = 0;
+	struct exception_request r;
+	bool nmi_unblocked;
 
-	/* Only NMIs exit here (the exception bitmap is empty): an NMI of the
-	 * machine (a watchdog, a platform error) arrived while the guest ran.
-	 * The hypervisor has no use for NMIs, and the platform is the guest's:
-	 * the guest takes it, as it would without the hypervisor. */
-	if (INTR_INFO_TYPE(info) == INTR_TYPE_NMI) {
+	/* An NMI of the machine (a watchdog, a platform error) arrived while
+	 * the guest ran.  The hypervisor has no use for NMIs, and the platform
+	 * is the guest's: the guest takes it, as it would without the
+	 * hypervisor. */
+	if (type == INTR_TYPE_NMI) {
 		pr_debug("vm %u (%s): host NMI passed to the guest", v->vm->id, v->vm->name);
 		vcpu_queue_nmi(v);
 		return VMEXIT_RETRY;
 	}
-	vm_end(v->vm, VM_END_ERROR, 0, "unexpected exception exit, interruption info 0x%x", info);
-	return VMEXIT_STOP;
+	vmx(v)->exceptions[INTR_INFO_VECTOR(info) & 31]++;
+	if (info & INTR_INFO_ERROR_CODE)
+		error = (uint32_t)vmcs_read(VMCS_EXIT_INTR_ERROR);
+	/* INT1, INT3, INTO: the instruction's length, to inject them again
+	 * (SDM 28.2.5, 27.6.1.3). */
+	if (type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SW_EXCEPTION)
+		len = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
+	vmx_decode_exception(info, error, len,
+			     INTR_INFO_VECTOR(info) == X86_DB ? vmcs_read(VMCS_EXIT_QUALIFICATION) : 0,
+			     &r, &nmi_unblocked);
+	/* A fault in an IRET that had unblocked NMIs: they are blocked again
+	 * until the IRET runs once more (28.2.3). */
+	if (nmi_unblocked)
+		vmx_reblock_nmi(v);
+	if (type == INTR_TYPE_HW_EXCEPTION && INTR_INFO_VECTOR(info) == X86_MC)
+		read_mc_status(&r);
+	if (type == INTR_TYPE_HW_EXCEPTION && INTR_INFO_VECTOR(info) == X86_DB)
+		vmx_db_single_step_pending(v);
+	return exception_reflect(v, &r);
 }
 
 /* The host takes no interrupts of its own yet: with "acknowledge interrupt
@@ -118,7 +160,8 @@ static enum vmexit_ret exit_ept_violation(struct vcpu *v)
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
 	struct mmio_request r;
 
-	vmx_ept_violation_nmi_unblocking(v, qual);
+	if (vmx_ept_violation_unblocked_nmi(qual))
+		vmx_reblock_nmi(v);
 	vmx_decode_ept_violation(qual, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
 				 v->ev.interrupted.valid, &r);
 	return mmio_emulate(v, &r);
@@ -359,6 +402,20 @@ static void ratio(char *buf, size_t n, uint64_t a, uint64_t b)
 	hv_snprintf(buf, n, "%lu.%lu", (unsigned long)(tenths / 10), (unsigned long)(tenths % 10));
 }
 
+/* The exception exits by vector, under their reason's line. */
+static void report_exceptions(const struct vcpu_arch *x)
+{
+	static const char names[32][4] = {
+		"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "9", "TS", "NP", "SS", "GP",
+		"PF", "15", "MF", "AC", "MC", "XM", "VE", "CP", "22", "23", "24", "25", "26", "27",
+		"HV", "VC", "SX", "31",
+	};
+
+	for (int i = 0; i < 32; i++)
+		if (x->exceptions[i])
+			kprintf("    exception %2d (#%s) %10lu\n", i, names[i], x->exceptions[i]);
+}
+
 void arch_vcpu_report_exits(const struct vcpu *v)
 {
 	const struct vcpu_arch *x = vmx(v);
@@ -379,6 +436,8 @@ void arch_vcpu_report_exits(const struct vcpu *v)
 		ratio(wr, sizeof(wr), x->counts[r].writes, x->exits[r]);
 		kprintf("  %-22s %10lu  (%s VMREAD, %s VMWRITE per exit)\n",
 			vmx_exit_reason_name((uint32_t)r), x->exits[r], rd, wr);
+		if (r == EXIT_EXCEPTION_NMI)
+			report_exceptions(x);
 	}
 }
 

@@ -34,6 +34,14 @@ static struct vcpu_arch vcpu_pool[MAX_VMS][MAX_VCPUS_PER_VM];
  * that OSes flip often.  Every other bit is shadowed (src/emul/cr.c). */
 #define CR0_GUEST_OWNED (BIT(1) | BIT(2) | BIT(3)) /* MP, EM, TS */
 
+/* Exceptions that always exit (the exception bitmap, SDM 25.6.3).  #AC
+ * and #DB: a guest can make either fault while it is being delivered, for
+ * ever, and a CPU that delivers back to back takes nothing else in between
+ * (CVE-2015-5307, CVE-2015-8104); each delivery attempt is an exit instead
+ * and the exception is reflected (src/emul/exception.c).  #MC: a machine
+ * check in guest time is the hypervisor's to report. */
+#define EXCEPTION_BITMAP_INTERCEPTED (BIT(X86_DB) | BIT(X86_AC) | BIT(X86_MC))
+
 static int control(const char *name, const struct vmx_ctl_caps *c, uint32_t need, uint32_t want,
 		   uint32_t *out)
 {
@@ -86,10 +94,13 @@ static int compute_controls(struct vcpu_arch *x, const struct vmx_caps *caps)
 			       &x->proc2_ctls);
 	rc = rc ? rc : control("VM-exit", &caps->exit,
 			       EXIT_HOST_ADDRESS_SPACE_SIZE | EXIT_ACK_INTERRUPT_ON_EXIT |
-				       EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+				       EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_DEBUG_CONTROLS,
 			       EXIT_SAVE_PAT | EXIT_LOAD_PAT, &x->exit_ctls);
-	rc = rc ? rc : control("VM-entry", &caps->entry, ENTRY_LOAD_EFER, ENTRY_LOAD_PAT,
-			       &x->entry_ctls);
+	/* The debug controls: every exit loads DR7 = 0x400 (SDM 28.5.1), so
+	 * the guest's DR7 lives in the VMCS (saved on exit, loaded on entry)
+	 * or its breakpoints would vanish at the first exit. */
+	rc = rc ? rc : control("VM-entry", &caps->entry, ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG_CONTROLS,
+			       ENTRY_LOAD_PAT, &x->entry_ctls);
 	return rc ? rc : check_toggled_controls(x, caps);
 }
 
@@ -103,7 +114,7 @@ static void write_controls(struct vcpu *v)
 	vmcs_write(VMCS_PROC2_CONTROLS, x->proc2_ctls);
 	vmcs_write(VMCS_EXIT_CONTROLS, x->exit_ctls);
 	vmcs_write(VMCS_ENTRY_CONTROLS, x->entry_ctls);
-	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, EXCEPTION_BITMAP_INTERCEPTED);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write(VMCS_IO_BITMAP_A, vm->io_bitmap);
 	vmcs_write(VMCS_IO_BITMAP_B, vm->io_bitmap + PAGE_SIZE);
@@ -331,12 +342,15 @@ static const enum vmcs_field reg_field[VREG_COUNT] = {
 	[VREG_PDPTE2] = VMCS_GUEST_PDPTE2,
 	[VREG_PDPTE3] = VMCS_GUEST_PDPTE3,
 	[VREG_TSC_OFFSET] = VMCS_TSC_OFFSET,
+	[VREG_DR7] = VMCS_GUEST_DR7,
 };
 
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
 {
 	if (r == VREG_XCR0)
 		return vmx(v)->xcr0;
+	if (r == VREG_DR6)
+		return read_dr6();
 	return vmcs_read(reg_field[r]);
 }
 
@@ -373,6 +387,9 @@ static void write_reg(struct vcpu *v, enum vreg r, uint64_t val)
 		/* The guest's XCR0 is the CPU's while the vCPU is loaded. */
 		vmx(v)->xcr0 = val;
 		xsetbv(0, val);
+		break;
+	case VREG_DR6:
+		write_dr6(val);
 		break;
 	default:
 		vmcs_write(reg_field[r], val);

@@ -226,6 +226,9 @@ enum intr_type {
 #define INTERRUPTIBILITY_MOV_SS    BIT(1)
 #define INTERRUPTIBILITY_NMI       BIT(3)
 
+/* Pending debug exceptions (table 25-4): BS, a single-step trap pending. */
+#define PENDING_DBG_BS             BIT(14)
+
 /* Guest activity state (25.4.2). */
 #define ACTIVITY_ACTIVE 0
 #define ACTIVITY_HLT    1

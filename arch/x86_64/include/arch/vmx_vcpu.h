@@ -45,6 +45,8 @@ struct vcpu_arch {
 	 * (the last slot: failed entries and unknown reasons). */
 	uint64_t exits[EXIT_REASON_MAX];
 	struct vmcs_counters counts[EXIT_REASON_MAX + 1];
+	/* Exception-or-NMI exits by vector (exceptions 0-31). */
+	uint64_t exceptions[32];
 };
 
 static inline struct vcpu_arch *vmx(const struct vcpu *v) { return v->arch; }
@@ -72,6 +74,9 @@ uint64_t vmx_real_cr4(uint64_t guest_cr4);
 /* event.c */
 void vmx_save_vectoring(struct vcpu *v);
 void vmx_deliver_events(struct vcpu *v);
-void vmx_ept_violation_nmi_unblocking(struct vcpu *v, uint64_t qual);
+/* A faulting IRET had unblocked NMIs: block them again (SDM 28.2.3). */
+void vmx_reblock_nmi(struct vcpu *v);
+/* A #DB exit with TF and an STI/MOV-SS shadow: set the pending BS. */
+void vmx_db_single_step_pending(struct vcpu *v);
 
 #endif
