@@ -16,6 +16,7 @@
  * A machine check during guest time is the hardware's, not the guest's: it
  * is reported on the console and the VM stops; the hypervisor and later
  * VMs go on. */
+#include <hv/arch.h>
 #include <hv/log.h>
 #include <hv/vm.h>
 #include <hv/vmexit.h>
@@ -71,6 +72,12 @@ enum vmexit_ret exception_reflect(struct vcpu *v, const struct exception_request
 
 	if (!e->valid)
 		return VMEXIT_RETRY;
+	/* An exception raised again by every delivery attempt exits before
+	 * the guest runs a single instruction, and so before the preemption
+	 * timer can expire (it counts in guest time, and the exit comes
+	 * first): the VM's CPU-time limit is checked here as well. */
+	if (v->vm->cpu_deadline_tsc && arch_tsc() >= v->vm->cpu_deadline_tsc)
+		return vcpu_timer_expired(v);
 	if (e->type == EVENT_HW_EXCEPTION && e->vector == X86_MC)
 		return machine_check(v, r);
 	if (e->type == EVENT_HW_EXCEPTION && e->vector == X86_DB)

@@ -276,6 +276,29 @@ static void test_machine_check_no_status(void **state)
 	assert_null(strstr(fake_console(), "MCG_STATUS"));
 }
 
+/* The #AC loop exits at every delivery attempt and never runs an
+ * instruction: the CPU-time limit is checked at these exits too. */
+static void test_cpu_limit_in_loop(void **state)
+{
+	struct exception_request r = hw(X86_AC, true, 0, 0);
+	struct event_plan p;
+
+	(void)state;
+	vm->cpu_limit_ms = 300;
+	vm->cpu_deadline_tsc = fake_tsc_now + 1000;
+	vcpu_event_interrupted(v, &r.event);
+	assert_int_equal(exception_reflect(v, &r), VMEXIT_INJECTED);
+	p = entry();
+	assert_event(&p.inject, EVENT_HW_EXCEPTION, X86_AC);
+	fake_tsc_now += 1000;
+	fake_exit(v);
+	vcpu_event_interrupted(v, &r.event);
+	assert_int_equal(exception_reflect(v, &r), VMEXIT_STOP);
+	assert_true(vm_ended(vm));
+	assert_int_equal(vm->end, VM_END_CPU_LIMIT);
+	assert_non_null(strstr(vm->end_detail, "CPU time limit of 300 ms used up"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_during_double_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_machine_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_machine_check_no_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpu_limit_in_loop, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
