@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <hv/platform.h>
 #include <hv/vm.h>
 #include <hv/vmexit.h>
 #include <hv/x86.h>
@@ -432,6 +433,28 @@ static void test_pg_clear_with_pcide(void **state)
 	assert_int_equal(fake_hw(v, VREG_EFER), EFER_LME | EFER_LMA);
 }
 
+/* CR8 exits (CR8-load and CR8-store exiting): it is the virtual local
+ * APIC's TPR[7:4], never the CPU's (SDM Vol. 3A 11.8.6); bits 63:4 are
+ * reserved (#GP).  A lower TPR may make an interrupt deliverable. */
+static void test_cr8_is_the_virtual_tpr(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	fake_platform(vm);
+	long_mode();
+	assert_ok(mov_to(8, 0xa));
+	assert_int_equal(platform_cr8_read(vm), 0xa);
+	assert_true(v->req & VCPU_REQ_EVENTS);
+	assert_ok(cr_exit(CR_MOV_FROM, 8, 0));
+	val = v->regs.gpr[GPR_RBX];
+	assert_int_equal(val, 0xa);
+	expect_gp(8, 0x10);
+	assert_int_equal(platform_cr8_read(vm), 0xa);
+	assert_ok(mov_to(8, 0));
+	assert_int_equal(platform_cr8_read(vm), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -455,6 +478,7 @@ int main(void)
 		T(test_ia32e_activation_with_cs_l),
 		T(test_ia32e_deactivation),
 		T(test_pg_clear_with_pcide),
+		T(test_cr8_is_the_virtual_tpr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

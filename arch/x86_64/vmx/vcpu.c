@@ -80,9 +80,12 @@ static int compute_controls(struct vcpu_arch *x, const struct vmx_caps *caps)
 
 	rc = control("pin-based", &caps->pin, PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
 		     PIN_VIRTUAL_NMIS, &x->pin_ctls);
+	/* CR8 exiting: a guest's CR8 is its virtual local APIC's TPR
+	 * (src/emul/cr.c), never the CPU's, which masks the host's interrupts. */
 	rc = rc ? rc : control("processor-based", &caps->proc,
 			       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-				       PROC_ACTIVATE_SECONDARY,
+				       PROC_ACTIVATE_SECONDARY | PROC_CR8_LOAD_EXITING |
+				       PROC_CR8_STORE_EXITING,
 			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING,
 			       &x->proc_ctls);
 	/* Unrestricted guest lets a guest run with paging off, as a Multiboot
