@@ -455,6 +455,32 @@ static void test_cr8_is_the_virtual_tpr(void **state)
 	assert_int_equal(platform_cr8_read(vm), 0);
 }
 
+/* XSETBV's rules (SDM Vol. 1 13.3, Vol. 2C XSETBV): checked before the
+ * value reaches the CPU, where a bad one would fault in the hypervisor. */
+static void test_xcr0_rules(void **state)
+{
+	const uint64_t all = 0x600ffULL; /* x87..AVX-512 and the AMX pair, no PKRU */
+
+	(void)state;
+	assert_true(xcr0_valid(0x1, all));
+	assert_true(xcr0_valid(0x3, all));
+	assert_true(xcr0_valid(0x7, all));
+	assert_true(xcr0_valid(0xe7, all));
+	assert_true(xcr0_valid(0x1f, all));
+	assert_true(xcr0_valid(0x60003, all));
+	assert_false(xcr0_valid(0x0, all));        /* x87 is always on */
+	assert_false(xcr0_valid(0x2, all));
+	assert_false(xcr0_valid(0x5, all));        /* AVX without SSE */
+	assert_false(xcr0_valid(0xb, all));        /* BNDREGS without BNDCSR */
+	assert_false(xcr0_valid(0x13, all));       /* BNDCSR without BNDREGS */
+	assert_false(xcr0_valid(0x67, all));       /* part of the AVX-512 triple */
+	assert_false(xcr0_valid(0xe3, all));       /* AVX-512 without AVX */
+	assert_false(xcr0_valid(0x20003, all));    /* TILECFG without TILEDATA */
+	assert_false(xcr0_valid(0x40003, all));    /* TILEDATA without TILECFG */
+	assert_false(xcr0_valid(0x7, 0x3));        /* a component the CPU lacks */
+	assert_false(xcr0_valid(0x203, all));      /* PKRU, not in this CPU's set */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -479,6 +505,7 @@ int main(void)
 		T(test_ia32e_deactivation),
 		T(test_pg_clear_with_pcide),
 		T(test_cr8_is_the_virtual_tpr),
+		T(test_xcr0_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
