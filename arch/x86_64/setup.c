@@ -7,6 +7,7 @@
 #include <arch/power.h>
 #include <arch/tsc.h>
 #include <arch/vmx.h>
+#include <arch/spec.h>
 #include <arch/xstate.h>
 #include <hv/arch.h>
 #include <hv/console.h>
@@ -53,10 +54,17 @@ int arch_virt_init(void)
 		return rc;
 	}
 	vmx_print_caps(&caps);
+	spec_probe();
 	return vmx_enable_cpu(0, &caps);
 }
 
 void arch_fault_test(void) { __asm__ volatile("ud2"); }
+
+void arch_spec_test(void)
+{
+	spec_verw = 1;
+	pr_info("spec_test: VERW before every VM entry (the mitigating exit stub)");
+}
 
 /* INT 2 enters the NMI handler as an NMI would; the one it notes is taken
  * here, so that no guest gets it. */

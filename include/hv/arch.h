@@ -26,9 +26,11 @@ void arch_power_init(const struct boot_info *bi);
 /* Measure the TSC and bring up virtualization on the boot CPU; prints what
  * it found, or the one line saying what is missing.  0 or HV_E*. */
 int arch_virt_init(void);
-/* Command-line tests of the hypervisor's own fault and NMI paths. */
+/* Command-line tests of the hypervisor's own fault and NMI paths, and of
+ * the VM-entry mitigations on a CPU that needs none (VERW forced). */
 void arch_fault_test(void);
 bool arch_nmi_test(void);
+void arch_spec_test(void);
 void arch_power_off(void) __attribute__((noreturn));
 void arch_halt_forever(void) __attribute__((noreturn));
 

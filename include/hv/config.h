@@ -23,7 +23,9 @@ struct config {
 				    * gets an invalid guest state or control field
 				    * (tests the failed-VM-entry reports) */
 	bool fault_test;           /* fault_test: raise #UD in the hypervisor (tests the exception report) */
-	bool nmi_test;             /* nmi_test: take an NMI in the hypervisor (it must go on) */
+	bool nmi_test;
+	bool spec_test;            /* spec_test: VERW before every VM entry, needed or not
+				    * (tests the mitigating exit stub) */             /* nmi_test: take an NMI in the hypervisor (it must go on) */
 	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
 				    * seconds of its time (0, the default: never) */
 	uint32_t console_rate;     /* console_rate=N: each VM shows at most N console lines a

@@ -75,6 +75,8 @@ struct vcpu_features {
 	uint64_t cr4_valid;        /* CR4 bits the guest may set */
 	unsigned maxphyaddr;       /* CPUID.80000008H:EAX[7:0] */
 	uint32_t host_max_leaf;    /* CPUID.0:EAX */
+	bool arch_capabilities;    /* the host has IA32_ARCH_CAPABILITIES ... */
+	uint64_t arch_capabilities_val; /* ... with this value */
 };
 
 struct vcpu {

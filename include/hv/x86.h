@@ -58,13 +58,30 @@
 #define EFER_NXE BIT(11)
 
 /* MSRs (Vol. 4). */
+/* Speculation control (CPUID.(EAX=7,ECX=0):EDX; Intel's "Speculative
+ * Execution Side Channel Mitigations" and the SDM Vol. 4 MSR list). */
+#define CPUID7_EDX_MD_CLEAR      BIT(10)   /* VERW clears CPU buffers */
+#define CPUID7_EDX_IBRS_IBPB     BIT(26)   /* IA32_SPEC_CTRL.IBRS, IA32_PRED_CMD */
+#define CPUID7_EDX_STIBP         BIT(27)
+#define CPUID7_EDX_L1D_FLUSH     BIT(28)   /* IA32_FLUSH_CMD */
+#define CPUID7_EDX_ARCH_CAP      BIT(29)   /* IA32_ARCH_CAPABILITIES */
+#define CPUID7_EDX_CORE_CAP      BIT(30)   /* IA32_CORE_CAPABILITIES */
+#define CPUID7_EDX_SSBD          BIT(31)
+#define ARCH_CAP_RDCL_NO         BIT(0)    /* not affected by L1TF/Meltdown */
+#define ARCH_CAP_SKIP_L1DFL_VMENTRY BIT(3) /* no L1D flush needed on VM entry */
+#define ARCH_CAP_MDS_NO          BIT(5)
+
 #define MSR_IA32_TSC                    0x010
 #define MSR_IA32_FEATURE_CONTROL        0x03a
 #define   FEATURE_CONTROL_LOCK          BIT(0)
 #define   FEATURE_CONTROL_VMX_IN_SMX    BIT(1)
 #define   FEATURE_CONTROL_VMX_OUTSIDE_SMX BIT(2)
 #define MSR_IA32_TSC_ADJUST             0x03b
+#define MSR_IA32_SPEC_CTRL              0x048   /* IBRS, STIBP, SSBD */
+#define MSR_IA32_PRED_CMD               0x049   /* bit 0: IBPB (write-only) */
 #define MSR_IA32_BIOS_SIGN_ID           0x08b
+#define MSR_IA32_ARCH_CAPABILITIES      0x10a   /* read-only */
+#define MSR_IA32_FLUSH_CMD              0x10b   /* bit 0: L1D_FLUSH (write-only) */
 #define MSR_IA32_SYSENTER_CS            0x174
 #define MSR_IA32_SYSENTER_ESP           0x175
 #define MSR_IA32_SYSENTER_EIP           0x176

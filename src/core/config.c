@@ -212,6 +212,11 @@ static bool opt_console_rate(struct config *cfg, const char *value)
 	return true;
 }
 
+static bool opt_spec_test(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->spec_test);
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
@@ -221,6 +226,7 @@ static const struct option options[] = {
 	{ "guest_mem", false, opt_guest_mem },
 	{ "fault_test", true, opt_fault_test },
 	{ "nmi_test", true, opt_nmi_test },
+	{ "spec_test", true, opt_spec_test },
 	{ "entry_fail_test", true, opt_entry_fail_test },
 	{ "stats_interval", false, opt_stats_interval },
 	{ "cpu_limit", false, opt_cpu_limit },
@@ -237,6 +243,7 @@ void config_defaults(struct config *cfg)
 	cfg->guest_mem_mib = 0;
 	cfg->fault_test = false;
 	cfg->nmi_test = false;
+	cfg->spec_test = false;
 	cfg->entry_fail_test = ENTRY_FAIL_NONE;
 	cfg->stats_interval_s = 0;
 	cfg->cpu_limit_ms = 0;

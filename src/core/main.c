@@ -228,6 +228,8 @@ void hv_start(uint32_t magic, const void *mbi)
 	arch_power_init(&boot_info);
 	if (arch_virt_init())
 		stop();
+	if (config.spec_test)
+		arch_spec_test();
 	if (config.shutdown_after_boot) {
 		pr_info("bring-up complete; shutdown_after_boot set");
 		stop();

@@ -43,8 +43,10 @@
 #define L7_EBX_PT        BIT(25)   /* processor trace: MSRs not emulated */
 #define L7_ECX_WAITPKG   BIT(5)    /* needs a VM-execution control we don't set */
 #define L7_ECX_SGX_LC    BIT(30)
-/* Speculation-control MSRs are not emulated: hide their CPUID bits. */
-#define L7_EDX_SPEC_MSRS (BIT(10) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31))
+/* The speculation controls the host has are the guest's (SPEC_CTRL,
+ * PRED_CMD, FLUSH_CMD pass through; ARCH_CAPABILITIES is read in msr.c),
+ * so that it can protect itself; CORE_CAPABILITIES is not emulated. */
+#define L7_EDX_HIDDEN    CPUID7_EDX_CORE_CAP
 #define LD1_EAX_XSAVES   BIT(3)    /* needs "enable XSAVES/XRSTORS" */
 #define LX1_EDX_RDTSCP   BIT(27)
 
@@ -180,7 +182,7 @@ static inline __attribute__((always_inline)) void filter(struct vcpu *v, uint32_
 			if (!v->feat.invpcid)
 				r->ebx &= ~(uint32_t)L7_EBX_INVPCID;
 			r->ecx &= ~(uint32_t)(L7_ECX_WAITPKG | L7_ECX_SGX_LC);
-			r->edx &= ~(uint32_t)L7_EDX_SPEC_MSRS;
+			r->edx &= ~(uint32_t)L7_EDX_HIDDEN;
 		}
 		break;
 	case 0xb:

@@ -131,6 +131,15 @@ static int write_efer(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
+/* The host's value: what the guest runs on is this CPU. */
+static int read_arch_capabilities(struct vcpu *v, uint64_t *val)
+{
+	if (!v->feat.arch_capabilities)
+		return -1;
+	*val = v->feat.arch_capabilities_val;
+	return 0;
+}
+
 static const struct msr_entry msr_table[] = {
 	{ MSR_IA32_TSC, read_tsc, write_ignored },
 	{ MSR_IA32_TSC_ADJUST, read_tsc_adjust, write_tsc_adjust },
@@ -143,6 +152,7 @@ static const struct msr_entry msr_table[] = {
 	{ MSR_IA32_DEBUGCTL, read_zero, write_zero_only },
 	{ MSR_IA32_PAT, read_pat, write_pat },
 	{ MSR_IA32_EFER, read_efer, write_efer },
+	{ MSR_IA32_ARCH_CAPABILITIES, read_arch_capabilities, NULL },
 };
 
 static const struct msr_entry *find_msr(uint32_t msr)

@@ -174,6 +174,9 @@ static void test_fault_test(void **state)
 	assert_int_equal(parse("console_rate=0"), 0);
 	assert_int_equal(C.console_rate, 0);
 	assert_int_equal(parse("console_rate=100001"), 1);
+	assert_false(C.spec_test);
+	assert_int_equal(parse("spec_test"), 0);
+	assert_true(C.spec_test);
 	assert_int_equal(C.console_rate, 100);
 }
 

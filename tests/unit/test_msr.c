@@ -127,6 +127,25 @@ static void test_feature_control(void **state)
 	assert_int_equal(rdmsr_ok(MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCK);
 }
 
+/* IA32_ARCH_CAPABILITIES: the host's value where the host has it (the
+ * guest runs on this CPU), #GP otherwise; read-only.  The other
+ * speculation controls (SPEC_CTRL, PRED_CMD, FLUSH_CMD) never exit where
+ * the host has them; where they exit, they are #GP. */
+static void test_arch_capabilities(void **state)
+{
+	uint64_t val;
+
+	(void)state;
+	assert_gp(rdmsr(MSR_IA32_ARCH_CAPABILITIES, &val));
+	v->feat.arch_capabilities = true;
+	v->feat.arch_capabilities_val = 0x123456789ULL;
+	assert_int_equal(rdmsr_ok(MSR_IA32_ARCH_CAPABILITIES), 0x123456789ULL);
+	assert_gp(wrmsr(MSR_IA32_ARCH_CAPABILITIES, 0));
+	assert_gp(rdmsr(MSR_IA32_PRED_CMD, &val));
+	assert_gp(rdmsr(MSR_IA32_FLUSH_CMD, &val));
+	assert_gp(wrmsr(MSR_IA32_SPEC_CTRL, 1));
+}
+
 /* IA32_TSC reads the guest's TSC; writes are ignored (it is the host's). */
 static void test_tsc(void **state)
 {
@@ -296,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sysenter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixed_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apic_base, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_arch_capabilities, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <arch/gdt.h>
 #include <arch/idt.h>
 #include <arch/msr.h>
+#include <arch/spec.h>
 #include <arch/vmx.h>
 #include <arch/vmx_vcpu.h>
 #include <hv/arch.h>
@@ -153,7 +154,8 @@ static void write_host_state(struct vcpu *v, unsigned cpu)
 	vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
 	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_IA32_EFER));
 	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
-	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	vmcs_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)(spec_entry_work() ? vmx_exit_stub_mitigated
+									 : vmx_exit_stub));
 	/* Just past the guest's registers: the exit stub pushes them there. */
 	vmcs_write(VMCS_HOST_RSP, (uint64_t)(uintptr_t)&v->regs.host_rsp);
 }
@@ -269,6 +271,8 @@ static void set_features(struct vcpu *v, const struct vmx_caps *caps)
 		.cr4_valid = caps->cr4_fixed1 & ~(uint64_t)(CR4_VMXE | CR4_SMXE),
 		.maxphyaddr = maxphyaddr(),
 		.host_max_leaf = r.eax,
+		.arch_capabilities = spec_cpuid7_edx() & CPUID7_EDX_ARCH_CAP,
+		.arch_capabilities_val = spec_arch_capabilities(),
 	};
 }
 
@@ -430,6 +434,9 @@ static void load_guest_state(struct vcpu *v)
 		wrmsr(MSR_IA32_TSC_AUX, x->msrs.tsc_aux);
 	xstate_load(&x->xs, x->xcr0);
 	write_cr2(v->cr2);
+	if (spec_cpuid7_edx() & CPUID7_EDX_IBRS_IBPB)
+		wrmsr(MSR_IA32_SPEC_CTRL, x->msrs.spec_ctrl);
+	spec_enter_vm(this_cpu_id(), v->vm->id);
 }
 
 static void save_guest_state(struct vcpu *v)
@@ -445,6 +452,12 @@ static void save_guest_state(struct vcpu *v)
 		x->msrs.tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
 	xstate_save(&x->xs);
 	v->cr2 = read_cr2();
+	/* The guest's IA32_SPEC_CTRL is its own (no exits): kept, and the
+	 * host's, 0, put back. */
+	if (spec_cpuid7_edx() & CPUID7_EDX_IBRS_IBPB) {
+		x->msrs.spec_ctrl = rdmsr(MSR_IA32_SPEC_CTRL);
+		wrmsr(MSR_IA32_SPEC_CTRL, 0);
+	}
 }
 
 /* The timers run on the VMX-preemption timer, which counts down at the

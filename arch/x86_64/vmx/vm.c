@@ -2,6 +2,7 @@
  * and nothing else, and its I/O and MSR bitmaps (SDM Vol. 3C 25.6.4,
  * 25.6.9, chapter 29).  A VM's VPID is its table slot plus one (VPID 0 is
  * the hypervisor's own). */
+#include <arch/spec.h>
 #include <arch/vmx.h>
 #include <arch/vmx_vcpu.h>
 #include <hv/arch.h>
@@ -40,13 +41,37 @@ static int setup_ept(struct vm *vm, struct vm_arch *a)
  * write-low, write-high; a set bit means "exit".  Everything exits except
  * the MSRs below, which the VMCS switches (FS/GS base) or which only the
  * guest uses and vcpu.c swaps when a vCPU starts and stops running. */
-static void allow(uint8_t *bitmap, uint32_t msr)
+#define MSR_BITMAP_READ  0
+#define MSR_BITMAP_WRITE 2048
+
+static void allow_one(uint8_t *bitmap, uint32_t msr, unsigned half)
 {
 	uint32_t base = msr >= 0xc0000000 ? 1024 : 0;
 	uint32_t bit = msr & 0x1fff;
 
-	bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));          /* reads */
-	bitmap[2048 + base + bit / 8] &= (uint8_t)~(1u << (bit % 8));   /* writes */
+	bitmap[half + base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+static void allow(uint8_t *bitmap, uint32_t msr)
+{
+	allow_one(bitmap, msr, MSR_BITMAP_READ);
+	allow_one(bitmap, msr, MSR_BITMAP_WRITE);
+}
+
+/* The speculation controls the CPU has are the guest's own: SPEC_CTRL
+ * (swapped with the vCPU, vcpu.c), and the write-only commands IBPB
+ * (PRED_CMD) and L1D_FLUSH (FLUSH_CMD); reading those two exits to #GP,
+ * as on the CPU itself.  ARCH_CAPABILITIES is read through msr.c. */
+static void allow_speculation_controls(uint8_t *bitmap)
+{
+	uint32_t edx = spec_cpuid7_edx();
+
+	if (edx & CPUID7_EDX_IBRS_IBPB) {
+		allow(bitmap, MSR_IA32_SPEC_CTRL);
+		allow_one(bitmap, MSR_IA32_PRED_CMD, MSR_BITMAP_WRITE);
+	}
+	if (edx & CPUID7_EDX_L1D_FLUSH)
+		allow_one(bitmap, MSR_IA32_FLUSH_CMD, MSR_BITMAP_WRITE);
 }
 
 static void msr_bitmap_init(uint8_t *bitmap, bool rdtscp)
@@ -61,6 +86,7 @@ static void msr_bitmap_init(uint8_t *bitmap, bool rdtscp)
 	allow(bitmap, MSR_IA32_FMASK);
 	if (rdtscp)
 		allow(bitmap, MSR_IA32_TSC_AUX);
+	allow_speculation_controls(bitmap);
 }
 
 static int setup_bitmaps(struct vm_arch *a)

@@ -22,9 +22,15 @@ section .text
 
 %define REGS_HOST_RSP   (8 * 16)        ; offsetof(struct vcpu, regs.host_rsp)
 
+%define GDT_SEL_DATA    0x10            ; arch/gdt.h
+%define MSR_IA32_FLUSH_CMD 0x10b
+
 global vmx_enter
 global vmx_exit_stub
+global vmx_exit_stub_mitigated
 extern vmx_exit
+extern spec_flush_l1d
+extern spec_verw
 
 ; The guest's registers from [rsp] upwards (struct vcpu's gpr[]), then
 ; VMLAUNCH or VMRESUME as the flags of a TEST made before say (POP and
@@ -49,6 +55,27 @@ extern vmx_exit
 	pop r15
 %endmacro
 
+; Speculation mitigations before an entry (arch/spec.h): L1D flushed
+; through IA32_FLUSH_CMD before the guest's registers are loaded (WRMSR
+; takes EAX, ECX, EDX); VERW, which clears the CPU's buffers, last of all
+; (any usable data selector will do as its operand).  Both change flags.
+%macro FLUSH_L1D_IF_NEEDED 0
+	cmp byte [rel spec_flush_l1d], 0
+	je %%done
+	mov ecx, MSR_IA32_FLUSH_CMD
+	mov eax, 1
+	xor edx, edx
+	wrmsr
+%%done:
+%endmacro
+
+%macro VERW_IF_NEEDED 0
+	cmp byte [rel spec_verw], 0
+	je %%done
+	verw [rel verw_selector]
+%%done:
+%endmacro
+
 vmx_enter:
 	push rbp
 	push rbx
@@ -58,17 +85,23 @@ vmx_enter:
 	push r15
 	sub rsp, 8                      ; 16-byte alignment for calls from the stub
 	mov [rdi + REGS_HOST_RSP], rsp
+	FLUSH_L1D_IF_NEEDED
 	test esi, esi
 	mov rsp, rdi
 	LOAD_GUEST_AND_ENTER
 	jnz .resume
+	VERW_IF_NEEDED
 	vmlaunch
 	jmp entry_failed
 .resume:
+	VERW_IF_NEEDED
 	vmresume
 	jmp entry_failed
 
-vmx_exit_stub:
+; The exit stub, as the host RIP of every VMCS: the guest's registers into
+; the vCPU, vmx_exit(), and VMRESUME; with %1 the entry mitigations too (a
+; second stub, so that a CPU that needs none pays nothing for them).
+%macro EXIT_STUB 1
 	push r15
 	push r14
 	push r13
@@ -89,12 +122,26 @@ vmx_exit_stub:
 	mov rsp, [rdi + REGS_HOST_RSP]
 	call vmx_exit
 	test rax, rax
-	jz .leave
+	jz host_leave
 	mov rsp, rax
+%if %1
+	FLUSH_L1D_IF_NEEDED
+%endif
 	LOAD_GUEST_AND_ENTER
+%if %1
+	VERW_IF_NEEDED
+%endif
 	vmresume
 	jmp entry_failed
-.leave:
+%endmacro
+
+vmx_exit_stub:
+	EXIT_STUB 0
+
+vmx_exit_stub_mitigated:
+	EXIT_STUB 1
+
+host_leave:
 	xor eax, eax
 	jmp host_return
 
@@ -111,5 +158,8 @@ host_return:
 	pop rbx
 	pop rbp
 	ret
+
+section .rodata
+verw_selector: dw GDT_SEL_DATA
 
 section .note.GNU-stack noalloc noexec nowrite progbits

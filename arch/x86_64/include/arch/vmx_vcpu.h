@@ -21,6 +21,7 @@ struct vm_arch {
  * are swapped only when a vCPU starts and stops running. */
 struct vcpu_msrs {
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+	uint64_t spec_ctrl;        /* where the CPU has IA32_SPEC_CTRL */
 };
 
 struct vcpu_arch {
@@ -56,6 +57,7 @@ static inline struct vcpu_arch *vmx(const struct vcpu *v) { return v->arch; }
  * (the VM ended), 1 if VMLAUNCH/VMRESUME itself failed. */
 int vmx_enter(struct vcpu *v, int launched);
 void vmx_exit_stub(void);
+void vmx_exit_stub_mitigated(void);   /* with arch/spec.h's entry work */
 
 /* exit.c: the exit stub calls this with the guest's registers saved;
  * returns the vCPU to resume, or NULL to return from vmx_enter(). */
