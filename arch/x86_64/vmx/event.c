@@ -12,7 +12,7 @@
 /* An exit in the middle of delivering an event through the guest's IDT
  * (an EPT violation on the IDT or stack, say) loses the event unless it is
  * delivered again (SDM 28.2.4). */
-void vmx_save_vectoring(struct vcpu *v)
+__attribute__((noinline)) void vmx_save_vectoring(struct vcpu *v)
 {
 	uint32_t info = (uint32_t)vmcs_read(VMCS_IDT_VECTORING_INFO);
 	uint32_t type = INTR_INFO_TYPE(info);

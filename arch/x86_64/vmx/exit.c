@@ -325,6 +325,18 @@ static __attribute__((noinline)) void handler_stopped(struct vcpu *v)
 		       reason, vmx_exit_reason_name(reason));
 }
 
+/* An exit that may have interrupted an event's delivery: the event is
+ * kept before the handler runs.  Out of line, so that the common path
+ * holds nothing but the vCPU across the handler's call. */
+static __attribute__((noinline)) enum vmexit_ret handle_in_delivery(struct vcpu *v,
+								    uint32_t reason)
+{
+	const struct exit_handler *h = &exit_table[reason];
+
+	vmx_save_vectoring(v);
+	return h->handle ? h->handle(v) : unhandled(v, reason);
+}
+
 static __attribute__((noinline)) struct vcpu *entry_work(struct vcpu *v)
 {
 	return vmx_prepare_entry(v) ? v : NULL;
@@ -354,8 +366,9 @@ struct vcpu *vmx_exit(struct vcpu *v)
 	v->insn_len = 0;
 	x->shadow_stale = false;
 	if (h->in_delivery)
-		vmx_save_vectoring(v);
-	ret = h->handle ? h->handle(v) : unhandled(v, reason);
+		ret = handle_in_delivery(v, reason);
+	else
+		ret = h->handle ? h->handle(v) : unhandled(v, reason);
 	if (ret == VMEXIT_NEXT)
 		next_instruction(v);
 	else if (ret == VMEXIT_STOP)

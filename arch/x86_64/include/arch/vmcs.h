@@ -270,7 +270,7 @@ static inline uint64_t vmcs_read(enum vmcs_field f)
 /* VMWRITE to a field the CPU lacks fails with VMfailValid; our fields are
  * all architectural for the features we enable, so a failure is a
  * hypervisor bug, reported out of line (CF or ZF set: JBE). */
-void vmcs_write_failed(enum vmcs_field f, uint64_t v);
+__attribute__((cold, noinline)) void vmcs_write_failed(enum vmcs_field f, uint64_t v);
 
 static inline void vmcs_write(enum vmcs_field f, uint64_t v)
 {
