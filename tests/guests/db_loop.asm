@@ -44,17 +44,9 @@ main:
 	jne .pde
 	; The 64-bit TSS descriptor (16 bytes) and IST1.
 	mov eax, tss64
-	mov edx, eax
-	shl eax, 16
-	or eax, TSS64_SIZE - 1
-	mov [gdt64 + TSS64_SEL], eax
-	mov eax, edx
-	and eax, 0xff000000
-	shr edx, 16
-	and edx, 0xff
-	or eax, edx
-	or eax, 0x00008900
-	mov [gdt64 + TSS64_SEL + 4], eax
+	mov ecx, TSS64_SIZE - 1
+	mov edi, gdt64 + TSS64_SEL
+	call tss_descriptor
 	mov dword [tss64 + TSS64_IST1], ist_top
 	mov word [tss64 + TSS64_IOMAP], TSS64_SIZE
 	; The #DB gate: 64-bit interrupt gate, IST 1.

@@ -194,17 +194,9 @@ bp_target:
 setup:
 	pushad
 	mov eax, tss
-	mov edx, eax
-	shl eax, 16
-	or eax, TSS_SIZE - 1
-	mov [gdt3 + TSS_SEL], eax
-	mov eax, edx
-	and eax, 0xff000000
-	shr edx, 16
-	and edx, 0xff
-	or eax, edx
-	or eax, 0x00008900
-	mov [gdt3 + TSS_SEL + 4], eax
+	mov ecx, TSS_SIZE - 1
+	mov edi, gdt3 + TSS_SEL
+	call tss_descriptor
 	mov dword [tss + TSS_ESP0], ring0_stack_top
 	mov dword [tss + TSS_SS0], DATA_SEL
 	mov word [tss + TSS_IOMAP], TSS_SIZE

@@ -115,20 +115,10 @@ main:
 ; ring3_setup: the GDT with ring-3 segments and the TSS, TR, the gates.
 ring3_setup:
 	pushad
-	; The TSS descriptor: base tss, limit TSS_SIZE - 1, present, DPL 0,
-	; type 9 (32-bit TSS, available), byte granularity.
 	mov eax, tss
-	mov edx, eax
-	shl eax, 16
-	or eax, TSS_SIZE - 1
-	mov [gdt3 + TSS_SEL], eax
-	mov eax, edx
-	and eax, 0xff000000
-	shr edx, 16
-	and edx, 0xff
-	or eax, edx
-	or eax, 0x00008900
-	mov [gdt3 + TSS_SEL + 4], eax
+	mov ecx, TSS_SIZE - 1
+	mov edi, gdt3 + TSS_SEL
+	call tss_descriptor
 	mov dword [tss + TSS_ESP0], ring0_stack_top
 	mov dword [tss + TSS_SS0], DATA_SEL
 	mov word [tss + TSS_IOMAP], TSS_SIZE    ; no I/O permission bitmap

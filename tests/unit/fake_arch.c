@@ -165,3 +165,11 @@ void arch_fault_test(void) {}
 bool arch_nmi_test(void) { return true; }
 void arch_power_off(void) { abort(); }
 void arch_halt_forever(void) { abort(); }
+
+void fake_protected_mode(struct vcpu *v)
+{
+	fake_hw_set(v, VREG_CR0, CR0_PE | CR0_ET);
+	fake_hw_set(v, VREG_CS_AR, 0xc09b);   /* present code, DPL 0, D/B = 1 */
+	fake_hw_set(v, VREG_SS_AR, 0xc093);   /* present data, DPL 0 */
+	fake_hw_set(v, VREG_RFLAGS, 2);
+}

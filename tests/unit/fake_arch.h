@@ -23,6 +23,8 @@ void fake_hw_set(struct vcpu *v, enum vreg r, uint64_t val);
 uint64_t fake_hw(struct vcpu *v, enum vreg r);
 unsigned fake_hw_reads(struct vcpu *v, enum vreg r);
 void fake_exit(struct vcpu *v);
+/* 32-bit protected mode, paging off, ring 0 (flat 32-bit code and data). */
+void fake_protected_mode(struct vcpu *v);
 void fake_entry(struct vcpu *v);
 
 /* CPUID answers of the fake host CPU (all zeros where none is set). */

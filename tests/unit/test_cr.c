@@ -17,7 +17,6 @@
 
 #define AR_CODE32 (0xc09bULL)                 /* present, DPL 0, D/B = 1 */
 #define AR_CODE64 (0xa09bULL)                 /* present, DPL 0, L = 1 */
-#define AR_DATA   (0xc093ULL)
 #define PDPT_A    0x3000ULL                    /* two PAE PDPTs in guest RAM */
 #define PDPT_B    0x4000ULL
 
@@ -32,10 +31,7 @@ static int setup(void **state)
 	(void)state;
 	vm = fake_vm(1 << 20);
 	v = &vm->vcpus[0];
-	fake_hw_set(v, VREG_CR0, CR0_PE | CR0_ET);
-	fake_hw_set(v, VREG_CS_AR, AR_CODE32);
-	fake_hw_set(v, VREG_SS_AR, AR_DATA);
-	fake_hw_set(v, VREG_RFLAGS, 2);
+	fake_protected_mode(v);
 	return 0;
 }
 

@@ -60,10 +60,7 @@ static int setup(void **state)
 	memset(&dev, 0, sizeof(dev));
 	vm = fake_vm(1 << 20);
 	v = &vm->vcpus[0];
-	fake_hw_set(v, VREG_CR0, CR0_PE | CR0_ET);
-	fake_hw_set(v, VREG_CS_AR, 0xc09b);
-	fake_hw_set(v, VREG_SS_AR, 0xc093);
-	fake_hw_set(v, VREG_RFLAGS, 2);
+	fake_protected_mode(v);
 	fake_hw_set(v, VREG_RIP, CODE);
 	assert_int_equal(io_register(&vm->mmio, DEV, 0x1000, "test", dev_read, dev_write, NULL), 0);
 	return 0;

@@ -67,10 +67,7 @@ static int setup(void **state)
 	memset(&dev, 0, sizeof(dev));
 	vm = fake_vm(1 << 20);
 	v = &vm->vcpus[0];
-	fake_hw_set(v, VREG_CR0, CR0_PE | CR0_ET);
-	fake_hw_set(v, VREG_CS_AR, 0xc09b);
-	fake_hw_set(v, VREG_SS_AR, 0xc093);
-	fake_hw_set(v, VREG_RFLAGS, 2);
+	fake_protected_mode(v);
 	assert_int_equal(io_register(&vm->pio, PORT, 8, "test", dev_read, dev_write, NULL), 0);
 	return 0;
 }
