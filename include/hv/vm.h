@@ -83,6 +83,9 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 void vm_report(struct vm *vm);
 static inline bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED; }
 
+/* The guest's TSC from 0 (vm_create does it): vm->tsc_offset = -now. */
+void vm_tsc_reset(struct vm *vm);
+
 /* Guest-physical memory access for emulation; HV_ERANGE outside RAM. */
 bool vm_gpa_in_ram(const struct vm *vm, gpa_t gpa, size_t len);
 int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len);

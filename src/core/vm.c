@@ -39,6 +39,18 @@ static int debug_exit_write(void *dev, uint64_t port, unsigned size, uint64_t va
 	return 0;
 }
 
+/* The guest's TSC starts at 0 with its VM (the VMCS's TSC offset, SDM
+ * Vol. 3C 25.6.5; RDTSC, RDTSCP and RDMSR IA32_TSC all add it), so that
+ * no guest reads the host's TSC: how long the machine has been up, how
+ * long the VMs before it ran.  Called before its vCPUs are created, whose
+ * VMCS takes vm->tsc_offset; the PC platform sets it again, later, on its
+ * own clock's start. */
+void vm_tsc_reset(struct vm *vm)
+{
+	vm->tsc_offset = -arch_tsc();
+	vm->tsc_adjust = 0;
+}
+
 static int setup_memory(struct vm *vm)
 {
 	int rc;
@@ -81,6 +93,7 @@ int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct v
 	vm_console_init(&vm->console, vm->name);
 	rc = setup_memory(vm);
 	rc = rc ? rc : setup_devices(vm);
+	vm_tsc_reset(vm); /* after zeroing its RAM: the guest's clock starts near its first instruction */
 	if (rc) {
 		vm_destroy(vm);
 		return rc;

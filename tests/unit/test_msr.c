@@ -160,6 +160,21 @@ static void test_tsc(void **state)
 	assert_int_equal(vm->tsc_offset, 0x100000000ULL);
 }
 
+/* Every VM's TSC starts at 0 with the VM, not at the host's (a Multiboot
+ * VM, with no platform, too: msr_probe found the host's TSC there). */
+static void test_tsc_starts_at_zero(void **state)
+{
+	(void)state;
+	vm->tsc_offset = 0;
+	fake_tsc_now = 0x1c3953fcULL;   /* the host's TSC when the VM is made */
+	vm_tsc_reset(vm);
+	fake_tsc_now += 1234;
+	assert_int_equal(rdmsr_ok(MSR_IA32_TSC), 1234);
+	assert_int_equal(rdmsr_ok(MSR_IA32_TSC_ADJUST), 0);
+	/* What the vCPU's VMCS is given (RDTSC in the guest) agrees. */
+	assert_int_equal(fake_tsc_now + vm->tsc_offset, 1234);
+}
+
 /* IA32_TSC_ADJUST: a write that changes it by X changes the TSC by X
  * (SDM Vol. 3B 18.17.3), through the VMCS's TSC offset. */
 static void test_tsc_adjust(void **state)
@@ -312,6 +327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_efer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efer_lme_with_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsc_starts_at_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sysenter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixed_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apic_base, setup, teardown),
