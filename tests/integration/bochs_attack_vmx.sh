@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bochs_attack_vmx: the attacker vmx_all_modes runs every VMX instruction
+# (VMXON, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH, VMRESUME,
+# VMXOFF, INVEPT, INVVPID, VMFUNC) and GETSEC at ring 0 and at ring 3: each
+# raises #UD in the guest at the instruction (most exit to tinyhv whatever
+# the CPL), and CR4.VMXE/SMXE cannot be set; a canary (cpuid) passes after.
+# Usage: bash tests/integration/bochs_attack_vmx.sh BUILD_DIR
+set -euo pipefail
+
+RUN_TIMEOUT=270      # seconds; below the ctest TIMEOUT (300)
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
+gt_init bochs_attack_vmx "$@"
+gt_add vmx_all_modes vmx_all_modes
+gt_add cpuid cpuid-after
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=30000" \
+	"${GT_MODULES[@]}"
+
+gt_guest vmx_all_modes vmx_all_modes
+gt_pass "CPUID.1:ECX.VMX[5] is clear" "CPUID.1:ECX.SMX[6] is clear"
+for insn in "VMXON [mem]" "VMCLEAR [mem]" "VMPTRLD [mem]" "VMPTRST [mem]" \
+	"VMREAD reg, reg" "VMREAD [mem], reg" "VMWRITE reg, reg" "VMWRITE reg, [mem]" \
+	VMLAUNCH VMRESUME VMXOFF INVEPT INVVPID VMFUNC GETSEC; do
+	gt_pass "$insn at ring 0 raised #UD" \
+		"$insn at ring 3 raised #UD (saved EIP at the instruction, CS 0x1b)"
+done
+gt_pass "MOV to CR4 setting VMXE raised #GP(0)" "MOV to CR4 setting SMXE raised #GP(0)" \
+	"CR4 unchanged by the refused writes"
+gt_says "done, all checks passed"
+gt_end 'ended by hypercall, status 0$'
+# The #UD at ring 3 was the hypervisor's: those instructions exit in VMX
+# non-root operation whatever the CPL, once at ring 0 and once at ring 3
+# (VMREAD and VMWRITE twice each); VMFUNC and GETSEC #UD in the CPU.
+report=$(sed -n "$((GT_AFTER + 1)),\$p" "$IT_CLEAN" | sed -n '/^vm [0-9]* (vmx_all_modes): [0-9]* VM exits$/,/^[^ ]/p')
+for want in VMXON:2 VMCLEAR:2 VMPTRLD:2 VMPTRST:2 VMREAD:4 VMWRITE:4 VMLAUNCH:2 \
+	VMRESUME:2 VMXOFF:2 INVEPT:2 INVVPID:2; do
+	n=$(awk -v r="${want%:*}" '$1 == r {print $2}' <<<"$report")
+	[[ $n == "${want#*:}" ]] || it_fail "vmx_all_modes: ${n:-no} ${want%:*} exits, not ${want#*:}"
+done
+
+gt_guest cpuid-after cpuid
+gt_says "done, all checks passed"
+gt_end 'ended by hypercall, status 0$'
+
+it_expect_after "$GT_AFTER" '^all guests ended$'
+it_expect_ended_by_itself
+it_pass
