@@ -1229,6 +1229,131 @@ op_hlt:
 .done:
 	ret
 
+; --- single steps and shadows over exiting instructions -------------------------
+; An exiting instruction X (CPUID, VMCALL HC_NOP, WBINVD, IN and OUT at the
+; unclaimed port 0x2000, RDMSR of the TSC, MOV to CR0 of its value, INVD)
+; after one of:
+;   mode 0  RFLAGS.TF set by POPFD: a #DB (single step) right after X
+;   mode 1  TF set, then MOV SS (which holds the step back one
+;           instruction): one #DB, right after X
+;   mode 2  MOV SS: nothing raised
+;   mode 3  STI, with HC_TIMER armed (delay 0) while IF was 0: the timer's
+;           vector comes, after X (a HLT waits for it if need be)
+; Each case returns the expected vector in EBX (-1: none, TIMER_EXPECTED:
+; the armed one) and EIP in ECX (0: any).
+STEP_MODES      equ 4
+STEP_INSNS      equ 8
+TIMER_EXPECTED  equ -3
+
+%macro STEP_X 1
+%if %1 == 0
+	cpuid
+%elif %1 == 1
+	vmcall                          ; EAX = HC_NOP
+%elif %1 == 2
+	wbinvd
+%elif %1 == 3
+	in al, dx                       ; DX = 0x2000
+%elif %1 == 4
+	out dx, al
+%elif %1 == 5
+	rdmsr                           ; ECX = 0x10, the TSC
+%elif %1 == 6
+	mov cr0, ebx                    ; EBX = CR0
+%else
+	invd
+%endif
+%endmacro
+
+%macro STEP_CASE 2
+	align 4
+step_case_%1_%2:
+	TRY_ANY_BEGIN %%resume
+%if %1 == 0 || %1 == 1
+	pushfd
+	or dword [esp], EFLAGS_TF
+	popfd
+%endif
+%if %1 == 1 || %1 == 2
+	mov ss, [ss_selector]
+%endif
+%if %1 == 3
+	sti
+%endif
+	STEP_X %2
+%%after:
+	nop
+%if %1 == 3
+	hlt
+%endif
+%%resume:
+	cli
+	TRY_ANY_END
+%if %1 == 0 || %1 == 1
+	mov ebx, 1
+	mov ecx, %%after
+%elif %1 == 2
+	mov ebx, -1
+	xor ecx, ecx
+%else
+	mov ebx, TIMER_EXPECTED
+	xor ecx, ecx
+%endif
+	ret
+%endmacro
+
+%assign m 0
+%rep STEP_MODES
+%assign x 0
+%rep STEP_INSNS
+	STEP_CASE m, x
+%assign x x + 1
+%endrep
+%assign m m + 1
+%endrep
+
+op_step:
+	mov ecx, STEP_MODES * STEP_INSNS
+	call rand_below
+	mov [op_arg], eax
+	mov ebx, [step_cases + eax * 4]
+	mov [step_target], ebx
+	cmp eax, 3 * STEP_INSNS
+	jb .setup
+	mov ecx, 0xe0
+	call rand_below
+	add eax, 0x20
+	mov [op_arg2], eax
+	mov ebx, eax
+	xor ecx, ecx
+	xor edx, edx
+	HCALL HC_TIMER
+	test eax, eax
+	jz .setup
+	OPFAIL "HC_TIMER refused a vector from 0x20-0xff"
+	ret
+.setup:
+	mov ebx, cr0
+	mov eax, HC_NOP
+	mov ecx, 0x10
+	mov edx, 0x2000
+	call [step_target]
+	cmp ebx, TIMER_EXPECTED
+	jne .vector
+	mov ebx, [op_arg2]
+.vector:
+	cmp [fault_vector], ebx
+	jne .wrong
+	test ecx, ecx
+	jz .done
+	cmp [fault_eip], ecx
+	je .done
+.wrong:
+	mov [op_arg2], ecx
+	OPFAIL "not the expected event (args: case, expected EIP)"
+.done:
+	ret
+
 ; --- the end --------------------------------------------------------------------
 print_totals:
 	pushad
@@ -1374,22 +1499,24 @@ name_vmcall:    db "vmcall", 0
 name_int:       db "int", 0
 name_ud:        db "ud", 0
 name_hlt:       db "hlt", 0
+name_step:      db "step", 0
 name_reset:     db "reset", 0
 
 	align 4
 op_funcs:
 	dd op_cpuid, op_rdmsr, op_io, op_crw, op_crr, op_dr, op_xsetbv
-	dd op_cache, op_vmx, op_vmcall, op_int, op_ud, op_hlt
+	dd op_cache, op_vmx, op_vmcall, op_int, op_ud, op_hlt, op_step
 OP_KINDS        equ ($ - op_funcs) / 4
 KIND_RESET      equ OP_KINDS
 op_names:
 	dd name_cpuid, name_rdmsr, name_io, name_crw, name_crr, name_dr, name_xsetbv
-	dd name_cache, name_vmx, name_vmcall, name_int, name_ud, name_hlt, name_reset
+	dd name_cache, name_vmx, name_vmcall, name_int, name_ud, name_hlt, name_step
+	dd name_reset
 
 ; The draw: each byte a kind (index into op_funcs); CPUID, MSRs and I/O,
 ; the commonest exits, twice.
 op_slots:
-	db 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+	db 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 13
 OP_SLOTS        equ $ - op_slots
 
 cr0_bits:       db 1, 2, 3, 5, 16, 18, 29, 30   ; MP EM TS NE WP AM NW CD
@@ -1406,6 +1533,17 @@ known_msrs:
 	dd 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103
 KNOWN_MSRS      equ ($ - known_msrs) / 4
 
+step_cases:
+%assign m 0
+%rep STEP_MODES
+%assign x 0
+%rep STEP_INSNS
+	dd step_case_%[m]_%[x]
+%assign x x + 1
+%endrep
+%assign m m + 1
+%endrep
+
 vmx_case_funcs:
 	dd vmx_case_vmxon, vmx_case_vmclear, vmx_case_vmptrld, vmx_case_vmptrst
 	dd vmx_case_vmread, vmx_case_vmwrite, vmx_case_vmlaunch, vmx_case_vmresume
@@ -1416,6 +1554,7 @@ VMX_CASES       equ ($ - vmx_case_funcs) / 4
 section .data
 	align 8
 bound_range:    dd 0, 1
+ss_selector:    dw DATA_SEL
 vmx_region_ptr: dd vmx_region, 0
 
 section .bss
@@ -1441,6 +1580,7 @@ op_arg:         resd 1
 op_arg2:        resd 1
 canary:         resd 3
 vmx_target:     resd 1
+step_target:    resd 1
 vmcall_args:    resd 3
 seed_faults:    resd 1
 total_ops:      resd 1

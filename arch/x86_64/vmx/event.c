@@ -106,8 +106,6 @@ void vmx_deliver_events(struct vcpu *v)
 	struct event_plan p;
 
 	v->req &= ~(uint32_t)(VCPU_REQ_EVENTS | VCPU_REQ_HALT);
-	if (x->shadow_stale)
-		intr &= ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
 	vcpu_plan_events(v, vmx_blocking(intr), &p);
 	if (p.triple_fault) {
 		vm_end(v->vm, VM_END_TRIPLE_FAULT, 0,

@@ -289,20 +289,29 @@ static enum vmexit_ret unhandled(struct vcpu *v, uint32_t basic)
 }
 
 /* The instruction is done: RIP moves past it, and an STI or MOV-SS shadow
- * it sat in is over (SDM 26.3.1.5 forbids entering with blocking by STI
- * after an instruction that is no longer next).  The shadow is cleared
- * only when an event is about to be delivered (event.c): with none, the
- * shadow's one-instruction block holds nothing back.  RIP goes straight
- * to the VMCS: it is the one register almost every exit changes. */
+ * it sat in is over.  The shadow is cleared in the VMCS now, not only when
+ * an event is about to be delivered: blocking by MOV SS also holds back
+ * debug exceptions until the end of the next instruction (SDM Vol. 3A
+ * 6.8.3, "Masking Exceptions and Interrupts When Switching Stacks"), so a
+ * single step owed since a MOV SS with TF set, which the exit saved as the
+ * pending BS (Vol. 3C 28.3.4, "Saving Non-Register State"), came one
+ * instruction late: after the instruction that follows the emulated one
+ * (the stress guest's "step" operations).  Vol. 3C 26.3.1.5 also forbids
+ * entering with blocking by STI after an instruction that is no longer
+ * next, and with either blocking in the HLT state.  RIP goes straight to
+ * the VMCS: it is the one register almost every exit changes. */
 static inline void next_instruction(struct vcpu *v)
 {
 	uint32_t len = v->insn_len ? v->insn_len : (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
 	uint64_t rip = (v->regs.avail & BIT(VREG_RIP)) ? v->regs.val[VREG_RIP]
 						       : vmcs_read(VMCS_GUEST_RIP);
+	uint32_t intr = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 
 	vmcs_write(VMCS_GUEST_RIP, rip + len);
 	v->regs.avail &= ~(uint32_t)BIT(VREG_RIP);   /* the VMCS has the new one */
-	vmx(v)->shadow_stale = true;
+	if (__builtin_expect(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS), 0))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   intr & ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 }
 
 /* A failed entry or a reason beyond the table: the VM stops. */
@@ -364,7 +373,6 @@ struct vcpu *vmx_exit(struct vcpu *v)
 	x->exits[reason]++;
 	v->regs.avail = 0;
 	v->insn_len = 0;
-	x->shadow_stale = false;
 	if (h->in_delivery)
 		ret = handle_in_delivery(v, reason);
 	else

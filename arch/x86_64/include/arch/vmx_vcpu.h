@@ -35,8 +35,6 @@ struct vcpu_arch {
 	uint64_t deadline;         /* host TSC of the next timer event, 0: none */
 	uint64_t next_stats;       /* host TSC of the next stats_interval line, 0: none */
 	bool halted;               /* the VMCS activity state is HLT */
-	bool shadow_stale;         /* the exiting instruction completed this exit: an STI or
-				    * MOV-SS shadow in the VMCS is over */
 	uint32_t reason;           /* this exit's basic reason */
 	struct vcpu_msrs msrs;
 	uint64_t xcr0;             /* the guest's XCR0 */
