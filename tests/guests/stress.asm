@@ -54,6 +54,9 @@
 ;           at the instruction
 ;   hlt     HC_TIMER with a random vector and a short delay, STI; HLT: woken
 ;           by that vector
+;   step    an exiting instruction after TF set (a #DB right after it), TF
+;           and MOV SS (one #DB, right after it), MOV SS alone (nothing),
+;           or STI with HC_TIMER armed (the timer's vector); see op_step
 ; Around every operation ESI, EDI and EBP hold random values that must
 ; survive it, and EFLAGS.IF and TF must be clear after it.
 %define GUEST_NAME "stress"
