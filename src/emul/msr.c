@@ -82,8 +82,9 @@ static int write_sysenter_cs(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
-/* SYSENTER_ESP/EIP must be canonical (SDM Vol. 4, table 2-2). */
-static bool canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
+/* SYSENTER_ESP/EIP must be canonical (SDM Vol. 4, table 2-2).  The shift
+ * left is unsigned: shifting a negative int64_t left is undefined. */
+static bool canonical(uint64_t a) { return (uint64_t)((int64_t)(a << 16) >> 16) == a; }
 
 static int write_sysenter_esp(struct vcpu *v, uint64_t val)
 {
