@@ -4,7 +4,8 @@
  * lengths of the command line and the initrd and their bytes, then the
  * bzImage (the rest).  Every buffer is a heap block of its exact size and
  * guest RAM is poisoned past its end (fz_ram), so that ASan sees any
- * access outside them.  Checks what loader_linux.h promises. */
+ * access outside them.  Checks what loader_linux.h promises (a
+ * failed load leaves RAM untouched: its low part, fuzz.h). */
 #include "fuzz.h"
 
 #include <string.h>
@@ -26,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ram_sel & 0x20)
 		mem.size += 0x3000;   /* not a multiple of 2 MiB, nor of 64 KiB */
 	mem.base = fz_ram(mem.size);
+	memset(mem.base, FZ_RAM_FILL, FZ_LOW_CHECK);
 
 	cfg.e820_count = flags & 7;
 	for (unsigned i = 0; i < cfg.e820_count; i++) {
@@ -74,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(out.mapped_end >= mem.size);
 	} else {
 		FZ_CHECK(rc == HV_EINVAL || rc == HV_ERANGE);
+		FZ_CHECK(fz_low_untouched(mem.base));
 	}
 	free(kernel);
 	free(initrd);

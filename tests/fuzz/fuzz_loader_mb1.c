@@ -3,7 +3,8 @@
  * strings to pass, a byte for the command line's length and the command
  * line, then the ELF image (the rest).  The image is a heap block of its
  * exact size and guest RAM is poisoned past its end (fz_ram), so that ASan
- * sees any access outside them.  Checks what loader_mb1.h promises. */
+ * sees any access outside them.  Checks what loader_mb1.h
+ * promises (a failed load leaves RAM untouched: its low part, fuzz.h). */
 #include "fuzz.h"
 
 #include <string.h>
@@ -24,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* 1 MiB (no room for any kernel) to 8 MiB, in 32 KiB steps. */
 	mem.size = 0x100000u + (uint64_t)ram_sel * 0x8000u;
 	mem.base = fz_ram(mem.size);
+	memset(mem.base, FZ_RAM_FILL, FZ_LOW_CHECK);
 	cmd_len = fz_bytes(&f, cmdline, cmd_len);
 	cmdline[cmd_len < sizeof(cmdline) ? cmd_len : sizeof(cmdline) - 1] = '\0';
 	size_t image_len = fz_left(&f);
@@ -41,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(out.kernel_start <= out.kernel_end && out.kernel_end <= mem.size);
 	} else {
 		FZ_CHECK(rc == HV_EINVAL || rc == HV_ERANGE);
+		FZ_CHECK(fz_low_untouched(mem.base));
 	}
 	free(image);
 	return 0;
