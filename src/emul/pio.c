@@ -99,8 +99,8 @@ static enum vmexit_ret pio_string(struct vcpu *v, const struct pio_request *r)
 			return VMEXIT_INJECTED; /* the instruction restarts after the guest's handler */
 		if (rc) {
 			vm_end(v->vm, VM_END_ERROR, 0,
-			       "string I/O on port 0x%x with a buffer outside guest RAM (linear 0x%lx)",
-			       r->port, gla);
+			       "string I/O on port 0x%x with a buffer outside guest RAM (linear 0x%lx), "
+			       "at RIP 0x%lx", r->port, gla, vcpu_get(v, VREG_RIP));
 			return VMEXIT_STOP;
 		}
 		advance(&v->regs.gpr[idx], step, amask);

@@ -30,7 +30,7 @@ attack() {
 	local tag=$1 what=$2 port=$3 linear=$4
 	gt_guest "string_io-$tag" string_io
 	gt_says_re "$(gt_re "$what") at EIP 0x[0-9a-f]{8} \\(tinyhv must stop this VM\\)\$"
-	gt_end "stopped: string I/O on port 0x$port with a buffer outside guest RAM \\(linear 0x0*$linear\\)\$"
+	gt_end "stopped: string I/O on port 0x$port with a buffer outside guest RAM \\(linear 0x0*$linear\\), at RIP 0x[0-9a-f]+\$"
 	gt_guest "cpuid-after-$tag" cpuid
 	gt_says "done, all checks passed"
 	gt_end 'ended by hypercall, status 0$'

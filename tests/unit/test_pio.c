@@ -312,10 +312,12 @@ static void test_string_outside_ram(void **state)
 {
 	(void)state;
 	v->regs.gpr[GPR_RDI] = 0x200000;
+	fake_hw_set(v, VREG_RIP, 0x1234);
 	assert_int_equal(pio(str(true, 1, false, 4, 0x200000)), VMEXIT_STOP);
 	assert_true(vm_ended(vm));
 	assert_int_equal(vm->end, VM_END_ERROR);
-	assert_non_null(strstr(vm->end_detail, "outside guest RAM"));
+	assert_string_equal(vm->end_detail, "string I/O on port 0x3f0 with a buffer outside guest "
+					    "RAM (linear 0x200000), at RIP 0x1234");
 }
 
 /* ---- with paging ---- */
