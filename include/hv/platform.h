@@ -64,6 +64,9 @@ void platform_tick(struct vm *vm);
 int platform_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
 int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
 bool platform_has_lapic(const struct vm *vm);
+/* The guest's TSC moved by IA32_TSC_ADJUST: it read adjust at the VM's
+ * start, which the local APIC's TSC-deadline timer must know. */
+void platform_tsc_adjusted(struct vm *vm, uint64_t adjust);
 /* CR8, the local APIC's task priority (0 without a platform). */
 uint64_t platform_cr8_read(struct vm *vm);
 void platform_cr8_write(struct vm *vm, uint64_t cr8);

@@ -105,6 +105,9 @@ int vlapic_apic_base_write(struct vlapic *v, uint64_t val);
  * timer is in TSC-deadline mode; 0 disarms; cleared when it fires. */
 uint64_t vlapic_tsc_deadline_read(struct vlapic *v);
 void vlapic_tsc_deadline_write(struct vlapic *v, uint64_t tsc);
+/* The guest's TSC at vclock time 0 moved (IA32_TSC_ADJUST, SDM Vol. 3B
+ * 18.17.3): an armed deadline is mapped to vclock time again. */
+void vlapic_set_tsc_base(struct vlapic *v, uint64_t tsc_base);
 
 /* A fixed interrupt from the I/O APIC or an MSI (11.8.4): sets IRR, and TMR
  * when level-triggered.  Dropped while the APIC is disabled. */

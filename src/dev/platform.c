@@ -261,6 +261,14 @@ int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
 	return HV_ENOENT;
 }
 
+void platform_tsc_adjusted(struct vm *vm, uint64_t adjust)
+{
+	struct platform *p = pf(vm);
+
+	if (p)
+		vlapic_set_tsc_base(&p->lapic, adjust);
+}
+
 uint64_t platform_cr8_read(struct vm *vm)
 {
 	struct platform *p = pf(vm);

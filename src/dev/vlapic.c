@@ -321,7 +321,11 @@ uint64_t vlapic_timer_next_ns(const struct vlapic *v)
  * has from the start). */
 static uint64_t tsc_to_deadline(const struct vlapic *v, uint64_t tsc)
 {
-	if (tsc <= v->cfg.tsc_base)
+	uint64_t base = v->cfg.tsc_base;
+
+	/* A TSC_ADJUST below 0 puts the base in the upper half, "before" 0:
+	 * there only a deadline also up there and not above it has passed. */
+	if (tsc <= base && ((int64_t)base >= 0 || (int64_t)tsc < 0))
 		return 0;
 	return muldiv(tsc - v->cfg.tsc_base, NSEC_PER_SEC, v->cfg.tsc_hz, true);
 }
@@ -344,6 +348,14 @@ void vlapic_tsc_deadline_write(struct vlapic *v, uint64_t tsc)
 		return;
 	v->tsc_deadline = tsc;
 	v->timer_deadline = tsc_to_deadline(v, tsc);
+}
+
+void vlapic_set_tsc_base(struct vlapic *v, uint64_t tsc_base)
+{
+	timer_update(v, now(v));
+	v->cfg.tsc_base = tsc_base;
+	if (timer_mode(v) == TIMER_DEADLINE && v->tsc_deadline)
+		v->timer_deadline = tsc_to_deadline(v, v->tsc_deadline);
 }
 
 /* --- IPIs (11.6) -------------------------------------------------------- */

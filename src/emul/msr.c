@@ -40,6 +40,9 @@ static int write_tsc_adjust(struct vcpu *v, uint64_t val)
 	v->vm->tsc_offset += val - v->vm->tsc_adjust;
 	v->vm->tsc_adjust = val;
 	vcpu_set(v, VREG_TSC_OFFSET, v->vm->tsc_offset);
+	/* Its TSC-deadline timer counts in the guest's TSC too. */
+	platform_tsc_adjusted(v->vm, val);
+	vcpu_request(v, VCPU_REQ_TIMER);
 	return 0;
 }
 

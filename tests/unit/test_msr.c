@@ -195,6 +195,27 @@ static void test_tsc_adjust(void **state)
 	assert_int_equal(fake_hw(v, VREG_TSC_OFFSET), 300);
 }
 
+/* With the platform, a TSC_ADJUST write moves the local APIC's armed
+ * TSC deadline with the guest's TSC: the deadline comes as many host
+ * ticks sooner as the TSC moved on (SDM Vol. 3B 18.17.3). */
+static void test_tsc_adjust_moves_the_tsc_deadline(void **state)
+{
+	uint64_t before, after;
+
+	(void)state;
+	fake_platform(vm);
+	assert_wrmsr_ok(MSR_IA32_APIC_BASE, 0xfee00c00);     /* x2APIC */
+	assert_wrmsr_ok(0x80f, 0x1ff);                        /* SVR: software-enabled */
+	assert_wrmsr_ok(0x832, (2u << 17) | 0xec);            /* LVT timer: TSC deadline */
+	assert_wrmsr_ok(MSR_IA32_TSC_DEADLINE, 5000);        /* guest TSC starts at 0 */
+	before = platform_next_event_tsc(vm);
+	v->req = 0;
+	assert_wrmsr_ok(MSR_IA32_TSC_ADJUST, 2000);
+	assert_true(v->req & VCPU_REQ_TIMER);
+	after = platform_next_event_tsc(vm);
+	assert_int_equal(before - after, 2000);
+}
+
 /* IA32_EFER (SDM Vol. 3A 10.8.5, Vol. 4 table 2-2): SCE, LME and NXE
  * round-trip; LMA is the processor's; other bits are reserved. */
 static void test_efer(void **state)
@@ -324,6 +345,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_feature_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsc_adjust, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsc_adjust_moves_the_tsc_deadline, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_efer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efer_lme_with_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pat, setup, teardown),

@@ -693,6 +693,20 @@ static void test_tsc_deadline(void **state)
 	vlapic_timer_tick(&v);
 	assert_int_equal(vlapic_pending_vector(&v), -1);
 
+	/* IA32_TSC_ADJUST moved the guest's TSC: an armed deadline follows
+	 * (the TSC read 1500 at vclock 0, so 3000 comes at 500 ns; after a
+	 * negative adjustment, -3000, at 2000 ns). */
+	now_ns = 0;
+	vlapic_tsc_deadline_write(&v, 3000);
+	vlapic_set_tsc_base(&v, 1500);
+	assert_int_equal(vlapic_timer_next_ns(&v), 500);
+	vlapic_set_tsc_base(&v, (uint64_t)-3000);
+	assert_int_equal(vlapic_timer_next_ns(&v), 2000);
+	vlapic_set_tsc_base(&v, 0);
+	assert_int_equal(vlapic_timer_next_ns(&v), 1000);
+	vlapic_tsc_deadline_write(&v, 0);
+	now_ns = 5000;
+
 	/* Rounded up: TSC 3001 is reached at 1000.33 ns, so 1001. */
 	vlapic_tsc_deadline_write(&v, 3001);
 	assert_int_equal(vlapic_timer_next_ns(&v), 1001);
