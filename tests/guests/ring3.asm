@@ -27,20 +27,9 @@
 ; checks 1-4 hold the same; the ring-0 hypercalls of 5 are skipped.
 %define GUEST_NAME "ring3"
 %include "common.inc"
+%include "ring3.inc"
 
-USER_CODE_SEL   equ 0x18 | 3
-USER_DATA_SEL   equ 0x20 | 3
-TSS_SEL         equ 0x28
-SYSCALL_VECTOR  equ 0x80
-UD_VECTOR       equ 6
-GP_VECTOR       equ 13
 RING3_EXIT_STATUS equ 3333              ; what a wrongly run HC_EXIT would end with
-RING3_EFLAGS    equ 0x00000002          ; IF = 0, IOPL 0 (no I/O at ring 3)
-
-TSS_ESP0        equ 4
-TSS_SS0         equ 8
-TSS_IOMAP       equ 102
-TSS_SIZE        equ 104
 
 ; RING3_VMCALL code, vmcall, "what": run `code` at ring 3, whose VMCALL (at
 ; `vmcall`) must raise #UD, not run the hypercall.
@@ -110,144 +99,6 @@ main:
 	HCALL HC_PRINT
 	test eax, eax
 	CHECK z, "HC_PRINT at ring 0 returned 0 after the refused ring-3 VMCALLs"
-	ret
-
-; ring3_setup: the GDT with ring-3 segments and the TSS, TR, the gates.
-ring3_setup:
-	pushad
-	mov eax, tss
-	mov ecx, TSS_SIZE - 1
-	mov edi, gdt3 + TSS_SEL
-	call tss_descriptor
-	mov dword [tss + TSS_ESP0], ring0_stack_top
-	mov dword [tss + TSS_SS0], DATA_SEL
-	mov word [tss + TSS_IOMAP], TSS_SIZE    ; no I/O permission bitmap
-
-	lgdt [gdtr3]
-	jmp CODE_SEL:.reload_cs
-.reload_cs:
-	mov ax, DATA_SEL
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ss, ax
-	mov ax, TSS_SEL
-	ltr ax
-
-	mov eax, UD_VECTOR
-	mov edx, ud_handler
-	call set_gate
-	mov eax, GP_VECTOR
-	mov edx, gp_handler
-	call set_gate
-	mov eax, SYSCALL_VECTOR
-	mov edx, syscall_handler
-	call set_gate
-	mov byte [idt + SYSCALL_VECTOR * 8 + 5], 0xEE   ; present, DPL 3, interrupt gate
-	popad
-	ret
-
-; ring3_call: run the ring-3 code at EDI (on its own stack, IF = 0, IOPL 0;
-; it sets its own registers) until it traps to ring 0; returns at ring 0
-; with trap_* set.  All registers are preserved (not EFLAGS).
-ring3_call:
-	pushad
-	mov [ring0_esp], esp
-	mov edi, trap_vector            ; trap_* all -1 until the trap
-	mov ecx, TRAP_DWORDS
-	mov eax, -1
-	rep stosd
-	mov edi, [esp]                  ; pushad's EDI: the code to run
-	mov byte [in_ring3], 1
-	mov ax, USER_DATA_SEL
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	push dword USER_DATA_SEL        ; SS
-	push dword user_stack_top       ; ESP
-	push dword RING3_EFLAGS
-	push dword USER_CODE_SEL        ; CS
-	push edi                        ; EIP
-	iretd
-
-; The trap handlers: the frame as common.inc's stubs build it (vector and
-; error code pushed), then trap_common.
-ud_handler:
-	push dword 0
-	push dword UD_VECTOR
-	jmp trap_common
-gp_handler:                             ; the CPU pushed the error code
-	push dword GP_VECTOR
-	jmp trap_common
-syscall_handler:
-	push dword 0
-	push dword SYSCALL_VECTOR
-	; fall through
-
-; trap_common: the frame: pushad (32 bytes), vector, error code, EIP, CS,
-; EFLAGS and, coming from ring 3, ESP and SS.  Records it and returns from
-; ring3_call on its stack.  A trap outside ring3_call is a failure.
-trap_common:
-	pushad
-	cld
-	mov ax, DATA_SEL
-	mov ds, ax
-	mov es, ax
-	mov fs, ax
-	mov gs, ax
-	mov ebp, esp
-	cmp byte [in_ring3], 0
-	je .stray
-	mov byte [in_ring3], 0
-	mov [trap_frame], ebp
-	mov eax, [ebp + 28]             ; EAX at the trap
-	mov [trap_eax], eax
-	mov eax, [ebp + 32]
-	mov [trap_vector], eax
-	mov eax, [ebp + 36]
-	mov [trap_error], eax
-	mov eax, [ebp + 40]
-	mov [trap_eip], eax
-	mov eax, [ebp + 44]
-	mov [trap_cs], eax
-	mov eax, [ebp + 52]
-	mov [trap_esp], eax
-	mov eax, [ebp + 56]
-	mov [trap_ss], eax
-	mov esp, [ring0_esp]
-	popad
-	ret
-.stray:
-	inc dword [fail_count]
-	mov ebx, [ebp + 32]
-	mov ecx, [ebp + 36]
-	mov edx, [ebp + 40]
-	SAY "FAIL "
-	call report_event
-	PUTS ", unexpected, not from ring3_call): stopping", 10
-	lea eax, [ebx + 0x100]
-	jmp guest_exit
-
-; report_trap: "trap from ring 3: vector V error E at EIP X, CS C, SS:ESP
-; S:P, EAX A".
-report_trap:
-	SAY "trap from ring 3: vector "
-	HEX2 dword [trap_vector]
-	PUTS " error "
-	HEX dword [trap_error]
-	PUTS " at EIP "
-	HEX dword [trap_eip]
-	PUTS ", CS "
-	HEX2 dword [trap_cs]
-	PUTS ", SS:ESP "
-	HEX2 dword [trap_ss]
-	PUTS ":"
-	HEX dword [trap_esp]
-	PUTS ", EAX "
-	HEX dword [trap_eax]
-	NL
 	ret
 
 ; check_syscall_trap: the trap was r3_syscall's int 0x80, from ring 3.
@@ -322,39 +173,3 @@ ring3_message:  db "ring3: FAIL HC_PRINT from ring 3 was executed by the hypervi
 ring3_message_len equ $ - ring3_message
 ring0_message:  db "ring3: printed by HC_PRINT at ring 0, after the ring-3 VMCALLs"
 ring0_message_len equ $ - ring0_message
-
-section .data
-	align 8
-gdt3:
-	dq 0
-	dq 0x00CF9A000000FFFF           ; 0x08: ring-0 code, flat, 32-bit
-	dq 0x00CF92000000FFFF           ; 0x10: ring-0 data, flat
-	dq 0x00CFFA000000FFFF           ; 0x18: ring-3 code, flat, 32-bit
-	dq 0x00CFF2000000FFFF           ; 0x20: ring-3 data, flat
-	dq 0                            ; 0x28: the TSS (ring3_setup)
-gdt3_end:
-	align 4
-	dw 0
-gdtr3:
-	dw gdt3_end - gdt3 - 1
-	dd gdt3
-
-section .bss
-	alignb 16
-ring0_stack:    resb 4096               ; TSS.ESP0: traps from ring 3
-ring0_stack_top:
-user_stack:     resb 4096
-user_stack_top:
-	alignb 4
-tss:            resb TSS_SIZE
-ring0_esp:      resd 1                  ; ring3_call's stack, for the way back
-trap_frame:     resd 1                  ; EBP in trap_common
-trap_vector:    resd 1
-trap_error:     resd 1
-trap_eip:       resd 1
-trap_cs:        resd 1
-trap_esp:       resd 1
-trap_ss:        resd 1
-trap_eax:       resd 1
-TRAP_DWORDS     equ ($ - trap_vector) / 4
-in_ring3:       resb 1
