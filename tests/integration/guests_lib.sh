@@ -23,6 +23,8 @@
 #                              guest's "reading|writing|fetching guest-physical 0xHEX at
 #                              EIP X" line, then gt_end with the EPT
 #                              violation report, whose RIP must be X
+#   gt_canary TAG              the cpuid guest TAG (after an attacker) passed
+#   gt_finish                  "all guests ended", the power-off, it_pass
 # TEXT is literal (regular-expression characters are escaped); IT_LINE is
 # left at the line found, as lib.sh does.
 
@@ -105,4 +107,20 @@ gt_ept_stop() {
 		it_fail "guest $GT_TAG: the EPT violation's RIP $rip is not the faulting instruction's EIP $eip"
 	fi
 	echo "$IT_NAME: the EPT violation's RIP is the faulting instruction ($eip)" >&2
+}
+
+# gt_canary TAG: the cpuid guest TAG, run after an attacker, passed: every
+# check, and its end with status 0.
+gt_canary() {
+	gt_guest "$1" cpuid
+	gt_says "done, all checks passed"
+	gt_end 'ended by hypercall, status 0$'
+}
+
+# gt_finish: all guests ended after the last one checked, the machine
+# powered itself off, and the test passes.
+gt_finish() {
+	it_expect_after "$GT_AFTER" '^all guests ended$'
+	it_expect_ended_by_itself
+	it_pass
 }
