@@ -60,6 +60,22 @@ int acpi_find_rsdp(acpi_map_fn map, void *ctx, const uint8_t *tag,
 int acpi_parse_pm(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 		  struct acpi_pm *out);
 
+/* The CPUs of the machine from the MADT (5.2.12): the APIC IDs of the
+ * Processor Local APIC and x2APIC structures that are enabled or online
+ * capable, in table order (firmware lists the boot CPU first). */
+#define ACPI_MAX_CPUS 64
+struct acpi_cpus {
+	uint32_t apic_id[ACPI_MAX_CPUS];
+	unsigned count;
+	unsigned dropped;              /* beyond ACPI_MAX_CPUS: counted, not kept */
+	uint64_t lapic_addr;           /* the local APICs' MMIO base */
+};
+
+/* Returns 0, HV_EINVAL for malformed tables, HV_ENOENT without a MADT or
+ * with no usable CPU in it. */
+int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
+		    struct acpi_cpus *out);
+
 /* Find "Name(\_S5, Package() {a, b, ...})" in an AML byte stream and decode
  * the first two elements.  Returns 0, HV_ENOENT when there is no such
  * definition, or HV_EINVAL when every candidate is malformed. */

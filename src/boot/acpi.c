@@ -34,6 +34,15 @@
 #define FADT_X_PM1B_CNT    184
 #define FADT_RESET_REG_SUP BIT(10)
 
+/* MADT fields and interrupt controller structure types (5.2.12). */
+#define MADT_LAPIC_ADDR    36
+#define MADT_ENTRIES       44
+#define MADT_LOCAL_APIC    0
+#define MADT_LAPIC_OVERRIDE 5
+#define MADT_LOCAL_X2APIC  9
+#define MADT_CPU_ENABLED   BIT(0)
+#define MADT_CPU_ONLINE_CAPABLE BIT(1)
+
 #define GAS_LEN     12
 #define GAS_SPACE   0
 #define GAS_ADDRESS 4
@@ -186,10 +195,10 @@ static int map_table(acpi_map_fn map, void *ctx, uint64_t phys,
 }
 
 /* Walk an RSDT (5.2.7, 32-bit entries) or XSDT (5.2.8, 64-bit entries) for
- * the FADT.  Entries we cannot map are skipped rather than fatal: some are
- * legitimately out of the caller's reach. */
+ * the table with signature want.  Entries we cannot map are skipped rather
+ * than fatal: some are legitimately out of the caller's reach. */
 static int walk_sdt(acpi_map_fn map, void *ctx, uint64_t phys, const char *sig,
-		    size_t entry_len, const uint8_t **fadt, uint32_t *fadt_len)
+		    size_t entry_len, const char *want, const uint8_t **tbl, uint32_t *tbl_len)
 {
 	const uint8_t *t;
 	uint32_t len;
@@ -201,27 +210,27 @@ static int walk_sdt(acpi_map_fn map, void *ctx, uint64_t phys, const char *sig,
 	for (off = ACPI_HDR_LEN; off + entry_len <= len; off += entry_len) {
 		uint64_t e = entry_len == 8 ? rd64(t + off) : rd32(t + off);
 
-		if (sig_at(map, ctx, e, "FACP"))
-			return map_table(map, ctx, e, "FACP", fadt, fadt_len);
+		if (sig_at(map, ctx, e, want))
+			return map_table(map, ctx, e, want, tbl, tbl_len);
 	}
 	return HV_ENOENT;
 }
 
 /* 5.2.5.3: use the XSDT when the RSDP is revision 2+ and provides one; fall
  * back to the RSDT if the XSDT is unusable, as firmware bugs there exist. */
-static int find_fadt(acpi_map_fn map, void *ctx, const uint8_t *rsdp,
-		     const uint8_t **fadt, uint32_t *fadt_len)
+static int find_table(acpi_map_fn map, void *ctx, const uint8_t *rsdp, const char *want,
+		      const uint8_t **tbl, uint32_t *tbl_len)
 {
 	uint32_t rsdt = rd32(rsdp + RSDP_RSDT);
 
 	if (rsdp[RSDP_REVISION] >= 2 && rd64(rsdp + RSDP_XSDT) != 0) {
-		int rc = walk_sdt(map, ctx, rd64(rsdp + RSDP_XSDT), "XSDT", 8,
-				  fadt, fadt_len);
+		int rc = walk_sdt(map, ctx, rd64(rsdp + RSDP_XSDT), "XSDT", 8, want, tbl,
+				  tbl_len);
 
 		if (rc != HV_EINVAL || rsdt == 0)
 			return rc;
 	}
-	return walk_sdt(map, ctx, rsdt, "RSDT", 4, fadt, fadt_len);
+	return walk_sdt(map, ctx, rsdt, "RSDT", 4, want, tbl, tbl_len);
 }
 
 /* PM1x_CNT_BLK is a 32-bit I/O port number.  5.2.9: on ACPI 2.0+ tables
@@ -323,7 +332,7 @@ int acpi_parse_pm(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 	copy_oem_id(out->oem_id, rsdp->bytes + RSDP_OEMID);
 	out->revision = rsdp->bytes[RSDP_REVISION];
 
-	rc = find_fadt(map, ctx, rsdp->bytes, &fadt, &fadt_len);
+	rc = find_table(map, ctx, rsdp->bytes, "FACP", &fadt, &fadt_len);
 	if (rc)
 		return rc;
 	rc = parse_fadt(fadt, fadt_len, out);
@@ -331,6 +340,70 @@ int acpi_parse_pm(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 		return rc;
 	find_s5(map, ctx, fadt, fadt_len, out);
 	return 0;
+}
+
+/* ---- The MADT: which CPUs the machine has (5.2.12) ------------------------ */
+
+/* One Processor Local APIC (type 0, 8 bytes: UID, APIC ID, flags) or
+ * Processor Local x2APIC (type 9, 16 bytes: APIC ID at 4, flags at 8)
+ * structure.  A CPU is usable when Enabled (bit 0) is set, or Online
+ * Capable (bit 1, ACPI 6.3): one that firmware left off but that the OS,
+ * here the hypervisor that owns the machine, may start. */
+static void madt_take_cpu(const uint8_t *e, struct acpi_cpus *out)
+{
+	uint32_t id, flags;
+
+	if (e[0] == MADT_LOCAL_APIC) {
+		id = e[3];
+		flags = rd32(e + 4);
+	} else {
+		id = rd32(e + 4);
+		flags = rd32(e + 8);
+	}
+	if (!(flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE)))
+		return;
+	for (unsigned i = 0; i < out->count; i++)
+		if (out->apic_id[i] == id)
+			return; /* listed both as an APIC and as an x2APIC */
+	if (out->count == ACPI_MAX_CPUS) {
+		out->dropped++;
+		return;
+	}
+	out->apic_id[out->count++] = id;
+}
+
+int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
+		    struct acpi_cpus *out)
+{
+	const uint8_t *t;
+	uint32_t len;
+	int rc;
+
+	if (!out)
+		return HV_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!map || !rsdp || rsdp->len > sizeof(rsdp->bytes) ||
+	    rsdp_check(rsdp->bytes, rsdp->len) == 0)
+		return HV_EINVAL;
+	rc = find_table(map, ctx, rsdp->bytes, "APIC", &t, &len);
+	if (rc)
+		return rc;
+	if (len < MADT_ENTRIES)
+		return HV_EINVAL;
+	out->lapic_addr = rd32(t + MADT_LAPIC_ADDR);
+	/* Interrupt controller structures: type, length, body (5.2.12.1); a
+	 * length under 2 or one running past the table is malformed. */
+	for (size_t off = MADT_ENTRIES; off + 2 <= len; off += t[off + 1]) {
+		uint8_t type = t[off], elen = t[off + 1];
+
+		if (elen < 2 || off + elen > len)
+			return HV_EINVAL;
+		if ((type == MADT_LOCAL_APIC && elen >= 8) || (type == MADT_LOCAL_X2APIC && elen >= 16))
+			madt_take_cpu(t + off, out);
+		else if (type == MADT_LAPIC_OVERRIDE && elen >= 12)
+			out->lapic_addr = rd64(t + off + 4);
+	}
+	return out->count ? 0 : HV_ENOENT;
 }
 
 /* ---- \_S5 in AML (7.4.2, 20.2) --------------------------------------------- */

@@ -740,6 +740,102 @@ static void test_s5_fuzz(void **state)
 	}
 }
 
+/* ---- MADT (5.2.12) ---------------------------------------------------------------- */
+
+#define MADT_AT 0x110000
+
+/* A MADT whose structures are the bytes given; an RSDT lists the FADT and
+ * it; *rsdp is a revision-0 RSDP. */
+static void madt_tables(const uint8_t *entries, size_t n, struct acpi_rsdp *rsdp)
+{
+	uint8_t raw[ACPI_RSDP_V2_LEN];
+	uint32_t e[2] = { FADT_AT, MADT_AT };
+	size_t len;
+
+	make_fadt(FADT_AT, 116, DSDT_AT);
+	make_header(MADT_AT, "APIC", (uint32_t)(44 + n), 3);
+	wr32(MADT_AT + 36, 0xFEE00000);
+	memcpy(mem + MADT_AT + 44, entries, n);
+	seal(MADT_AT);
+	make_rsdt(RSDT_AT, e, 2);
+	len = make_rsdp(raw, 0, RSDT_AT, 0);
+	assert_int_equal(acpi_find_rsdp(fake_map, NULL, raw, len, rsdp), 0);
+}
+
+static void test_madt_cpus(void **state)
+{
+	/* Local APICs 0 and 1 enabled, 2 disabled, 3 online capable; an I/O
+	 * APIC between them; x2APIC 0x100 enabled and x2APIC 1 (again). */
+	static const uint8_t e[] = {
+		0, 8, 0, 0, 1, 0, 0, 0,
+		0, 8, 1, 1, 1, 0, 0, 0,
+		1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0,
+		0, 8, 2, 2, 0, 0, 0, 0,
+		0, 8, 3, 3, 2, 0, 0, 0,
+		9, 16, 0, 0, 0x00, 0x01, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0,
+		9, 16, 0, 0, 0x01, 0x00, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0,
+	};
+	struct acpi_rsdp rsdp;
+	struct acpi_cpus cpus;
+
+	(void)state;
+	madt_tables(e, sizeof(e), &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &cpus), 0);
+	assert_int_equal(cpus.count, 4);
+	assert_int_equal(cpus.apic_id[0], 0);
+	assert_int_equal(cpus.apic_id[1], 1);
+	assert_int_equal(cpus.apic_id[2], 3);
+	assert_int_equal(cpus.apic_id[3], 0x100);
+	assert_int_equal(cpus.lapic_addr, 0xFEE00000);
+	assert_int_equal(cpus.dropped, 0);
+}
+
+static void test_madt_override_and_many(void **state)
+{
+	uint8_t e[12 + 8 * (ACPI_MAX_CPUS + 2)];
+	struct acpi_rsdp rsdp;
+	struct acpi_cpus cpus;
+	size_t n = 0;
+
+	(void)state;
+	/* Local APIC Address Override (type 5) */
+	e[n++] = 5; e[n++] = 12; e[n++] = 0; e[n++] = 0;
+	for (int i = 0; i < 8; i++)
+		e[n++] = (uint8_t)(i == 3 ? 0xfd : 0);
+	for (unsigned i = 0; i < ACPI_MAX_CPUS + 2; i++) {
+		uint8_t cpu[8] = { 0, 8, (uint8_t)i, (uint8_t)i, 1, 0, 0, 0 };
+
+		memcpy(e + n, cpu, 8);
+		n += 8;
+	}
+	madt_tables(e, n, &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &cpus), 0);
+	assert_int_equal(cpus.count, ACPI_MAX_CPUS);
+	assert_int_equal(cpus.dropped, 2);
+	assert_int_equal(cpus.lapic_addr, 0xfd000000);
+}
+
+static void test_madt_malformed(void **state)
+{
+	static const uint8_t zero_len[] = { 0, 8, 0, 0, 1, 0, 0, 0, 0, 0 };
+	static const uint8_t past_end[] = { 0, 8, 0, 0, 1, 0, 0, 0, 0, 9, 1, 1, 1, 0, 0, 0 };
+	static const uint8_t none[] = { 0, 8, 0, 0, 0, 0, 0, 0 };
+	struct acpi_rsdp rsdp;
+	struct acpi_cpus cpus;
+
+	(void)state;
+	madt_tables(zero_len, sizeof(zero_len), &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &cpus), HV_EINVAL);
+	madt_tables(past_end, sizeof(past_end), &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &cpus), HV_EINVAL);
+	madt_tables(none, sizeof(none), &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &cpus), HV_ENOENT);
+	/* No MADT at all */
+	std_tables(0, &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &cpus), HV_ENOENT);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, NULL, &cpus), HV_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +864,9 @@ int main(void)
 		cmocka_unit_test(test_s5_malformed),
 		cmocka_unit_test(test_s5_not_a_definition),
 		cmocka_unit_test(test_s5_fuzz),
+		cmocka_unit_test_setup(test_madt_cpus, reset_mem),
+		cmocka_unit_test_setup(test_madt_override_and_many, reset_mem),
+		cmocka_unit_test_setup(test_madt_malformed, reset_mem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
