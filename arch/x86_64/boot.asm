@@ -138,10 +138,13 @@ section .rodata
 msg_no_lm: db "tinyhv: this CPU has no long mode (x86-64); cannot start", 13, 10, 0
 
 align 8
+global boot_gdt
 boot_gdt:
 	dq 0
 	dq 0x00AF9A000000FFFF           ; 0x08: 64-bit code, DPL 0
 	dq 0x00CF92000000FFFF           ; 0x10: data, DPL 0
+	dq 0x00CF9A000000FFFF           ; 0x18: 32-bit code (ap_start.asm, which
+					; counts these four descriptors)
 boot_gdt_end:
 boot_gdt_ptr:
 	dw boot_gdt_end - boot_gdt - 1

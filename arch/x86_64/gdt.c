@@ -2,26 +2,9 @@
  * a double fault or NMI print a report even on a broken stack, and VMX
  * requires a usable host TR (SDM Vol. 3C 26.2.3). */
 #include <arch/gdt.h>
+#include <arch/percpu.h>
 #include <hv/string.h>
 
-#define IST_STACK_SIZE 4096
-
-enum {
-	GDT_NULL,
-	GDT_CODE,
-	GDT_DATA,
-	GDT_TSS_LO,
-	GDT_TSS_HI,
-	GDT_ENTRIES
-};
-
-struct cpu_tables {
-	uint64_t gdt[GDT_ENTRIES];
-	struct tss64 tss;
-	uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
-};
-
-static struct cpu_tables cpu_tables[MAX_CPUS] __attribute__((aligned(16)));
 
 /* A 16-byte system descriptor for an available 64-bit TSS (type 9),
  * SDM Vol. 3A 7.2.3. */
@@ -50,7 +33,7 @@ static void load_gdt(const struct desc_ptr *p)
 
 void gdt_init_cpu(unsigned cpu)
 {
-	struct cpu_tables *t = &cpu_tables[cpu];
+	struct cpu_tables *t = &pcpus[cpu].tables;
 	struct desc_ptr p = { sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt };
 
 	memset(t, 0, sizeof(*t));
@@ -63,5 +46,5 @@ void gdt_init_cpu(unsigned cpu)
 	load_gdt(&p);
 }
 
-uint64_t gdt_base(unsigned cpu) { return (uint64_t)(uintptr_t)cpu_tables[cpu].gdt; }
-uint64_t tss_base(unsigned cpu) { return (uint64_t)(uintptr_t)&cpu_tables[cpu].tss; }
+uint64_t gdt_base(unsigned cpu) { return (uint64_t)(uintptr_t)pcpus[cpu].tables.gdt; }
+uint64_t tss_base(unsigned cpu) { return (uint64_t)(uintptr_t)&pcpus[cpu].tables.tss; }

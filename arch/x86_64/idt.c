@@ -5,6 +5,7 @@
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/idt.h>
+#include <arch/percpu.h>
 #include <arch/vmcs.h>
 #include <hv/console.h>
 
@@ -57,25 +58,28 @@ static void set_gate(unsigned vector, uint64_t handler)
 	g->offset_hi = handler >> 32;
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 
-	for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
-		set_gate(v, isr_table[v]);
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-uint64_t idt_base(void) { return (uint64_t)(uintptr_t)idt; }
+void idt_init(void)
+{
+	for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
+		set_gate(v, isr_table[v]);
+	idt_load();
+}
 
-volatile bool host_nmi_seen[MAX_CPUS];
+uint64_t idt_base(void) { return (uint64_t)(uintptr_t)idt; }
 
 void exception_handler(struct exception_frame *f)
 {
 	const char *name = f->vector < EXCEPTION_VECTORS ? exception_names[f->vector] : "?";
 
 	if (f->vector == NMI_VECTOR) {
-		host_nmi_seen[this_cpu_id()] = true;
+		this_cpu()->nmi_seen = true;
 		return;
 	}
 

@@ -31,9 +31,12 @@
 
 static struct acpi_pm pm;
 static bool pm_valid;
+static struct acpi_rsdp rsdp;
+static bool rsdp_valid;
 
-static const void *identity_map(void *ctx, uint64_t phys, size_t len)
+const void *host_phys_map(void *ctx, uint64_t phys, size_t len)
 {
+	UNUSED(ctx);
 	if (len > IDENTITY_LIMIT || phys > IDENTITY_LIMIT - len)
 		return NULL;
 	return (const void *)(uintptr_t)phys;
@@ -63,13 +66,13 @@ static const char *reset_reg_desc(void)
 
 int power_init(const struct boot_info *bi)
 {
-	struct acpi_rsdp rsdp;
 	size_t tag_len = bi ? MIN(bi->rsdp_len, sizeof(bi->rsdp)) : 0;
 	int rc;
 
-	rc = acpi_find_rsdp(identity_map, NULL, tag_len ? bi->rsdp : NULL, tag_len, &rsdp);
+	rc = acpi_find_rsdp(host_phys_map, NULL, tag_len ? bi->rsdp : NULL, tag_len, &rsdp);
+	rsdp_valid = rc == 0;
 	if (rc == 0)
-		rc = acpi_parse_pm(identity_map, NULL, &rsdp, &pm);
+		rc = acpi_parse_pm(host_phys_map, NULL, &rsdp, &pm);
 	if (rc) {
 		pr_warn("ACPI: no usable tables (%s); power-off/reset use legacy ports only",
 			hv_strerror(rc));
@@ -85,6 +88,8 @@ int power_init(const struct boot_info *bi)
 			pm.oem_id, pm.revision, pm.pm1a_cnt, reset_reg_desc());
 	return 0;
 }
+
+const struct acpi_rsdp *host_acpi_rsdp(void) { return rsdp_valid ? &rsdp : NULL; }
 
 /* The PM1 registers only obey the OS once the firmware has handed them over
  * from SMI; SCI_EN tells which (FADT SMI_CMD/ACPI_ENABLE, 5.2.9).  GRUB does

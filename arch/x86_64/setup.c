@@ -1,12 +1,15 @@
 /* The boot CPU's entry from boot.asm, and the arch's part of the boot
  * sequence that src/core/main.c runs: CPU identification, ACPI power-off,
  * the TSC, VT-x bring-up, and the self-tests of the fault and NMI paths. */
+#include <arch/apic.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/idt.h>
+#include <arch/percpu.h>
 #include <arch/power.h>
 #include <arch/tsc.h>
 #include <arch/vmx.h>
+#include <arch/smp.h>
 #include <arch/spec.h>
 #include <arch/xstate.h>
 #include <hv/arch.h>
@@ -18,9 +21,17 @@ void hv_main(uint32_t magic, uint32_t mbi_phys);
 
 void hv_main(uint32_t magic, uint32_t mbi_phys)
 {
+	struct cpuid_regs r;
+
+	/* The initial APIC ID (CPUID.1:EBX[31:24]) names the boot CPU until
+	 * the local APIC driver reads the full one. */
+	cpuid(1, 0, &r);
+	percpu_init(0, r.ebx >> 24);
 	console_init(CONSOLE_COM1, 115200);
 	gdt_init_cpu(0);
 	idt_init();
+	apic_choose_mode();
+	apic_init_cpu();
 	cpu_enable_features();
 	xstate_probe();
 	hv_start(magic, (const void *)(uintptr_t)mbi_phys);
@@ -58,6 +69,8 @@ int arch_virt_init(void)
 	return vmx_enable_cpu(0, &caps);
 }
 
+unsigned arch_cpus_start(int64_t absent_apic_id) { return smp_start_cpus(absent_apic_id); }
+
 void arch_fault_test(void) { __asm__ volatile("ud2"); }
 
 void arch_spec_test(void)
@@ -71,5 +84,5 @@ void arch_spec_test(void)
 bool arch_nmi_test(void)
 {
 	__asm__ volatile("int $2");
-	return host_nmi_take(this_cpu_id());
+	return host_nmi_take();
 }

@@ -11,6 +11,7 @@
  * The guests get the speculation-control CPUID bits and MSRs the CPU
  * has (src/emul/cpuid.c, msr.c; the MSR bitmap in vmx/vm.c), so that
  * they can protect themselves. */
+#include <arch/percpu.h>
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/spec.h>
@@ -48,13 +49,13 @@ uint32_t spec_cpuid7_edx(void) { return cpuid7_edx; }
 uint64_t spec_arch_capabilities(void) { return arch_cap; }
 bool spec_entry_work(void) { return spec_flush_l1d || spec_verw; }
 
-void spec_enter_vm(unsigned cpu, unsigned vm_id)
+void spec_enter_vm(unsigned vm_id)
 {
-	static unsigned last_vm[MAX_CPUS];   /* VM ids start at 1 */
+	struct pcpu *p = this_cpu();         /* VM ids start at 1 */
 
-	if (last_vm[cpu] == vm_id)
+	if (p->last_vm == vm_id)
 		return;
-	last_vm[cpu] = vm_id;
+	p->last_vm = vm_id;
 	if (cpuid7_edx & CPUID7_EDX_IBRS_IBPB)
 		wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
 }

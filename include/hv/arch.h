@@ -34,6 +34,21 @@ void arch_spec_test(void);
 void arch_power_off(void) __attribute__((noreturn));
 void arch_halt_forever(void) __attribute__((noreturn));
 
+/* ---- physical CPUs (arch/x86_64/smp.c) ---- */
+/* Start the other CPUs of the machine (absent_apic_id >= 0: one more,
+ * which does not exist, to test the start-up timeout) into VMX root
+ * operation, after arch_virt_init().  Returns how many are online. */
+unsigned arch_cpus_start(int64_t absent_apic_id);
+/* CPUs are numbered 0 (the boot CPU) to arch_cpu_max() - 1; a CPU that
+ * did not come up is not online. */
+unsigned arch_cpu_max(void);
+bool arch_cpu_online(unsigned cpu);
+uint32_t arch_cpu_apic_id(unsigned cpu);
+unsigned arch_this_cpu(void);
+/* An online CPU other than the boot CPU runs work(cpu), then halts; until
+ * then it waits.  The boot CPU calls its own work itself. */
+void arch_cpu_release(unsigned cpu, void (*work)(unsigned cpu));
+
 /* ---- the host's serial port (arch/x86_64/uart.c) ---- */
 void arch_uart_init(uint16_t port, uint32_t baud);
 void arch_uart_putc(uint16_t port, char c);

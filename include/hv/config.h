@@ -23,9 +23,11 @@ struct config {
 				    * gets an invalid guest state or control field
 				    * (tests the failed-VM-entry reports) */
 	bool fault_test;           /* fault_test: raise #UD in the hypervisor (tests the exception report) */
-	bool nmi_test;
+	bool nmi_test;             /* nmi_test: take an NMI in the hypervisor (it must go on) */
 	bool spec_test;            /* spec_test: VERW before every VM entry, needed or not
-				    * (tests the mitigating exit stub) */             /* nmi_test: take an NMI in the hypervisor (it must go on) */
+				    * (tests the mitigating exit stub) */
+	int64_t absent_cpu_test;   /* absent_cpu_test=APICID: start a CPU the MADT does not
+				    * have too (tests the start-up timeout); -1: none */
 	uint32_t stats_interval_s; /* stats_interval=S: print a running VM's exit counts every S
 				    * seconds of its time (0, the default: never) */
 	uint32_t console_rate;     /* console_rate=N: each VM shows at most N console lines a
@@ -35,6 +37,20 @@ struct config {
 	uint32_t guest_mem_mib;    /* guest_mem=MiB: RAM of each guest, 2..3072; 0 (default): 32 for
 				    * Multiboot guests, 256 for Linux */
 };
+
+/* A guest's options, from its Multiboot2 module string
+ * "NAME[,key=value...] [guest command line]" (README, "Guests"). */
+#define VM_OPT_NAME_MAX 32
+struct vm_options {
+	char name[VM_OPT_NAME_MAX];
+	const char *args;          /* the guest's command line, in the module string */
+	uint32_t mem_mib;          /* mem=MiB, 2..3072; 0: the default */
+	uint32_t vcpus;            /* vcpus=N (1 until SMP guests) */
+	uint64_t cpus;             /* cpus=LIST: the physical CPUs it may use (bits); 0: any */
+};
+
+/* 0, or HV_EINVAL with a one-line reason in err. */
+int vm_options_parse(const char *module_string, struct vm_options *o, char *err, size_t errlen);
 
 typedef void (*config_warn_fn)(void *ctx, const char *msg);
 

@@ -11,6 +11,10 @@ uint16_t console_port(void);
 /* A byte typed at the console, or -1. */
 int console_getc(void);
 void console_write(const char *s, size_t n);
+/* Between these, only this CPU prints: a report of several lines stays
+ * whole.  Not nested. */
+void console_hold(void);
+void console_release(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called when the hypervisor is dying: stop honouring the console lock,
  * which the faulting CPU may hold. */

@@ -15,6 +15,9 @@ int memory_init(const struct boot_info *bi);
 int page_alloc(uint64_t npages, uint64_t align, paddr_t *out);
 int page_free(paddr_t base, uint64_t npages);
 uint64_t memory_free_pages(void);
+/* A free page below 1 MiB (never allocated: the first MiB is kept out of
+ * the allocator), for the CPUs' start-up code; 0 when there is none. */
+paddr_t memory_startup_page(void);
 
 static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
 static inline paddr_t virt_to_phys(const void *va) { return (paddr_t)(uintptr_t)va; }

@@ -1,4 +1,5 @@
-/* A test-and-set spinlock for the few structures CPUs share (the console). */
+/* A test-and-set spinlock for the few structures CPUs share (the console,
+ * the page allocator, the VM table: docs/ARCHITECTURE.md, "Locking"). */
 #ifndef HV_SPINLOCK_H
 #define HV_SPINLOCK_H
 

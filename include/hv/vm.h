@@ -75,7 +75,8 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len);
 /* A Linux bzImage with an optional initrd on the PC platform. */
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
 		  size_t initrd_len, bool console_input);
-int vm_run(struct vm *vm);
+/* Run its vCPU on this CPU (cpu, for the console) until the VM ends. */
+int vm_run(struct vm *vm, unsigned cpu);
 void vm_destroy(struct vm *vm);
 /* End the VM: the vCPU loop stops at the next check; first reason wins. */
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)

@@ -72,6 +72,10 @@
 #define ARCH_CAP_MDS_NO          BIT(5)
 
 #define MSR_IA32_TSC                    0x010
+#define MSR_IA32_APIC_BASE              0x01b   /* SDM Vol. 3A 11.4.4 */
+#define   APIC_BASE_BSP                 BIT(8)
+#define   APIC_BASE_EXTD                BIT(10)  /* x2APIC mode (11.12.1) */
+#define   APIC_BASE_EN                  BIT(11)
 #define MSR_IA32_FEATURE_CONTROL        0x03a
 #define   FEATURE_CONTROL_LOCK          BIT(0)
 #define   FEATURE_CONTROL_VMX_IN_SMX    BIT(1)

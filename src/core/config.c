@@ -5,6 +5,7 @@
  * boot: it is reported through warn() and the default stays in place.
  * To add an option, write a parser and add a row to options[]. */
 #include <hv/config.h>
+#include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/string.h>
 
@@ -217,6 +218,17 @@ static bool opt_spec_test(struct config *cfg, const char *value)
 	return parse_bool(value, &cfg->spec_test);
 }
 
+/* The APIC ID of a CPU that is not there (x2APIC IDs are 32 bits). */
+static bool opt_absent_cpu_test(struct config *cfg, const char *value)
+{
+	uint64_t id;
+
+	if (!parse_uint(value, 0xffffffffULL, &id))
+		return false;
+	cfg->absent_cpu_test = (int64_t)id;
+	return true;
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
@@ -231,6 +243,7 @@ static const struct option options[] = {
 	{ "stats_interval", false, opt_stats_interval },
 	{ "cpu_limit", false, opt_cpu_limit },
 	{ "console_rate", false, opt_console_rate },
+	{ "absent_cpu_test", false, opt_absent_cpu_test },
 };
 
 void config_defaults(struct config *cfg)
@@ -248,6 +261,7 @@ void config_defaults(struct config *cfg)
 	cfg->stats_interval_s = 0;
 	cfg->cpu_limit_ms = 0;
 	cfg->console_rate = 100;
+	cfg->absent_cpu_test = -1;
 }
 
 static const struct option *find_option(const char *name)
@@ -326,4 +340,119 @@ int config_parse(struct config *cfg, const char *cmdline, config_warn_fn warn, v
 		cmdline += len;
 	}
 	return warnings;
+}
+
+/* ---- a guest's options (its module string) ---- */
+
+/* The first c in s, or the end of s. */
+static char *find_char(char *s, char c)
+{
+	while (*s && *s != c)
+		s++;
+	return s;
+}
+
+/* cpus=LIST: CPU numbers and ranges joined by ':' ("1", "0-3", "1:3"). */
+static bool parse_cpu_list(const char *s, uint64_t *mask)
+{
+	char item[16];
+
+	*mask = 0;
+	while (*s) {
+		size_t n = 0;
+		char *dash;
+		uint64_t lo, hi;
+
+		while (s[n] && s[n] != ':')
+			n++;
+		if (n == 0 || n >= sizeof(item) || (s[n] == ':' && !s[n + 1]))
+			return false;
+		memcpy(item, s, n);
+		item[n] = '\0';
+		dash = find_char(item, '-');
+		if (*dash)
+			*dash++ = '\0';
+		if (!parse_uint(item, 63, &lo) || !parse_uint(*dash ? dash : item, 63, &hi) || hi < lo)
+			return false;
+		for (uint64_t c = lo; c <= hi; c++)
+			*mask |= 1ULL << c;
+		s += n + (s[n] == ':');
+	}
+	return *mask != 0;
+}
+
+static int vm_option(struct vm_options *o, const char *key, const char *value, char *err,
+		     size_t errlen)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "mem")) {
+		if (!parse_uint(value, 3072, &n) || n < 2)
+			goto bad;
+		o->mem_mib = (uint32_t)n;
+	} else if (!strcmp(key, "vcpus")) {
+		if (!parse_uint(value, 255, &n) || n < 1)
+			goto bad;
+		o->vcpus = (uint32_t)n;
+	} else if (!strcmp(key, "cpus")) {
+		if (!parse_cpu_list(value, &o->cpus))
+			goto bad;
+	} else {
+		hv_snprintf(err, errlen, "unknown option '%s'", key);
+		return HV_EINVAL;
+	}
+	return 0;
+bad:
+	hv_snprintf(err, errlen, "bad value '%s' for option '%s'", value, key);
+	return HV_EINVAL;
+}
+
+int vm_options_parse(const char *s, struct vm_options *o, char *err, size_t errlen)
+{
+	char word[WORD_MAX], *p;
+	size_t n = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->vcpus = 1;
+	while (is_blank(*s))
+		s++;
+	while (s[n] && !is_blank(s[n]))
+		n++;
+	o->args = s + n;
+	while (is_blank(*o->args))
+		o->args++;
+	if (n >= sizeof(word)) {
+		hv_snprintf(err, errlen, "the name and options are longer than %zu characters",
+			    sizeof(word) - 1);
+		return HV_EINVAL;
+	}
+	memcpy(word, s, n);
+	word[n] = '\0';
+	p = find_char(word, ',');
+	if ((size_t)(p - word) >= sizeof(o->name)) {
+		hv_snprintf(err, errlen, "the name is longer than %zu characters", sizeof(o->name) - 1);
+		return HV_EINVAL;
+	}
+	memcpy(o->name, word, (size_t)(p - word));
+	if (!o->name[0])
+		hv_strlcpy(o->name, "guest", sizeof(o->name));
+	while (*p == ',') {
+		char *key = p + 1, *end = find_char(key, ','), *eq;
+		char sep = *end;
+		int rc;
+
+		*end = '\0';
+		eq = find_char(key, '=');
+		if (!*eq || eq == key || !eq[1]) {
+			hv_snprintf(err, errlen, "option '%s' is not key=value", key);
+			return HV_EINVAL;
+		}
+		*eq = '\0';
+		rc = vm_option(o, key, eq + 1, err, errlen);
+		if (rc)
+			return rc;
+		*end = sep;
+		p = end;
+	}
+	return 0;
 }

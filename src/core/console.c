@@ -1,5 +1,7 @@
 /* Serial console.  Lines end in CRLF so that terminals and log files both
- * read well; a lock keeps lines from different CPUs apart. */
+ * read well; a lock keeps lines from different CPUs apart, and a CPU that
+ * holds it (console_hold) prints several lines with no other CPU's
+ * between them. */
 #include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/format.h>
@@ -8,8 +10,9 @@
 static struct {
 	uint16_t port;
 	struct spinlock lock;
+	volatile int holder;       /* the CPU in console_hold(), or -1 */
 	bool panic;
-} con = { .port = CONSOLE_COM1 };
+} con = { .port = CONSOLE_COM1, .holder = -1 };
 
 void console_init(uint16_t port, uint32_t baud)
 {
@@ -32,7 +35,7 @@ static void write_locked(const char *s, size_t n)
 
 void console_write(const char *s, size_t n)
 {
-	if (con.panic) {
+	if (con.panic || con.holder == (int)arch_this_cpu()) {
 		write_locked(s, n);
 		return;
 	}
@@ -52,6 +55,18 @@ int kprintf(const char *fmt, ...)
 	va_end(ap);
 	console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	return n;
+}
+
+void console_hold(void)
+{
+	spin_lock(&con.lock);
+	con.holder = (int)arch_this_cpu();
+}
+
+void console_release(void)
+{
+	con.holder = -1;
+	spin_unlock(&con.lock);
 }
 
 void console_panic_mode(void) { con.panic = true; }

@@ -7,6 +7,7 @@
 #include <hv/config.h>
 #include <hv/console.h>
 #include <hv/errno.h>
+#include <hv/format.h>
 #include <hv/log.h>
 #include <hv/memory.h>
 #include <hv/string.h>
@@ -33,8 +34,11 @@ static void stash_warning(void *ctx, const char *msg)
 		early_warnings.dropped++;
 }
 
+static void park_cpus(void);
+
 static __attribute__((noreturn)) void stop(void)
 {
+	park_cpus();
 	if (config.poweroff)
 		arch_power_off();
 	pr_info("halting (poweroff=0)");
@@ -85,22 +89,6 @@ static void setup_console_and_config(void)
 	log_set_level(config.log_level);
 }
 
-/* A module's string is "NAME [guest command line]". */
-static void split_module_string(const char *s, char *name, size_t name_len, const char **args)
-{
-	size_t n = 0;
-
-	while (*s == ' ')
-		s++;
-	while (s[n] && s[n] != ' ')
-		n++;
-	hv_strlcpy(name, n ? s : "guest", MIN(name_len, (n ? n : 5) + 1));
-	s += n;
-	while (*s == ' ')
-		s++;
-	*args = s;
-}
-
 #define MULTIBOOT_GUEST_MEM_MIB 32
 #define LINUX_GUEST_MEM_MIB 256
 
@@ -114,76 +102,163 @@ static bool is_bzimage(const struct boot_module *m)
 
 static bool is_initrd(const struct boot_module *m)
 {
-	char name[VM_NAME_MAX];
-	const char *args;
+	struct vm_options o;
+	char err[8];
 
-	split_module_string(m->cmdline, name, sizeof(name), &args);
-	return !strcmp(name, "initrd");
+	return !vm_options_parse(m->cmdline, &o, err, sizeof(err)) && !strcmp(o.name, "initrd");
 }
 
-static int load_guest(struct vm *vm, const struct boot_module *m, const struct boot_module *initrd,
-		      bool console_input)
+/* One guest to run: its module (and the initrd after it), its options,
+ * and the physical CPU it runs on.  The boot CPU plans them all before
+ * any runs; each CPU then runs its own, one after another. */
+struct guest {
+	const struct boot_module *m, *initrd;
+	struct vm_options opts;
+	bool console_input;        /* the first Linux guest gets the console's input */
+	unsigned cpu;
+};
+
+static struct guest guests[BOOT_MAX_MODULES];
+static unsigned nr_guests;
+static unsigned guests_left;       /* counted down by whichever CPU ends one */
+
+static int load_guest(struct vm *vm, const struct guest *g)
 {
+	const struct boot_module *m = g->m, *initrd = g->initrd;
 	const void *image = phys_to_virt(m->start);
 
 	if (!is_bzimage(m))
 		return vm_load_multiboot(vm, image, m->end - m->start);
 	return vm_load_linux(vm, image, m->end - m->start,
 			     initrd ? phys_to_virt(initrd->start) : NULL,
-			     initrd ? initrd->end - initrd->start : 0, console_input);
+			     initrd ? initrd->end - initrd->start : 0, g->console_input);
 }
 
-/* Runs the guest in module m; initrd is the module after it when that one
- * is named "initrd".  The first Linux guest gets the console's input. */
-static void run_guest(const struct boot_module *m, const struct boot_module *initrd,
-		      bool console_input)
+static void run_guest(const struct guest *g)
 {
-	char name[VM_NAME_MAX];
-	const char *args;
-	uint32_t mib = config.guest_mem_mib;
+	uint32_t mib = g->opts.mem_mib ? g->opts.mem_mib : config.guest_mem_mib;
 	struct vm *vm;
 	int rc;
 
-	split_module_string(m->cmdline, name, sizeof(name), &args);
 	if (!mib)
-		mib = is_bzimage(m) ? LINUX_GUEST_MEM_MIB : MULTIBOOT_GUEST_MEM_MIB;
-	rc = vm_create(name, args, (uint64_t)mib << 20, &vm);
+		mib = is_bzimage(g->m) ? LINUX_GUEST_MEM_MIB : MULTIBOOT_GUEST_MEM_MIB;
+	rc = vm_create(g->opts.name, g->opts.args, (uint64_t)mib << 20, &vm);
 	if (rc) {
-		pr_err("guest %s: cannot create a VM with %u MiB: %s", name, mib, hv_strerror(rc));
+		pr_err("guest %s: cannot create a VM with %u MiB: %s", g->opts.name, mib,
+		       hv_strerror(rc));
 		return;
 	}
 	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * arch_tsc_hz();
 	vm->cpu_limit_ms = config.cpu_limit_ms;
 	vm_console_set_rate(&vm->console, config.console_rate, arch_tsc_hz());
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
-	rc = load_guest(vm, m, initrd, console_input);
+	rc = load_guest(vm, g);
 	if (!rc)
-		vm_run(vm);
+		vm_run(vm, g->cpu);
 	else
 		vm_end(vm, VM_END_ERROR, 0, "not started: the image could not be loaded");
 	vm_report(vm);
 	vm_destroy(vm);
 }
 
-static void run_guests(void)
+/* Every CPU's work: its guests in module order; the CPU that ends the
+ * last guest of all switches the machine off. */
+static void cpu_work(unsigned cpu)
 {
+	for (unsigned i = 0; i < nr_guests; i++) {
+		if (guests[i].cpu != cpu)
+			continue;
+		run_guest(&guests[i]);
+		if (__atomic_sub_fetch(&guests_left, 1, __ATOMIC_ACQ_REL) == 0) {
+			kprintf("all guests ended\n");
+			stop();
+		}
+	}
+}
+
+static void idle_work(unsigned cpu) { UNUSED(cpu); }
+
+/* The CPUs that wait for work halt instead: nothing more will come. */
+static void park_cpus(void)
+{
+	for (unsigned c = 1; c < arch_cpu_max(); c++)
+		arch_cpu_release(c, idle_work);
+}
+
+/* A CPU of its own if one is free (static partitioning, as Jailhouse
+ * does), else the CPU of its allowed set with the fewest guests, where it
+ * runs after the ones before it (there is no time-slicing yet). */
+static int place_guest(struct guest *g, unsigned *load, char *err, size_t errlen)
+{
+	uint64_t allowed = g->opts.cpus;
+	int best = -1;
+
+	if (g->opts.vcpus > MAX_VCPUS_PER_VM) {
+		hv_snprintf(err, errlen, "vcpus=%u: at most %u vCPU per VM", g->opts.vcpus,
+			    MAX_VCPUS_PER_VM);
+		return HV_ERANGE;
+	}
+	for (unsigned c = 0; c < 64; c++) {
+		if (allowed && !(allowed & (1ULL << c)))
+			continue;
+		if (!arch_cpu_online(c)) {
+			if (allowed) {
+				hv_snprintf(err, errlen, "cpus=: CPU %u is not online", c);
+				return HV_ERANGE;
+			}
+			continue;
+		}
+		if (best < 0 || load[c] < load[best])
+			best = (int)c;
+	}
+	g->cpu = (unsigned)best;
+	load[best]++;
+	return 0;
+}
+
+static void plan_guests(void)
+{
+	unsigned load[64] = { 0 };
 	bool console_taken = false;
 
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+		const struct boot_module *next = i + 1 < boot_info.module_count ? m + 1 : NULL;
+		struct guest *g = &guests[nr_guests];
+		char err[160];
+
+		if (is_initrd(m))
+			continue; /* belongs to the kernel before it */
+		if (vm_options_parse(m->cmdline, &g->opts, err, sizeof(err)) ||
+		    place_guest(g, load, err, sizeof(err))) {
+			pr_err("guest %s (module %zu): refused: %s", g->opts.name[0] ? g->opts.name : "?",
+			       i, err);
+			continue;
+		}
+		g->m = m;
+		g->initrd = next && is_initrd(next) ? next : NULL;
+		g->console_input = is_bzimage(m) && !console_taken;
+		console_taken |= g->console_input;
+		nr_guests++;
+	}
+}
+
+static void run_guests(void)
+{
 	if (boot_info.module_count == 0) {
 		pr_info("no guests to run (no Multiboot2 modules)");
 		return;
 	}
-	for (size_t i = 0; i < boot_info.module_count; i++) {
-		const struct boot_module *m = &boot_info.modules[i];
-		const struct boot_module *next = i + 1 < boot_info.module_count ? m + 1 : NULL;
-		bool linux_guest = is_bzimage(m);
-
-		if (is_initrd(m))
-			continue; /* belongs to the kernel before it */
-		run_guest(m, next && is_initrd(next) ? next : NULL, linux_guest && !console_taken);
-		console_taken |= linux_guest;
+	plan_guests();
+	if (nr_guests == 0) {
+		pr_err("no guests to run: every module was refused");
+		return;
 	}
-	kprintf("all guests ended\n");
+	guests_left = nr_guests;
+	for (unsigned c = 1; c < arch_cpu_max(); c++)
+		arch_cpu_release(c, cpu_work);
+	cpu_work(0);
+	arch_halt_forever(); /* the CPU that ends the last guest powers off */
 }
 
 void hv_start(uint32_t magic, const void *mbi)
@@ -228,6 +303,7 @@ void hv_start(uint32_t magic, const void *mbi)
 	arch_power_init(&boot_info);
 	if (arch_virt_init())
 		stop();
+	arch_cpus_start(config.absent_cpu_test);
 	if (config.spec_test)
 		arch_spec_test();
 	if (config.shutdown_after_boot) {

@@ -6,11 +6,18 @@
 #include <hv/log.h>
 #include <hv/memory.h>
 #include <hv/pmm.h>
+#include <hv/spinlock.h>
 #include <hv/string.h>
 
 extern char __image_start[], __image_end[];
 
+/* One allocator for every CPU, behind one lock. */
 static struct pmm pmm;
+static struct spinlock pmm_lock;
+static paddr_t startup_page;
+
+#define STARTUP_PAGE_MIN 0x1000ULL     /* above the real-mode IVT and BIOS data */
+#define STARTUP_PAGE_END 0x9f000ULL    /* below the EBDA */
 
 #define LOW_MEMORY_END 0x100000ULL
 
@@ -42,12 +49,45 @@ static int add_available(const struct boot_info *bi)
 	return 0;
 }
 
+static bool overlaps(paddr_t a, uint64_t alen, paddr_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* A page of low memory that the map calls available and that holds
+ * nothing the loader gave us, for the application processors' start-up
+ * code: a start-up IPI can only start a CPU below 1 MiB (SDM Vol. 3A
+ * 9.4.4.1, 11.6.1: the vector is the page number). */
+static paddr_t find_startup_page(const struct boot_info *bi)
+{
+	for (size_t i = 0; i < bi->mmap_count; i++) {
+		const struct boot_mmap_entry *e = &bi->mmap[i];
+		paddr_t p = ALIGN_UP(MAX(e->base, STARTUP_PAGE_MIN), PAGE_SIZE);
+
+		if (e->type != MMAP_AVAILABLE)
+			continue;
+		for (; p + PAGE_SIZE <= MIN(e->base + e->len, STARTUP_PAGE_END); p += PAGE_SIZE) {
+			bool used = overlaps(p, PAGE_SIZE, bi->mbi_phys, bi->mbi_size);
+
+			for (size_t m = 0; !used && m < bi->module_count; m++)
+				used = overlaps(p, PAGE_SIZE, bi->modules[m].start,
+						bi->modules[m].end - bi->modules[m].start);
+			if (!used)
+				return p;
+		}
+	}
+	return 0;
+}
+
+paddr_t memory_startup_page(void) { return startup_page; }
+
 int memory_init(const struct boot_info *bi)
 {
 	paddr_t img = virt_to_phys(__image_start);
 	int rc;
 
 	pmm_init(&pmm);
+	startup_page = find_startup_page(bi);
 	rc = add_available(bi);
 	if (rc) {
 		pr_err("memory: too many memory-map ranges: %s", hv_strerror(rc));
@@ -71,14 +111,33 @@ int memory_init(const struct boot_info *bi)
 
 int page_alloc(uint64_t npages, uint64_t align, paddr_t *out)
 {
-	int rc = pmm_alloc(&pmm, npages, align, out);
+	int rc;
 
+	spin_lock(&pmm_lock);
+	rc = pmm_alloc(&pmm, npages, align, out);
+	spin_unlock(&pmm_lock);
 	if (rc)
 		return rc;
 	memset(phys_to_virt(*out), 0, npages * PAGE_SIZE);
 	return 0;
 }
 
-int page_free(paddr_t base, uint64_t npages) { return pmm_free(&pmm, base, npages); }
+int page_free(paddr_t base, uint64_t npages)
+{
+	int rc;
 
-uint64_t memory_free_pages(void) { return pmm_free_pages(&pmm); }
+	spin_lock(&pmm_lock);
+	rc = pmm_free(&pmm, base, npages);
+	spin_unlock(&pmm_lock);
+	return rc;
+}
+
+uint64_t memory_free_pages(void)
+{
+	uint64_t n;
+
+	spin_lock(&pmm_lock);
+	n = pmm_free_pages(&pmm);
+	spin_unlock(&pmm_lock);
+	return n;
+}

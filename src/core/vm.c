@@ -9,6 +9,7 @@
 #include <hv/loader_mb1.h>
 #include <hv/log.h>
 #include <hv/memory.h>
+#include <hv/spinlock.h>
 #include <hv/string.h>
 #include <hv/vm.h>
 
@@ -18,8 +19,11 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 static struct vm vms[MAX_VMS];
-/* Console ids count every VM ever made; VPIDs reuse table slots. */
+/* Console ids count every VM ever made; VPIDs reuse table slots.  CPUs
+ * create and destroy VMs at once: vms_lock guards the slots' states and
+ * the next id (a VM's own fields are its CPU's). */
 static unsigned next_vm_id = 1;
+static struct spinlock vms_lock;
 
 /* The UART's output goes to the VM's console output. */
 static void uart_tx(void *ctx, char c)
@@ -78,15 +82,19 @@ int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct v
 	struct vm *vm = NULL;
 	int rc;
 
+	spin_lock(&vms_lock);
 	for (unsigned i = 0; i < MAX_VMS && !vm; i++)
 		if (vms[i].state == VM_FREE)
 			vm = &vms[i];
+	if (vm) {
+		memset(vm, 0, sizeof(*vm));
+		vm->id = next_vm_id++;
+		vm->state = VM_CREATED;
+	}
+	spin_unlock(&vms_lock);
 	if (!vm)
 		return HV_ENOMEM;
-	memset(vm, 0, sizeof(*vm));
-	vm->id = next_vm_id++;
 	vm->slot = (unsigned)(vm - vms);
-	vm->state = VM_CREATED;
 	vm->ram_size = ALIGN_UP(ram_size, PAGE_2M);
 	hv_strlcpy(vm->name, name, sizeof(vm->name));
 	hv_strlcpy(vm->cmdline, cmdline, sizeof(vm->cmdline));
@@ -163,16 +171,16 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	return rc;
 }
 
-int vm_run(struct vm *vm)
+int vm_run(struct vm *vm, unsigned cpu)
 {
 	int rc;
 
 	vm->state = VM_RUNNING;
-	/* VMs run one after another, each alone on the CPU: its time from
-	 * here, running, halted or in the hypervisor's hands, is its CPU time. */
+	/* A VM runs alone on its CPU until it ends: its time from here,
+	 * running, halted or in the hypervisor's hands, is its CPU time. */
 	if (vm->cpu_limit_ms)
 		vm->cpu_deadline_tsc = arch_tsc() + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
-	pr_info("vm %u (%s): starting, %lu MiB RAM at host 0x%lx", vm->id, vm->name,
+	pr_info("vm %u (%s): starting on CPU %u, %lu MiB RAM at host 0x%lx", vm->id, vm->name, cpu,
 		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
 	rc = arch_vcpu_run(&vm->vcpus[0]);
 	vm_console_flush(&vm->console, false); /* the guest's last, unfinished line */
@@ -218,10 +226,12 @@ static void report_end(const struct vm *vm)
 
 void vm_report(struct vm *vm)
 {
+	console_hold();
 	vm_console_break(&vm->console);
 	report_end(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		arch_vcpu_report_exits(&vm->vcpus[i]);
+	console_release();
 }
 
 void vm_destroy(struct vm *vm)
@@ -232,7 +242,9 @@ void vm_destroy(struct vm *vm)
 	arch_vm_destroy(vm);
 	if (vm->ram_hpa)
 		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
+	spin_lock(&vms_lock);
 	vm->state = VM_FREE;
+	spin_unlock(&vms_lock);
 }
 
 bool vm_gpa_in_ram(const struct vm *vm, gpa_t gpa, size_t len)

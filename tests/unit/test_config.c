@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <hv/config.h>
+#include <hv/errno.h>
 
 /* Collects the warnings config_parse() reports. */
 struct warnings {
@@ -398,6 +399,72 @@ static void test_long_words(void **state)
 	assert_int_equal(C.console_port, 0x2f8);
 }
 
+/* ---- a guest's module string ---- */
+
+static void test_vm_options_plain(void **state)
+{
+	struct vm_options o;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(vm_options_parse("cpuid  a b c", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.name, "cpuid");
+	assert_string_equal(o.args, "a b c");
+	assert_int_equal(o.mem_mib, 0);
+	assert_int_equal(o.vcpus, 1);
+	assert_int_equal(o.cpus, 0);
+	assert_int_equal(vm_options_parse("", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.name, "guest");
+	assert_string_equal(o.args, "");
+}
+
+static void test_vm_options_all(void **state)
+{
+	struct vm_options o;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(vm_options_parse("linux,mem=64,vcpus=2,cpus=1-3:5 console=ttyS0 mem=1G",
+					  &o, err, sizeof(err)), 0);
+	assert_string_equal(o.name, "linux");
+	assert_string_equal(o.args, "console=ttyS0 mem=1G");
+	assert_int_equal(o.mem_mib, 64);
+	assert_int_equal(o.vcpus, 2);
+	assert_int_equal(o.cpus, 0x2e);
+	assert_int_equal(vm_options_parse("g,cpus=0", &o, err, sizeof(err)), 0);
+	assert_int_equal(o.cpus, 1);
+	assert_string_equal(o.args, "");
+}
+
+static void expect_bad(const char *s, const char *why)
+{
+	struct vm_options o;
+	char err[160] = "";
+
+	assert_int_equal(vm_options_parse(s, &o, err, sizeof(err)), HV_EINVAL);
+	if (!strstr(err, why))
+		fail_msg("'%s': error '%s' lacks '%s'", s, err, why);
+}
+
+static void test_vm_options_bad(void **state)
+{
+	(void)state;
+	expect_bad("g,mem=1", "bad value '1' for option 'mem'");
+	expect_bad("g,mem=3073", "bad value '3073' for option 'mem'");
+	expect_bad("g,mem=12k", "bad value '12k'");
+	expect_bad("g,vcpus=0", "bad value '0' for option 'vcpus'");
+	expect_bad("g,cpus=", "option 'cpus=' is not key=value");
+	expect_bad("g,cpus=3-1", "bad value '3-1' for option 'cpus'");
+	expect_bad("g,cpus=64", "bad value '64'");
+	expect_bad("g,cpus=1:", "bad value '1:'");
+	expect_bad("g,cpus=:1", "bad value ':1'");
+	expect_bad("g,colour=blue", "unknown option 'colour'");
+	expect_bad("g,mem", "option 'mem' is not key=value");
+	expect_bad("g,,mem=4", "option '' is not key=value");
+	expect_bad("g,mem=4,", "option '' is not key=value");
+	expect_bad("a-name-of-more-than-thirty-one-chars x", "the name is longer than 31");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +488,9 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_good_together),
 		cmocka_unit_test(test_null_warn),
 		cmocka_unit_test(test_long_words),
+		cmocka_unit_test(test_vm_options_plain),
+		cmocka_unit_test(test_vm_options_all),
+		cmocka_unit_test(test_vm_options_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

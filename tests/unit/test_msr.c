@@ -16,7 +16,6 @@
 
 #include "fake_arch.h"
 
-#define MSR_IA32_APIC_BASE     0x1b
 #define MSR_IA32_TSC_DEADLINE  0x6e0
 #define MSR_X2APIC_TPR         0x808
 #define JUNK_HIGH 0xdead000000000000ULL

@@ -317,7 +317,7 @@ static inline void next_instruction(struct vcpu *v)
 /* A failed entry or a reason beyond the table: the VM stops. */
 static __attribute__((noinline)) struct vcpu *odd_exit(struct vcpu *v, uint32_t reason)
 {
-	vmcs_charge[this_cpu_id()] = &vmx(v)->counts[EXIT_REASON_MAX];
+	this_cpu()->vmcs_charge = &vmx(v)->counts[EXIT_REASON_MAX];
 	if (reason & EXIT_REASON_ENTRY_FAILURE)
 		entry_failed(v, reason);
 	else
@@ -369,7 +369,7 @@ struct vcpu *vmx_exit(struct vcpu *v)
 	if (reason >= EXIT_REASON_MAX)
 		return odd_exit(v, reason);
 	h = &exit_table[reason];
-	vmcs_charge[this_cpu_id()] = &x->counts[reason];
+	this_cpu()->vmcs_charge = &x->counts[reason];
 	x->exits[reason]++;
 	v->regs.avail = 0;
 	v->insn_len = 0;
@@ -381,7 +381,7 @@ struct vcpu *vmx_exit(struct vcpu *v)
 		next_instruction(v);
 	else if (ret == VMEXIT_STOP)
 		handler_stopped(v);
-	if (!(v->req | v->regs.dirty | vmx(v)->deadline | host_nmi_seen[this_cpu_id()]))
+	if (!(v->req | v->regs.dirty | vmx(v)->deadline | this_cpu()->nmi_seen))
 		return v;
 	return entry_work(v);
 }
@@ -393,7 +393,7 @@ bool vmx_prepare_entry(struct vcpu *v)
 	if (v->req & VCPU_REQ_STOP)
 		return false;
 	/* An NMI taken in root operation is the guest's too. */
-	if (host_nmi_take(this_cpu_id()))
+	if (host_nmi_take())
 		vcpu_queue_nmi(v);
 	if (v->req & (VCPU_REQ_EVENTS | VCPU_REQ_HALT)) {
 		vmx_deliver_events(v);

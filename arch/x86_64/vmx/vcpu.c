@@ -145,7 +145,7 @@ static void write_host_state(struct vcpu *v, unsigned cpu)
 	vmcs_write(VMCS_HOST_GS_SEL, 0);
 	vmcs_write(VMCS_HOST_TR_SEL, GDT_SEL_TSS);
 	vmcs_write(VMCS_HOST_FS_BASE, 0);
-	vmcs_write(VMCS_HOST_GS_BASE, 0);
+	vmcs_write(VMCS_HOST_GS_BASE, (uint64_t)(uintptr_t)this_cpu());
 	vmcs_write(VMCS_HOST_TR_BASE, tss_base(cpu));
 	vmcs_write(VMCS_HOST_GDTR_BASE, gdt_base(cpu));
 	vmcs_write(VMCS_HOST_IDTR_BASE, idt_base());
@@ -436,7 +436,7 @@ static void load_guest_state(struct vcpu *v)
 	write_cr2(v->cr2);
 	if (spec_cpuid7_edx() & CPUID7_EDX_IBRS_IBPB)
 		wrmsr(MSR_IA32_SPEC_CTRL, x->msrs.spec_ctrl);
-	spec_enter_vm(this_cpu_id(), v->vm->id);
+	spec_enter_vm(v->vm->id);
 }
 
 static void save_guest_state(struct vcpu *v)

@@ -4,11 +4,8 @@
 #include <hv/errno.h>
 #include <hv/log.h>
 
-/* Accesses outside any exit (setting up a VMCS) are counted here. */
-static struct vmcs_counters uncharged[MAX_CPUS];
-struct vmcs_counters *vmcs_charge[MAX_CPUS] = { &uncharged[0] };
-
-void vmcs_charge_none(void) { vmcs_charge[this_cpu_id()] = &uncharged[this_cpu_id()]; }
+/* Accesses outside any exit (setting up a VMCS) are counted apart. */
+void vmcs_charge_none(void) { this_cpu()->vmcs_charge = &this_cpu()->uncharged; }
 
 void vmcs_write_failed(enum vmcs_field f, uint64_t v)
 {

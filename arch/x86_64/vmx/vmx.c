@@ -2,6 +2,7 @@
  * and appendix A for the capability MSRs). */
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include <arch/percpu.h>
 #include <arch/vmx.h>
 #include <hv/errno.h>
 #include <hv/log.h>
@@ -9,7 +10,6 @@
 
 #define CPUID_1_ECX_VMX BIT(5)
 
-static paddr_t vmxon_region[8];
 /* What every CPU offers (they are the same model; checked on the boot CPU). */
 static struct vmx_caps platform_caps;
 
@@ -170,11 +170,17 @@ static int vmxon(paddr_t region)
 
 int vmx_enable_cpu(unsigned cpu, const struct vmx_caps *caps)
 {
+	const char *missing = "";
 	paddr_t region;
 	int rc;
 
-	if (cpu >= ARRAY_SIZE(vmxon_region))
-		return HV_ERANGE;
+	/* IA32_FEATURE_CONTROL is per CPU: the boot CPU's check in
+	 * vmx_probe() says nothing of the others'. */
+	rc = check_feature_control(&missing);
+	if (rc) {
+		pr_err("vmx: CPU %u: %s", cpu, missing);
+		return rc;
+	}
 	rc = page_alloc(1, PAGE_SIZE, &region);
 	if (rc) {
 		pr_err("vmx: CPU %u: no page for the VMXON region: %s", cpu, hv_strerror(rc));
@@ -192,8 +198,9 @@ int vmx_enable_cpu(unsigned cpu, const struct vmx_caps *caps)
 		page_free(region, 1);
 		return rc;
 	}
-	vmxon_region[cpu] = region;
-	pr_info("VMXON succeeded on CPU %u (VMXON region at 0x%lx)", cpu, region);
+	this_cpu()->vmxon_region = region;
+	pr_info("VMXON succeeded on CPU %u, APIC ID %u (VMXON region at 0x%lx)", cpu,
+		this_cpu()->apic_id, region);
 	return 0;
 }
 

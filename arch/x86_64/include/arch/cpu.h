@@ -77,9 +77,6 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Only the boot CPU runs so far. */
-static inline unsigned this_cpu_id(void) { return 0; }
-
 static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)

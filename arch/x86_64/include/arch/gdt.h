@@ -9,7 +9,7 @@
 #define GDT_SEL_DATA 0x10
 #define GDT_SEL_TSS  0x18
 
-#define MAX_CPUS 8
+#define MAX_CPUS 16
 
 /* Interrupt stack table slots (TSS.IST1..): faults that may hit a bad stack. */
 #define IST_DOUBLE_FAULT 1
@@ -25,6 +25,24 @@ struct tss64 {
 	uint16_t reserved3;
 	uint16_t iomap_base;
 } __attribute__((packed));
+
+#define IST_STACK_SIZE 4096
+
+enum {
+	GDT_NULL,
+	GDT_CODE,
+	GDT_DATA,
+	GDT_TSS_LO,
+	GDT_TSS_HI,
+	GDT_ENTRIES
+};
+
+/* A CPU's descriptor tables and the stacks its TSS names (in struct pcpu). */
+struct cpu_tables {
+	uint64_t gdt[GDT_ENTRIES];
+	struct tss64 tss;
+	uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+};
 
 struct desc_ptr {
 	uint16_t limit;

@@ -4,6 +4,7 @@
 #ifndef ARCH_IDT_H
 #define ARCH_IDT_H
 
+#include <arch/percpu.h>
 #include <hv/types.h>
 
 /* Layout pushed by isr.asm; keep in sync with it. */
@@ -14,23 +15,23 @@ struct exception_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* The boot CPU fills the one IDT and loads it; the others load it. */
 void idt_init(void);
+void idt_load(void);
 uint64_t idt_base(void);
 /* Returns only for an NMI. */
 void exception_handler(struct exception_frame *f);
-/* Per CPU: an NMI came in VMX root operation (set in NMI context, where
- * nothing else is safe: the console lock may be held by the code the NMI
- * interrupted). */
-extern volatile bool host_nmi_seen[];
-
-/* An NMI came to this CPU in VMX root operation since the last call: the
- * run loop passes it to the guest it enters next.  Inline: it is asked
- * before every VM entry, and the answer is almost always no. */
-static inline bool host_nmi_take(unsigned cpu)
+/* An NMI came to this CPU in VMX root operation since the last call
+ * (struct pcpu's nmi_seen): the run loop passes it to the guest it enters
+ * next.  Inline: it is asked before every VM entry, and the answer is
+ * almost always no. */
+static inline bool host_nmi_take(void)
 {
-	if (!host_nmi_seen[cpu])
+	struct pcpu *p = this_cpu();
+
+	if (!p->nmi_seen)
 		return false;
-	host_nmi_seen[cpu] = false;
+	p->nmi_seen = false;
 	return true;
 }
 

@@ -19,9 +19,9 @@ uint32_t spec_cpuid7_edx(void);
 uint64_t spec_arch_capabilities(void);
 /* Whether VM entries need the mitigating exit stub. */
 bool spec_entry_work(void);
-/* A vCPU of VM vm_id starts running on cpu: if the CPU last ran another
+/* A vCPU of VM vm_id starts running on this CPU: if it last ran another
  * VM, IBPB where the CPU has it, so that one VM's branch predictions do
  * not steer the next one's. */
-void spec_enter_vm(unsigned cpu, unsigned vm_id);
+void spec_enter_vm(unsigned vm_id);
 
 #endif

@@ -4,6 +4,7 @@
 #define ARCH_VMCS_H
 
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <hv/types.h>
 
 enum vmcs_field {
@@ -240,15 +241,7 @@ const char *vmx_instruction_error_name(uint32_t err);
 
 /* ---- VMX instructions on the current VMCS (SDM Vol. 3C chapter 31) ---- */
 
-/* VMREADs and VMWRITEs are counted so that the statistics and the
- * benchmark can tell what each exit reason costs: each access adds one to
- * the counters this CPU charges now, which the exit dispatcher points at
- * the running vCPU's counters for the exit's reason (exit.c). */
-struct vmcs_counters {
-	uint64_t reads, writes;
-};
-extern struct vmcs_counters *vmcs_charge[];
-
+/* VMREADs and VMWRITEs are counted (struct vmcs_counters, percpu.h). */
 /* Count what follows outside any exit. */
 void vmcs_charge_none(void);
 
@@ -263,7 +256,7 @@ static inline uint64_t vmcs_read_raw(enum vmcs_field f)
 
 static inline uint64_t vmcs_read(enum vmcs_field f)
 {
-	vmcs_charge[this_cpu_id()]->reads++;
+	this_cpu()->vmcs_charge->reads++;
 	return vmcs_read_raw(f);
 }
 
@@ -274,7 +267,7 @@ __attribute__((cold, noinline)) void vmcs_write_failed(enum vmcs_field f, uint64
 
 static inline void vmcs_write(enum vmcs_field f, uint64_t v)
 {
-	vmcs_charge[this_cpu_id()]->writes++;
+	this_cpu()->vmcs_charge->writes++;
 	__asm__ goto("vmwrite %1, %0; jbe %l[failed]"
 		     : : "r"((uint64_t)f), "rm"(v) : "cc", "memory" : failed);
 	return;
