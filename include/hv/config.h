@@ -34,6 +34,8 @@ struct config {
 				    * second, bursts of 10 s' worth (default 100; 0: no limit) */
 	uint32_t cpu_limit_ms;     /* cpu_limit=MS: each VM stops after MS milliseconds of CPU
 				    * time (0, the default: no limit) */
+	bool guests_in_turn;       /* guests_in_turn: guests that share a CPU run one after
+				    * another, each to its end, instead of time-sliced */
 	uint32_t guest_mem_mib;    /* guest_mem=MiB: RAM of each guest, 2..3072; 0 (default): 32 for
 				    * Multiboot guests, 256 for Linux */
 };

@@ -67,6 +67,7 @@ struct vcpu_regs {
 #define VCPU_REQ_TIMER  BIT(1)  /* a timer deadline may have moved */
 #define VCPU_REQ_HALT   BIT(2)  /* the guest executed HLT: wait in the HLT state */
 #define VCPU_REQ_STOP   BIT(3)  /* the VM has ended: do not enter again */
+#define VCPU_REQ_YIELD  BIT(4)  /* leave the CPU to the next vCPU of its run queue */
 
 /* What the hardware lets this vCPU have, for CPUID and the emulation. */
 struct vcpu_features {
@@ -89,6 +90,12 @@ struct vcpu {
 	struct vcpu_events ev;
 	struct vcpu_features feat;
 	uint64_t cr2;              /* the guest's CR2 while it does not run */
+
+	/* Its CPU's scheduler (hv/sched.h): when its slice ends (host TSC;
+	 * 0: alone on the CPU, no slice), and when it halted with others
+	 * waiting, the time before which it need not run (0: runnable). */
+	uint64_t slice_end;
+	uint64_t wake_tsc;
 
 	/* One-shot timer from HC_TIMER. */
 	uint64_t timer_deadline;   /* host TSC; 0 = not armed */
@@ -172,8 +179,9 @@ void vcpu_free(struct vcpu *v);
 /* The next timer event for this vCPU (HC_TIMER or the platform's) as a
  * host TSC value, or 0. */
 uint64_t vcpu_next_event_tsc(struct vcpu *v);
-/* When the preemption timer must fire: the next timer event or the VM's
- * CPU-time limit, whichever is first (host TSC, 0: never). */
+/* When the preemption timer must fire: the next timer event, the VM's
+ * CPU-time limit or the end of its slice, whichever is first (host TSC,
+ * 0: never). */
 uint64_t vcpu_next_deadline_tsc(struct vcpu *v);
 /* An interrupt is waiting for this vCPU (its own or the platform's). */
 bool vcpu_irq_pending(struct vcpu *v);

@@ -57,6 +57,7 @@ struct vm {
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
 	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time it may use, 0: no limit */
 	uint64_t cpu_deadline_tsc;         /* host TSC at which it has used it, 0: none */
+	uint64_t off_cpu_since;            /* host TSC when its vCPU last left the CPU */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
 	struct platform platform_storage;
@@ -75,8 +76,13 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len);
 /* A Linux bzImage with an optional initrd on the PC platform. */
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
 		  size_t initrd_len, bool console_input);
-/* Run its vCPU on this CPU (cpu, for the console) until the VM ends. */
-int vm_run(struct vm *vm, unsigned cpu);
+/* The VM starts on this CPU (cpu, for the console): its CPU time counts
+ * from here.  vm_run_slice() runs its vCPU until the VM ends (true) or
+ * the vCPU yields the CPU to another of its run queue (false). */
+void vm_start(struct vm *vm, unsigned cpu);
+bool vm_run_slice(struct vm *vm);
+/* vm_start, then slices until it ends. */
+void vm_run(struct vm *vm, unsigned cpu);
 void vm_destroy(struct vm *vm);
 /* End the VM: the vCPU loop stops at the next check; first reason wins. */
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)

@@ -229,6 +229,11 @@ static bool opt_absent_cpu_test(struct config *cfg, const char *value)
 	return true;
 }
 
+static bool opt_guests_in_turn(struct config *cfg, const char *value)
+{
+	return parse_bool(value, &cfg->guests_in_turn);
+}
+
 static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
@@ -244,6 +249,7 @@ static const struct option options[] = {
 	{ "cpu_limit", false, opt_cpu_limit },
 	{ "console_rate", false, opt_console_rate },
 	{ "absent_cpu_test", false, opt_absent_cpu_test },
+	{ "guests_in_turn", true, opt_guests_in_turn },
 };
 
 void config_defaults(struct config *cfg)
@@ -262,6 +268,7 @@ void config_defaults(struct config *cfg)
 	cfg->cpu_limit_ms = 0;
 	cfg->console_rate = 100;
 	cfg->absent_cpu_test = -1;
+	cfg->guests_in_turn = false;
 }
 
 static const struct option *find_option(const char *name)

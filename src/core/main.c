@@ -10,6 +10,7 @@
 #include <hv/format.h>
 #include <hv/log.h>
 #include <hv/memory.h>
+#include <hv/sched.h>
 #include <hv/string.h>
 #include <hv/vm.h>
 
@@ -134,7 +135,11 @@ static int load_guest(struct vm *vm, const struct guest *g)
 			     initrd ? initrd->end - initrd->start : 0, g->console_input);
 }
 
-static void run_guest(const struct guest *g)
+/* The guest's VM, made and loaded, or NULL (what failed is reported, and
+ * the guest is over). */
+static void guest_over(struct vm *vm);
+
+static struct vm *make_guest(const struct guest *g)
 {
 	uint32_t mib = g->opts.mem_mib ? g->opts.mem_mib : config.guest_mem_mib;
 	struct vm *vm;
@@ -146,32 +151,85 @@ static void run_guest(const struct guest *g)
 	if (rc) {
 		pr_err("guest %s: cannot create a VM with %u MiB: %s", g->opts.name, mib,
 		       hv_strerror(rc));
-		return;
+		guest_over(NULL);
+		return NULL;
 	}
 	vm->stats_interval_tsc = (uint64_t)config.stats_interval_s * arch_tsc_hz();
 	vm->cpu_limit_ms = config.cpu_limit_ms;
 	vm_console_set_rate(&vm->console, config.console_rate, arch_tsc_hz());
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	rc = load_guest(vm, g);
-	if (!rc)
-		vm_run(vm, g->cpu);
-	else
+	if (rc) {
 		vm_end(vm, VM_END_ERROR, 0, "not started: the image could not be loaded");
-	vm_report(vm);
-	vm_destroy(vm);
+		guest_over(vm);
+		return NULL;
+	}
+	return vm;
 }
 
-/* Every CPU's work: its guests in module order; the CPU that ends the
+/* A guest has ended: its report, and the VM goes.  The CPU that ends the
  * last guest of all switches the machine off. */
-static void cpu_work(unsigned cpu)
+static void guest_over(struct vm *vm)
+{
+	if (vm) {
+		vm_report(vm);
+		vm_destroy(vm);
+	}
+	if (__atomic_sub_fetch(&guests_left, 1, __ATOMIC_ACQ_REL) == 0) {
+		kprintf("all guests ended\n");
+		stop();
+	}
+}
+
+/* guests_in_turn: each of the CPU's guests to its end, in module order. */
+static void run_in_turn(unsigned cpu)
 {
 	for (unsigned i = 0; i < nr_guests; i++) {
-		if (guests[i].cpu != cpu)
+		struct vm *vm = guests[i].cpu == cpu ? make_guest(&guests[i]) : NULL;
+
+		if (!vm)
 			continue;
-		run_guest(&guests[i]);
-		if (__atomic_sub_fetch(&guests_left, 1, __ATOMIC_ACQ_REL) == 0) {
-			kprintf("all guests ended\n");
-			stop();
+		vm_run(vm, cpu);
+		guest_over(vm);
+	}
+}
+
+/* Every CPU's work: all of its guests start at once and share the CPU,
+ * a slice each in turn while more than one can run (hv/sched.h). */
+static void cpu_work(unsigned cpu)
+{
+	uint64_t quantum = SCHED_QUANTUM_MS * (arch_tsc_hz() / 1000);
+	struct runq q = { 0 };
+
+	if (config.guests_in_turn) {
+		run_in_turn(cpu);
+		return;
+	}
+	for (unsigned i = 0; i < nr_guests; i++) {
+		struct vm *vm = guests[i].cpu == cpu ? make_guest(&guests[i]) : NULL;
+
+		if (!vm)
+			continue;
+		if (runq_add(&q, &vm->vcpus[0])) { /* never: a CPU can take every module */
+			vm_end(vm, VM_END_ERROR, 0, "not started: CPU %u's run queue is full", cpu);
+			guest_over(vm);
+			continue;
+		}
+		vm_start(vm, cpu);
+	}
+	while (q.n) {
+		uint64_t wake;
+		struct vcpu *v = runq_pick(&q, arch_tsc(), &wake);
+
+		if (!v) {
+			while (arch_tsc() < wake)
+				;
+			continue;
+		}
+		v->slice_end = q.n > 1 ? arch_tsc() + quantum : 0;
+		if (vm_run_slice(v->vm)) {
+			runq_remove(&q, v);
+			guest_over(v->vm);
 		}
 	}
 }
@@ -186,8 +244,8 @@ static void park_cpus(void)
 }
 
 /* A CPU of its own if one is free (static partitioning, as Jailhouse
- * does), else the CPU of its allowed set with the fewest guests, where it
- * runs after the ones before it (there is no time-slicing yet). */
+ * does), else the CPU of its allowed set with the fewest guests, which it
+ * shares with them (time-sliced, or in turn with guests_in_turn). */
 static int place_guest(struct guest *g, unsigned *load, char *err, size_t errlen)
 {
 	uint64_t allowed = g->opts.cpus;

@@ -37,7 +37,9 @@ uint64_t vcpu_next_deadline_tsc(struct vcpu *v)
 {
 	uint64_t next = vcpu_next_event_tsc(v), limit = v->vm->cpu_deadline_tsc;
 
-	return limit && (!next || limit < next) ? limit : next;
+	if (limit && (!next || limit < next))
+		next = limit;
+	return v->slice_end && (!next || v->slice_end < next) ? v->slice_end : next;
 }
 
 /* The HC_TIMER one-shot, the platform's timers, and the VM's CPU-time
@@ -51,6 +53,8 @@ enum vmexit_ret vcpu_timer_expired(struct vcpu *v)
 		       vm->cpu_limit_ms, vcpu_get(v, VREG_RIP));
 		return VMEXIT_STOP;
 	}
+	if (v->slice_end && arch_tsc() >= v->slice_end)
+		vcpu_request(v, VCPU_REQ_YIELD);
 	platform_tick(v->vm);
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (v->timer_deadline && arch_tsc() >= v->timer_deadline) {
@@ -73,6 +77,11 @@ enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v)
 		return VMEXIT_NEXT;
 	if (interrupts_on && vcpu_next_event_tsc(v)) {
 		vcpu_request(v, VCPU_REQ_HALT);
+		if (v->slice_end) {
+			/* Others wait for the CPU: theirs until the timer. */
+			v->wake_tsc = vcpu_next_event_tsc(v);
+			vcpu_request(v, VCPU_REQ_YIELD);
+		}
 		return VMEXIT_NEXT;
 	}
 	vm_end(v->vm, VM_END_HALTED, 0, "halted with %s at RIP 0x%lx",

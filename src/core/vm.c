@@ -171,22 +171,38 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	return rc;
 }
 
-int vm_run(struct vm *vm, unsigned cpu)
+void vm_start(struct vm *vm, unsigned cpu)
 {
-	int rc;
-
 	vm->state = VM_RUNNING;
-	/* A VM runs alone on its CPU until it ends: its time from here,
-	 * running, halted or in the hypervisor's hands, is its CPU time. */
 	if (vm->cpu_limit_ms)
 		vm->cpu_deadline_tsc = arch_tsc() + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
 	pr_info("vm %u (%s): starting on CPU %u, %lu MiB RAM at host 0x%lx", vm->id, vm->name, cpu,
 		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
+}
+
+bool vm_run_slice(struct vm *vm)
+{
+	uint64_t now = arch_tsc();
+	int rc;
+
+	/* Its CPU time is its time on the CPU, running, halted or in the
+	 * hypervisor's hands; not the slices of the others. */
+	if (vm->cpu_deadline_tsc && vm->off_cpu_since)
+		vm->cpu_deadline_tsc += now - vm->off_cpu_since;
 	rc = arch_vcpu_run(&vm->vcpus[0]);
-	vm_console_flush(&vm->console, false); /* the guest's last, unfinished line */
+	vm->off_cpu_since = arch_tsc();
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
-	return rc;
+	if (vm_ended(vm))
+		vm_console_flush(&vm->console, false); /* the guest's last, unfinished line */
+	return vm_ended(vm);
+}
+
+void vm_run(struct vm *vm, unsigned cpu)
+{
+	vm_start(vm, cpu);
+	while (!vm_run_slice(vm))
+		;
 }
 
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)

@@ -32,7 +32,7 @@ guests=$IT_BUILD/guests
 for g in event_edges event_triple cpuid; do
 	[[ -f $guests/$g.elf ]] || it_fail "no test guest $guests/$g.elf (build target test_guests)"
 done
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
+it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
 	--module "$guests/event_edges.elf=event_edges" \
 	--module "$guests/cpuid.elf=cpuid" \
 	--module "$guests/event_triple.elf=event_triple" \

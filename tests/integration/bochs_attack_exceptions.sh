@@ -27,7 +27,7 @@ gt_add ac_loop ac_loop
 gt_add cpuid cpuid-after-ac
 gt_add db_loop db_loop
 gt_add cpuid cpuid-after-db
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=$LIMIT_MS" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=$LIMIT_MS" \
 	"${GT_MODULES[@]}"
 
 LIMIT_END="stopped: CPU time limit of $LIMIT_MS ms used up, at RIP 0x[0-9a-f]+\$"

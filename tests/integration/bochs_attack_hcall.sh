@@ -15,7 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_hcall "$@"
 gt_add hcall_abuse hcall_abuse
 gt_add cpuid cpuid-after
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=60000" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=60000" \
 	"${GT_MODULES[@]}"
 
 gt_guest hcall_abuse hcall_abuse

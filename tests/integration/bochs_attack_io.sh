@@ -14,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_io "$@"
 gt_add io_probe io_probe
 gt_add cpuid cpuid-after
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=120000" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=120000" \
 	"${GT_MODULES[@]}"
 
 gt_guest io_probe io_probe

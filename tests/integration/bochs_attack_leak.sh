@@ -19,7 +19,7 @@ guests=$IT_BUILD/guests
 for g in xstate cpuid; do
 	[[ -f $guests/$g.elf ]] || it_fail "no test guest $guests/$g.elf (build target test_guests)"
 done
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline spec_test \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn spec_test" \
 	--module "$guests/xstate.elf=xstate" \
 	--module "$guests/xstate.elf=xstate" \
 	--module "$guests/cpuid.elf=cpuid"

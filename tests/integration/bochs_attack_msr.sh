@@ -16,7 +16,7 @@ gt_init bochs_attack_msr "$@"
 gt_add cpuid cpuid-before
 gt_add msr_probe msr_probe
 gt_add cpuid cpuid-after
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=60000" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=60000" \
 	"${GT_MODULES[@]}"
 
 gt_canary cpuid-before

@@ -21,7 +21,7 @@ for a in iend oend idown odown istraddle; do
 	gt_add cpuid "cpuid-after-$a"
 done
 gt_add string_io string_io-wrap
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=30000" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=30000" \
 	"${GT_MODULES[@]}"
 
 # attack TAG WHAT PORT LINEAR: the guest's announcement, then its VM

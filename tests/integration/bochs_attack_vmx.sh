@@ -14,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_vmx "$@"
 gt_add vmx_all_modes vmx_all_modes
 gt_add cpuid cpuid-after
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "cpu_limit=30000" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=30000" \
 	"${GT_MODULES[@]}"
 
 gt_guest vmx_all_modes vmx_all_modes

@@ -46,7 +46,7 @@ old_linux=$IT_BUILD/integration/old-protocol-bzimage
 head -c 4096 /dev/zero >"$old_linux"
 printf '\x55\xaa' | dd of="$old_linux" bs=1 seek=$((0x1fe)) conv=notrunc status=none
 printf 'HdrS\x00\x02' | dd of="$old_linux" bs=1 seek=$((0x202)) conv=notrunc status=none
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "entry_fail_test" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn entry_fail_test" \
 	--module "$guests/cpuid.elf=entryfail" \
 	--module "$IT_REPO_ROOT/tests/guests/guest.ld=junk" \
 	--module "$truncated=truncated" \
@@ -65,7 +65,7 @@ it_expect_after "$IT_LINE" "$GOOD_END_RE"
 it_expect_after "$IT_LINE" "^all guests ended$"
 it_expect_ended_by_itself
 
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "entry_fail_test=control" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn entry_fail_test=control" \
 	--module "$guests/cpuid.elf=ctlfail" \
 	--module "$guests/cpuid.elf=cpuid"
 it_expect "$CTL_RE"
@@ -74,7 +74,7 @@ it_expect_after "$IT_LINE" "$CTL_END_RE"
 it_expect_after "$IT_LINE" "$GOOD_END_RE"
 it_expect_ended_by_itself
 
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guest_mem=3072" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn guest_mem=3072" \
 	--module "$guests/cpuid.elf=big"
 it_expect "$NOMEM_RE"
 it_expect_after "$IT_LINE" "^all guests ended$"

@@ -38,7 +38,7 @@ gt_add vmxon vmxon
 gt_add ring3 ring3
 gt_add xsetbv xsetbv
 gt_add debugexit debugexit
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
+it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
 
 gt_guest cpuid cpuid
 gt_pass "VMX bit (CPUID.1:ECX[5]) is clear" \

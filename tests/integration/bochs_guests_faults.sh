@@ -26,7 +26,7 @@ gt_add unmapped unmapped-fetch fetch
 gt_add hvmem hvmem
 gt_add triplefault triplefault
 gt_add cpuid cpuid-after
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
+it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
 
 gt_guest unmapped unmapped
 gt_ept_stop read c0000000

@@ -23,7 +23,7 @@ gt_init bochs_stress "$@"
 gt_add stress stress first=$FIRST seeds=$SEEDS ops=$OPS
 gt_add cpuid cpuid
 # console_rate=0: the seed lines come faster than the default rate's burst.
-it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "console_rate=0" "${GT_MODULES[@]}"
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn console_rate=0" "${GT_MODULES[@]}"
 
 gt_guest stress stress
 gt_says_re "first $FIRST, seeds $SEEDS, ops $OPS, XSAVE [01]\$"

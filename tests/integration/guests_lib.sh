@@ -2,8 +2,9 @@
 # run the test guests of tests/guests (built into <build>/guests/NAME.elf by
 # the target test_guests) under tinyhv.  Source it after lib.sh.
 #
-# One Bochs run carries several guests as Multiboot2 modules; tinyhv runs
-# them one after another, prints each guest line as "[TAG] text" (TAG: the
+# One Bochs run carries several guests as Multiboot2 modules; with one CPU
+# and the option guests_in_turn (which these tests pass) tinyhv runs them
+# one after another, prints each guest line as "[TAG] text" (TAG: the
 # first word of the module's string) and ends each VM with a line
 # "vm N (TAG): ended by ... / stopped: ...".  Every guest line starts with
 # "NAME: " (NAME: the guest's own name, tests/guests/NAME.asm).

@@ -85,6 +85,49 @@ static void test_hlt_ignores_the_limit(void **state)
 	assert_int_equal(vm->end, VM_END_HALTED);
 }
 
+/* A slice (others wait for the CPU) arms the timer too, and its end
+ * makes the vCPU yield; its own timers still run. */
+static void test_slice_end_yields(void **state)
+{
+	(void)state;
+	v->slice_end = 4000;
+	v->timer_deadline = 6000;
+	assert_int_equal(vcpu_next_deadline_tsc(v), 4000);
+	v->timer_deadline = 2000;
+	assert_int_equal(vcpu_next_deadline_tsc(v), 2000);
+	v->req = 0;
+	fake_tsc_now = 3999;
+	v->timer_deadline = 0;
+	assert_int_equal(vcpu_timer_expired(v), VMEXIT_RETRY);
+	assert_false(v->req & VCPU_REQ_YIELD);
+	fake_tsc_now = 4000;
+	assert_int_equal(vcpu_timer_expired(v), VMEXIT_RETRY);
+	assert_true(v->req & VCPU_REQ_YIELD);
+	assert_false(vm_ended(vm));
+}
+
+/* HLT with a timer armed: alone on the CPU the vCPU waits in the HLT
+ * state; with others waiting it yields until its timer. */
+static void test_hlt_yields_when_shared(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_RFLAGS, RFLAGS_IF | 2);
+	v->timer_deadline = 9000;
+	v->req = 0;
+	assert_int_equal(vcpu_emulate_hlt(v), VMEXIT_NEXT);
+	assert_true(v->req & VCPU_REQ_HALT);
+	assert_false(v->req & VCPU_REQ_YIELD);
+	assert_int_equal(v->wake_tsc, 0);
+	v->slice_end = 5000;
+	v->req = 0;
+	fake_exit(v);
+	fake_hw_set(v, VREG_RFLAGS, RFLAGS_IF | 2);
+	assert_int_equal(vcpu_emulate_hlt(v), VMEXIT_NEXT);
+	assert_true(v->req & VCPU_REQ_HALT);
+	assert_true(v->req & VCPU_REQ_YIELD);
+	assert_int_equal(v->wake_tsc, 9000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -92,6 +135,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deadline_is_the_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_stops_the_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_ignores_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slice_end_yields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hlt_yields_when_shared, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,6 +412,11 @@ bool vmx_prepare_entry(struct vcpu *v)
 		vmx_update_timer(v);
 	if (v->regs.dirty)
 		vmx_flush_regs(v);
+	/* The state is all in the VMCS now: the vCPU may leave its CPU. */
+	if (v->req & VCPU_REQ_YIELD) {
+		v->req &= ~(uint32_t)VCPU_REQ_YIELD;
+		return false;
+	}
 	return true;
 }
 

@@ -305,6 +305,7 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 	}
 	write_controls(v);
 	write_host_state(v, this_cpu_id());
+	x->host_cpu = this_cpu_id();
 	write_guest_state(v, start);
 	/* Ways to exercise the failed-entry reports: activity states above 3
 	 * fail the guest-state checks (SDM 27.3.1.5); a CR3-target count
@@ -514,7 +515,10 @@ static void entry_instruction_failed(struct vcpu *v)
 }
 
 /* The run loop is in the exit path: vmx_enter() returns only when the VM
- * has ended or an entry instruction failed. */
+ * has ended, an entry instruction failed, or the vCPU yields its CPU to
+ * the next of its run queue (VCPU_REQ_YIELD).  The VMCS is cleared each
+ * time, so the next run launches it again (SDM Vol. 3C 24.11.3), on
+ * whichever CPU. */
 int arch_vcpu_run(struct vcpu *v)
 {
 	struct vcpu_arch *x = vmx(v);
@@ -522,6 +526,10 @@ int arch_vcpu_run(struct vcpu *v)
 
 	if (rc)
 		return rc;
+	if (x->host_cpu != this_cpu_id()) {
+		write_host_state(v, this_cpu_id());
+		x->host_cpu = this_cpu_id();
+	}
 	load_guest_state(v);
 	x->next_stats = v->vm->stats_interval_tsc ? rdtsc() + v->vm->stats_interval_tsc : 0;
 	v->regs.avail = 0;
@@ -535,5 +543,7 @@ int arch_vcpu_run(struct vcpu *v)
 	}
 	vmcs_charge_none();
 	save_guest_state(v);
-	return vmcs_clear(x->vmcs);
+	rc = vmcs_clear(x->vmcs);
+	x->launched = false;
+	return rc;
 }

@@ -27,6 +27,7 @@ struct vcpu_msrs {
 struct vcpu_arch {
 	paddr_t vmcs;
 	bool launched;             /* VMLAUNCH succeeded: the next entry is VMRESUME */
+	unsigned host_cpu;         /* the CPU whose tables the VMCS's host state names */
 	uint32_t pin_ctls, proc_ctls, proc2_ctls, entry_ctls, exit_ctls;
 	bool nmi_window_ok;        /* the CPU has NMI-window exiting (needs virtual NMIs) */
 	bool irq_window, nmi_window;   /* window exiting armed */
