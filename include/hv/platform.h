@@ -27,7 +27,7 @@ struct vm;
 struct platform_host {
 	uint64_t (*tsc)(void);       /* the host's time-stamp counter */
 	uint64_t tsc_hz;             /* its frequency, never 0 */
-	int (*console_getc)(void);   /* a byte typed at the console, or -1 */
+	int (*console_getc)(struct vm *vm); /* a byte typed for the VM, or -1 */
 	uint64_t rtc_epoch;          /* the host's wall-clock time, seconds since 1970 */
 };
 

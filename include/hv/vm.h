@@ -71,11 +71,14 @@ struct vm {
 };
 
 /* vm.c: life cycle */
-int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct vm **out);
+/* id: the VM's console id, from vm_new_id() (0: a new one now). */
+unsigned vm_new_id(void);
+int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_size,
+	      struct vm **out);
 int vm_load_multiboot(struct vm *vm, const void *image, size_t len);
 /* A Linux bzImage with an optional initrd on the PC platform. */
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
-		  size_t initrd_len, bool console_input);
+		  size_t initrd_len);
 /* The VM starts on this CPU (cpu, for the console): its CPU time counts
  * from here.  vm_run_slice() runs its vCPU until the VM ends (true) or
  * the vCPU yields the CPU to another of its run queue (false). */

@@ -6,6 +6,7 @@
 #include <hv/bootinfo.h>
 #include <hv/config.h>
 #include <hv/console.h>
+#include <hv/console_in.h>
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/log.h>
@@ -115,7 +116,9 @@ static bool is_initrd(const struct boot_module *m)
 struct guest {
 	const struct boot_module *m, *initrd;
 	struct vm_options opts;
-	bool console_input;        /* the first Linux guest gets the console's input */
+	bool console_input;        /* it has the console's input first: the first Linux
+				    * guest, else the first guest */
+	unsigned id;               /* its VM's id: module order */
 	unsigned cpu;
 };
 
@@ -132,7 +135,7 @@ static int load_guest(struct vm *vm, const struct guest *g)
 		return vm_load_multiboot(vm, image, m->end - m->start);
 	return vm_load_linux(vm, image, m->end - m->start,
 			     initrd ? phys_to_virt(initrd->start) : NULL,
-			     initrd ? initrd->end - initrd->start : 0, g->console_input);
+			     initrd ? initrd->end - initrd->start : 0);
 }
 
 /* The guest's VM, made and loaded, or NULL (what failed is reported, and
@@ -147,7 +150,7 @@ static struct vm *make_guest(const struct guest *g)
 
 	if (!mib)
 		mib = is_bzimage(g->m) ? LINUX_GUEST_MEM_MIB : MULTIBOOT_GUEST_MEM_MIB;
-	rc = vm_create(g->opts.name, g->opts.args, (uint64_t)mib << 20, &vm);
+	rc = vm_create(g->id, g->opts.name, g->opts.args, (uint64_t)mib << 20, &vm);
 	if (rc) {
 		pr_err("guest %s: cannot create a VM with %u MiB: %s", g->opts.name, mib,
 		       hv_strerror(rc));
@@ -158,6 +161,7 @@ static struct vm *make_guest(const struct guest *g)
 	vm->cpu_limit_ms = config.cpu_limit_ms;
 	vm_console_set_rate(&vm->console, config.console_rate, arch_tsc_hz());
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
+	console_in_attach(vm, g->console_input);
 	rc = load_guest(vm, g);
 	if (rc) {
 		vm_end(vm, VM_END_ERROR, 0, "not started: the image could not be loaded");
@@ -296,9 +300,12 @@ static void plan_guests(void)
 		g->m = m;
 		g->initrd = next && is_initrd(next) ? next : NULL;
 		g->console_input = is_bzimage(m) && !console_taken;
+		g->id = vm_new_id();
 		console_taken |= g->console_input;
 		nr_guests++;
 	}
+	if (!console_taken && nr_guests)
+		guests[0].console_input = true;
 }
 
 static void run_guests(void)
@@ -336,6 +343,7 @@ void hv_start(uint32_t magic, const void *mbi)
 		arch_halt_forever();
 	}
 	setup_console_and_config();
+	console_in_init(console_getc);
 	print_banner();
 	for (int i = 0; i < early_warnings.count; i++)
 		pr_warn("config: %s", early_warnings.msg[i]);

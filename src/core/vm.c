@@ -3,6 +3,7 @@
  * fixed table. */
 #include <hv/arch.h>
 #include <hv/console.h>
+#include <hv/console_in.h>
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/loader_linux.h>
@@ -19,9 +20,9 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 static struct vm vms[MAX_VMS];
-/* Console ids count every VM ever made; VPIDs reuse table slots.  CPUs
- * create and destroy VMs at once: vms_lock guards the slots' states and
- * the next id (a VM's own fields are its CPU's). */
+/* Console ids count every VM ever made (atomically); VPIDs reuse table
+ * slots.  CPUs create and destroy VMs at once: vms_lock guards the slots'
+ * states (a VM's own fields are its CPU's). */
 static unsigned next_vm_id = 1;
 static struct spinlock vms_lock;
 
@@ -65,6 +66,33 @@ static int setup_memory(struct vm *vm)
 	return rc ? rc : arch_vm_create(vm);
 }
 
+/* What was typed for the VM goes into its UART's receive FIFO, as far as
+ * there is room; the rest waits in the console's queue for the VM. */
+static void pull_console_input(struct vm *vm)
+{
+	int c;
+
+	while (!vuart_rx_full(&vm->uart) && (c = console_in_getc(vm)) >= 0)
+		vuart_receive(&vm->uart, (uint8_t)c);
+}
+
+/* A guest that polls its UART (a Multiboot guest has no timer that would
+ * bring input) finds the input there when it looks. */
+static int uart_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
+{
+	struct vm *vm = dev;
+
+	pull_console_input(vm);
+	return vuart_read(&vm->uart, port, size, val);
+}
+
+static int uart_write(void *dev, uint64_t port, unsigned size, uint64_t val)
+{
+	struct vm *vm = dev;
+
+	return vuart_write(&vm->uart, port, size, val);
+}
+
 static int setup_devices(struct vm *vm)
 {
 	int rc;
@@ -72,12 +100,15 @@ static int setup_devices(struct vm *vm)
 	io_bus_init(&vm->pio);
 	io_bus_init(&vm->mmio);
 	vuart_init(&vm->uart, uart_tx, vm);
-	rc = vuart_attach(&vm->uart, &vm->pio, VUART_COM1_BASE);
+	rc = io_register(&vm->pio, VUART_COM1_BASE, 8, "uart", uart_read, uart_write, vm);
 	return rc ? rc : io_register(&vm->pio, DEBUG_EXIT_PORT, 4, "debug-exit", NULL,
 				     debug_exit_write, vm);
 }
 
-int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct vm **out)
+unsigned vm_new_id(void) { return __atomic_fetch_add(&next_vm_id, 1, __ATOMIC_RELAXED); }
+
+int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_size,
+	      struct vm **out)
 {
 	struct vm *vm = NULL;
 	int rc;
@@ -88,7 +119,7 @@ int vm_create(const char *name, const char *cmdline, uint64_t ram_size, struct v
 			vm = &vms[i];
 	if (vm) {
 		memset(vm, 0, sizeof(*vm));
-		vm->id = next_vm_id++;
+		vm->id = id ? id : vm_new_id();
 		vm->state = VM_CREATED;
 	}
 	spin_unlock(&vms_lock);
@@ -134,7 +165,7 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
 }
 
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
-		  size_t initrd_len, bool console_input)
+		  size_t initrd_len)
 {
 	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
 	struct linux_boot_cfg cfg = { kernel, kernel_len, initrd, initrd_len, vm->cmdline, NULL, 0, 0 };
@@ -142,10 +173,10 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	struct vcpu_start start;
 	char err[160];
 	int rc;
-	struct platform_host host = { arch_tsc, arch_tsc_hz(), console_getc, arch_rtc_epoch() };
+	struct platform_host host = { arch_tsc, arch_tsc_hz(), console_in_getc, arch_rtc_epoch() };
 
 	vm->nr_vcpus = 1;
-	rc = platform_init(vm, &host, console_input, &cfg.acpi_rsdp);
+	rc = platform_init(vm, &host, true, &cfg.acpi_rsdp);
 	if (rc) {
 		pr_err("vm %u (%s): cannot build its platform: %s", vm->id, vm->name, hv_strerror(rc));
 		return rc;
@@ -252,6 +283,7 @@ void vm_report(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	console_in_detach(vm);
 	vm_console_flush(&vm->console, false);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_free(&vm->vcpus[i]);

@@ -205,7 +205,7 @@ static void poll_console(struct vm *vm)
 	int c;
 
 	/* What the guest's FIFO cannot take stays in the host UART's. */
-	while (!vuart_rx_full(&vm->uart) && (c = p->host.console_getc()) >= 0)
+	while (!vuart_rx_full(&vm->uart) && (c = p->host.console_getc(vm)) >= 0)
 		vuart_receive(&vm->uart, (uint8_t)c);
 	/* A person is at the console: show prompts and echoes at once. */
 	vm_console_flush(&vm->console, true);

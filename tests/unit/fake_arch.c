@@ -67,7 +67,7 @@ struct vm *fake_vm(uint64_t ram_size)
 	return vm;
 }
 
-static int no_console_input(void) { return -1; }
+static int no_console_input(struct vm *vm) { (void)vm; return -1; }
 
 void fake_platform(struct vm *vm)
 {

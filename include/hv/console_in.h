@@ -1,0 +1,29 @@
+/* The console's input with several VMs: what is typed goes to one VM at a
+ * time, the one with the focus (README, "The console with several VMs").
+ * Ctrl-A starts a console command: a digit N gives the focus to VM N,
+ * 'n' to the next VM, 'a' sends the VM a Ctrl-A; each change prints which
+ * VM now has the input.  Every VM takes input into a queue of its own;
+ * whichever VM asks for input moves the host console's bytes, so no VM
+ * takes another's. */
+#ifndef HV_CONSOLE_IN_H
+#define HV_CONSOLE_IN_H
+
+#include <hv/types.h>
+
+struct vm;
+
+#define CONSOLE_ESCAPE   0x01    /* Ctrl-A */
+#define CONSOLE_IN_QUEUE 256     /* bytes typed ahead for one VM */
+
+/* Where the bytes come from (console_getc; a fake in the unit tests). */
+void console_in_init(int (*host_getc)(void));
+/* The VM takes input from now on; focus: it gets the focus too.  A VM
+ * that goes passes the focus to the VM with the next id. */
+void console_in_attach(struct vm *vm, bool focus);
+void console_in_detach(struct vm *vm);
+/* The next byte typed for this VM, or -1. */
+int console_in_getc(struct vm *vm);
+/* The id of the VM with the focus, 0: none. */
+unsigned console_in_focus(void);
+
+#endif
