@@ -7,6 +7,7 @@
 /* Register offsets in the xAPIC page; the x2APIC MSR of a register is
  * 0x800 + offset / 16 (11.12.1.2). */
 #define APIC_ID        0x020
+#define APIC_EOI       0x0b0
 #define APIC_SVR       0x0f0
 #define APIC_ICR_LO    0x300
 #define APIC_ICR_HI    0x310
@@ -59,6 +60,8 @@ void apic_init_cpu(void)
 
 /* 11.12.5.1: the x2APIC ID is the whole register; the xAPIC's is bits
  * 31:24. */
+void apic_eoi(void) { apic_write(APIC_EOI, 0); }
+
 uint32_t apic_id(void)
 {
 	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;

@@ -5,6 +5,7 @@
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/idt.h>
+#include <arch/irq.h>
 #include <arch/percpu.h>
 #include <arch/vmcs.h>
 #include <hv/console.h>
@@ -23,6 +24,7 @@ struct idt_gate {
 } __attribute__((packed));
 
 extern const uint64_t isr_table[EXCEPTION_VECTORS];
+extern const uint64_t isr_irq_table[][2];    /* vector, stub; ends with 0 */
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 
 static const char *const exception_names[EXCEPTION_VECTORS] = {
@@ -69,6 +71,8 @@ void idt_init(void)
 {
 	for (unsigned v = 0; v < EXCEPTION_VECTORS; v++)
 		set_gate(v, isr_table[v]);
+	for (unsigned i = 0; isr_irq_table[i][0]; i++)
+		set_gate((unsigned)isr_irq_table[i][0], isr_irq_table[i][1]);
 	idt_load();
 }
 
@@ -80,6 +84,10 @@ void exception_handler(struct exception_frame *f)
 
 	if (f->vector == NMI_VECTOR) {
 		this_cpu()->nmi_seen = true;
+		return;
+	}
+	if (f->vector >= EXCEPTION_VECTORS) {
+		host_irq((unsigned)f->vector);
 		return;
 	}
 

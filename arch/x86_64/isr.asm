@@ -31,6 +31,12 @@ isr_%1:
 %assign v v + 1
 %endrep
 
+; The hypervisor's own interrupt vectors (include/arch/irq.h), taken
+; through the IDT only while a CPU idles with interrupts on.
+	ISR_NOERR 0x40
+	ISR_NOERR 0xf0
+	ISR_NOERR 0xff
+
 isr_common:
 	push rax
 	push rbx
@@ -79,5 +85,13 @@ isr_table:
 	dq isr_%[v]
 %assign v v + 1
 %endrep
+
+; vector, stub pairs for idt.c
+global isr_irq_table
+isr_irq_table:
+	dq 0x40, isr_0x40
+	dq 0xf0, isr_0xf0
+	dq 0xff, isr_0xff
+	dq 0, 0
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -5,6 +5,7 @@
 #include <arch/cpu.h>
 #include <arch/gdt.h>
 #include <arch/idt.h>
+#include <arch/irq.h>
 #include <arch/percpu.h>
 #include <arch/power.h>
 #include <arch/tsc.h>
@@ -70,6 +71,17 @@ int arch_virt_init(void)
 }
 
 unsigned arch_cpus_start(int64_t absent_apic_id) { return smp_start_cpus(absent_apic_id); }
+
+/* COM1 and COM3 are ISA IRQ 4, COM2 and COM4 IRQ 3 (the PC's). */
+bool arch_console_irq_start(uint16_t port)
+{
+	int irq = (port == 0x3f8 || port == 0x3e8) ? 4 : (port == 0x2f8 || port == 0x2e8) ? 3 : -1;
+
+	if (!irq_init(irq))
+		return false;
+	arch_uart_rx_interrupt(port, true);
+	return true;
+}
 
 void arch_fault_test(void) { __asm__ volatile("ud2"); }
 

@@ -66,7 +66,7 @@ void ap_main(unsigned cpu)
 	while (!p->work)
 		cpu_relax();
 	p->work(cpu);
-	cpu_halt_forever();
+	arch_cpu_idle_forever();
 }
 
 static int start_one(unsigned cpu, uint32_t apic_id, paddr_t trampoline)
@@ -113,6 +113,11 @@ static void print_cpus(const struct acpi_cpus *c)
 		this_cpu()->apic_id, apic_x2apic() ? "x2APIC" : "xAPIC");
 }
 
+static struct acpi_cpus madt;
+static bool madt_valid;
+
+const struct acpi_cpus *smp_madt(void) { return madt_valid ? &madt : NULL; }
+
 /* The MADT's CPUs, and the absent one of the start-up test. */
 static int find_cpus(struct acpi_cpus *c, int64_t absent_apic_id)
 {
@@ -123,6 +128,8 @@ static int find_cpus(struct acpi_cpus *c, int64_t absent_apic_id)
 		pr_warn("CPUs: no usable MADT (%s): only the boot CPU runs", hv_strerror(rc));
 		return rc;
 	}
+	madt = *c;
+	madt_valid = true;
 	print_cpus(c);
 	if (absent_apic_id >= 0 && c->count < ACPI_MAX_CPUS) {
 		c->apic_id[c->count++] = (uint32_t)absent_apic_id;

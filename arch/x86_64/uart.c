@@ -49,6 +49,16 @@ void arch_uart_putc(uint16_t port, char c)
 	outb(port + UART_THR, (uint8_t)c);
 }
 
+#define IER_RX_DATA 0x01
+
+/* The receive-data interrupt: raised while the receiver holds data
+ * (PC16550D, IER bit 0); MCR.OUT2, set at init, gates it onto the IRQ line
+ * on PCs. */
+void arch_uart_rx_interrupt(uint16_t port, bool on)
+{
+	outb(port + UART_IER, on ? IER_RX_DATA : 0);
+}
+
 int arch_uart_getc(uint16_t port)
 {
 	if (!(inb(port + UART_LSR) & LSR_DATA_READY))

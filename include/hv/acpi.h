@@ -60,15 +60,24 @@ int acpi_find_rsdp(acpi_map_fn map, void *ctx, const uint8_t *tag,
 int acpi_parse_pm(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 		  struct acpi_pm *out);
 
-/* The CPUs of the machine from the MADT (5.2.12): the APIC IDs of the
- * Processor Local APIC and x2APIC structures that are enabled or online
- * capable, in table order (firmware lists the boot CPU first). */
+/* The interrupt controllers of the machine from the MADT (5.2.12): the
+ * APIC IDs of the Processor Local APIC and x2APIC structures that are
+ * enabled or online capable, in table order (firmware lists the boot CPU
+ * first); the first I/O APIC; where each ISA IRQ goes (Interrupt Source
+ * Overrides, 5.2.12.5; without one, IRQ n is GSI n, edge, active high). */
 #define ACPI_MAX_CPUS 64
+#define ACPI_ISA_IRQS 16
+#define ACPI_IRQ_ACTIVE_LOW BIT(0)
+#define ACPI_IRQ_LEVEL      BIT(1)
 struct acpi_cpus {
 	uint32_t apic_id[ACPI_MAX_CPUS];
 	unsigned count;
 	unsigned dropped;              /* beyond ACPI_MAX_CPUS: counted, not kept */
 	uint64_t lapic_addr;           /* the local APICs' MMIO base */
+	uint64_t ioapic_addr;          /* the first I/O APIC's MMIO base; 0: none */
+	uint32_t ioapic_gsi_base;      /* the GSI of its pin 0 */
+	uint32_t isa_gsi[ACPI_ISA_IRQS];
+	uint8_t isa_flags[ACPI_ISA_IRQS]; /* ACPI_IRQ_* */
 };
 
 /* Returns 0, HV_EINVAL for malformed tables, HV_ENOENT without a MADT or

@@ -45,15 +45,27 @@ unsigned arch_cpu_max(void);
 bool arch_cpu_online(unsigned cpu);
 uint32_t arch_cpu_apic_id(unsigned cpu);
 unsigned arch_this_cpu(void);
-/* An online CPU other than the boot CPU runs work(cpu), then halts; until
+/* An online CPU other than the boot CPU runs work(cpu), then idles; until
  * then it waits.  The boot CPU calls its own work itself. */
 void arch_cpu_release(unsigned cpu, void (*work)(unsigned cpu));
+/* Make the CPU leave its guest at once (a host IPI; the exit runs
+ * vcpu_host_interrupt).  Nothing for this CPU or one that is not online. */
+void arch_cpu_kick(unsigned cpu);
+/* Nothing more to do here: wait for interrupts, for ever. */
+void arch_cpu_idle_forever(void) __attribute__((noreturn));
+
+/* ---- the hypervisor's interrupts (arch/x86_64/irq.c) ---- */
+/* Console input by interrupt: the UART at port raises its receive
+ * interrupt, which calls console_in_interrupt().  False when it cannot
+ * (no I/O APIC, a port with no ISA IRQ): then input must be polled. */
+bool arch_console_irq_start(uint16_t port);
 
 /* ---- the host's serial port (arch/x86_64/uart.c) ---- */
 void arch_uart_init(uint16_t port, uint32_t baud);
 void arch_uart_putc(uint16_t port, char c);
 int arch_uart_getc(uint16_t port);   /* a received byte, or -1 */
 void arch_uart_drain(uint16_t port);
+void arch_uart_rx_interrupt(uint16_t port, bool on);
 
 /* ---- time (arch/x86_64/tsc.c, rtc.c) ---- */
 uint64_t arch_tsc(void);

@@ -12,10 +12,16 @@ uint16_t console_port(void);
 int console_getc(void);
 void console_write(const char *s, size_t n);
 /* Between these, only this CPU prints: a report of several lines stays
- * whole.  Not nested. */
+ * whole.  They nest. */
 void console_hold(void);
 void console_release(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a writer other than the hypervisor (a VM's console): a
+ * line one writer leaves unfinished is ended before another writes. */
+int kprintf_as(const void *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last line on the console is who's and unfinished (call it between
+ * console_hold and console_release to act on the answer). */
+bool console_line_open_by(const void *who);
 /* Called when the hypervisor is dying: stop honouring the console lock,
  * which the faulting CPU may hold. */
 void console_panic_mode(void);

@@ -17,12 +17,16 @@ struct vm;
 
 /* Where the bytes come from (console_getc; a fake in the unit tests). */
 void console_in_init(int (*host_getc)(void));
-/* The VM takes input from now on; focus: it gets the focus too.  A VM
- * that goes passes the focus to the VM with the next id. */
+/* The VM takes input from now on; focus: it gets the focus too.  The VM
+ * with the focus passes it, when it goes, to the VM with the next id. */
 void console_in_attach(struct vm *vm, bool focus);
 void console_in_detach(struct vm *vm);
 /* The next byte typed for this VM, or -1. */
 int console_in_getc(struct vm *vm);
+/* The console UART's receive interrupt (the arch calls it): the bytes go
+ * to the queues now, and the VM with the focus is told (vm->input_ready)
+ * and its CPU kicked out of the guest to take them. */
+void console_in_interrupt(void);
 /* The id of the VM with the focus, 0: none. */
 unsigned console_in_focus(void);
 

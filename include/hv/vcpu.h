@@ -185,6 +185,9 @@ uint64_t vcpu_next_event_tsc(struct vcpu *v);
 uint64_t vcpu_next_deadline_tsc(struct vcpu *v);
 /* An interrupt is waiting for this vCPU (its own or the platform's). */
 bool vcpu_irq_pending(struct vcpu *v);
+/* A host interrupt made the vCPU exit (console input, another CPU's kick):
+ * whatever it brought for the VM is taken, and the entry looks again. */
+void vcpu_host_interrupt(struct vcpu *v);
 /* HLT: sleep until an interrupt, or end the VM when none can come. */
 enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v);
 /* The preemption timer fired: run the timers that are due, or end the VM

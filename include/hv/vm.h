@@ -58,6 +58,9 @@ struct vm {
 	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time it may use, 0: no limit */
 	uint64_t cpu_deadline_tsc;         /* host TSC at which it has used it, 0: none */
 	uint64_t off_cpu_since;            /* host TSC when its vCPU last left the CPU */
+	unsigned cpu;                      /* the physical CPU its vCPU runs on */
+	volatile bool input_ready;         /* console input came for it (console_in.c) */
+	bool input_polled;                 /* no console interrupt: the platform polls */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
 	struct platform platform_storage;
@@ -84,6 +87,8 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
  * the vCPU yields the CPU to another of its run queue (false). */
 void vm_start(struct vm *vm, unsigned cpu);
 bool vm_run_slice(struct vm *vm);
+/* Console input waits for the VM: into its UART (and its interrupt). */
+void vm_take_input(struct vm *vm);
 /* vm_start, then slices until it ends. */
 void vm_run(struct vm *vm, unsigned cpu);
 void vm_destroy(struct vm *vm);

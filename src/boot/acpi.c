@@ -38,6 +38,8 @@
 #define MADT_LAPIC_ADDR    36
 #define MADT_ENTRIES       44
 #define MADT_LOCAL_APIC    0
+#define MADT_IOAPIC        1
+#define MADT_ISO           2     /* Interrupt Source Override */
 #define MADT_LAPIC_OVERRIDE 5
 #define MADT_LOCAL_X2APIC  9
 #define MADT_CPU_ENABLED   BIT(0)
@@ -372,6 +374,22 @@ static void madt_take_cpu(const uint8_t *e, struct acpi_cpus *out)
 	out->apic_id[out->count++] = id;
 }
 
+/* An Interrupt Source Override (5.2.12.5): bus 0 (ISA), source IRQ, GSI,
+ * MPS INTI flags: polarity in bits 1:0 (3: active low), trigger mode in
+ * bits 3:2 (3: level); 0 in either means the bus's own (ISA: active high,
+ * edge). */
+static void madt_take_override(const uint8_t *e, struct acpi_cpus *out)
+{
+	uint8_t irq = e[3];
+	uint16_t inti = rd16(e + 8);
+
+	if (e[2] != 0 || irq >= ACPI_ISA_IRQS)
+		return;
+	out->isa_gsi[irq] = rd32(e + 4);
+	out->isa_flags[irq] = (uint8_t)(((inti & 3) == 3 ? ACPI_IRQ_ACTIVE_LOW : 0) |
+					(((inti >> 2) & 3) == 3 ? ACPI_IRQ_LEVEL : 0));
+}
+
 int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 		    struct acpi_cpus *out)
 {
@@ -391,6 +409,8 @@ int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 	if (len < MADT_ENTRIES)
 		return HV_EINVAL;
 	out->lapic_addr = rd32(t + MADT_LAPIC_ADDR);
+	for (unsigned i = 0; i < ACPI_ISA_IRQS; i++)
+		out->isa_gsi[i] = i;
 	/* Interrupt controller structures: type, length, body (5.2.12.1); a
 	 * length under 2 or one running past the table is malformed. */
 	for (size_t off = MADT_ENTRIES; off + 2 <= len; off += t[off + 1]) {
@@ -402,6 +422,11 @@ int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 			madt_take_cpu(t + off, out);
 		else if (type == MADT_LAPIC_OVERRIDE && elen >= 12)
 			out->lapic_addr = rd64(t + off + 4);
+		else if (type == MADT_IOAPIC && elen >= 12 && !out->ioapic_addr) {
+			out->ioapic_addr = rd32(t + off + 4);
+			out->ioapic_gsi_base = rd32(t + off + 8);
+		} else if (type == MADT_ISO && elen >= 10)
+			madt_take_override(t + off, out);
 	}
 	return out->count ? 0 : HV_ENOENT;
 }

@@ -11,6 +11,8 @@ static struct {
 	uint16_t port;
 	struct spinlock lock;
 	volatile int holder;       /* the CPU in console_hold(), or -1 */
+	unsigned depth;            /* its console_hold() calls not yet released */
+	const void *open_by;       /* who left a line unfinished on the screen, or NULL */
 	bool panic;
 } con = { .port = CONSOLE_COM1, .holder = -1 };
 
@@ -24,8 +26,20 @@ uint16_t console_port(void) { return con.port; }
 
 int console_getc(void) { return arch_uart_getc(con.port); }
 
-static void write_locked(const char *s, size_t n)
+/* Whatever the hypervisor itself prints, as a writer. */
+#define HYPERVISOR ((const void *)&con)
+
+/* A line another writer left unfinished (a VM's prompt) ends before this
+ * writer's text: lines of different writers never mix. */
+static void write_locked(const void *who, const char *s, size_t n)
 {
+	if (!n)
+		return;
+	if (con.open_by && con.open_by != who) {
+		arch_uart_putc(con.port, '\r');
+		arch_uart_putc(con.port, '\n');
+	}
+	con.open_by = s[n - 1] == '\n' ? NULL : who;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			arch_uart_putc(con.port, '\r');
@@ -33,38 +47,67 @@ static void write_locked(const char *s, size_t n)
 	}
 }
 
-void console_write(const char *s, size_t n)
+static void write_as(const void *who, const char *s, size_t n)
 {
 	if (con.panic || con.holder == (int)arch_this_cpu()) {
-		write_locked(s, n);
+		write_locked(who, s, n);
 		return;
 	}
 	spin_lock(&con.lock);
-	write_locked(s, n);
+	write_locked(who, s, n);
 	spin_unlock(&con.lock);
+}
+
+void console_write(const char *s, size_t n) { write_as(HYPERVISOR, s, n); }
+
+static int vprint_as(const void *who, const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	write_as(who, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	return n;
 }
 
 int kprintf(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vprint_as(HYPERVISOR, fmt, ap);
 	va_end(ap);
-	console_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	return n;
 }
 
+int kprintf_as(const void *who, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprint_as(who, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+bool console_line_open_by(const void *who) { return con.open_by == who; }
+
 void console_hold(void)
 {
+	if (con.holder == (int)arch_this_cpu()) {
+		con.depth++;
+		return;
+	}
 	spin_lock(&con.lock);
 	con.holder = (int)arch_this_cpu();
+	con.depth = 1;
 }
 
 void console_release(void)
 {
+	if (--con.depth)
+		return;
 	con.holder = -1;
 	spin_unlock(&con.lock);
 }

@@ -1,6 +1,7 @@
 /* Console input for several VMs (include/hv/console_in.h).  One lock
  * guards the router: the focus, the escape state and every VM's queue;
  * the VMs that poll take it in turn. */
+#include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/console_in.h>
 #include <hv/spinlock.h>
@@ -123,7 +124,7 @@ void console_in_attach(struct vm *vm, bool focus)
 	q->vm = vm;
 	q->head = q->count = 0;
 	q->dropped = 0;
-	if (focus || !in.focus)
+	if (focus)
 		set_focus(vm);
 	spin_unlock(&in.lock);
 }
@@ -163,6 +164,27 @@ int console_in_getc(struct vm *vm)
 	}
 	spin_unlock(&in.lock);
 	return c;
+}
+
+void console_in_interrupt(void)
+{
+	struct vm *vm;
+	unsigned cpu = 0;
+	bool kick = false;
+
+	spin_lock(&in.lock);
+	pump();
+	vm = in.focus;
+	if (vm && queue_of(vm)->count && !vm->input_ready) {
+		__atomic_store_n(&vm->input_ready, true, __ATOMIC_RELEASE);
+		cpu = vm->cpu;
+		kick = true;
+	}
+	spin_unlock(&in.lock);
+	/* Its CPU leaves the guest and sees input_ready (vcpu_host_interrupt);
+	 * on this CPU the exit that brought the interrupt sees it. */
+	if (kick)
+		arch_cpu_kick(cpu);
 }
 
 unsigned console_in_focus(void)

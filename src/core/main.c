@@ -123,6 +123,7 @@ struct guest {
 };
 
 static struct guest guests[BOOT_MAX_MODULES];
+static bool console_irq;           /* console input comes by interrupt */
 static unsigned nr_guests;
 static unsigned guests_left;       /* counted down by whichever CPU ends one */
 
@@ -161,6 +162,7 @@ static struct vm *make_guest(const struct guest *g)
 	vm->cpu_limit_ms = config.cpu_limit_ms;
 	vm_console_set_rate(&vm->console, config.console_rate, arch_tsc_hz());
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
+	vm->input_polled = !console_irq;
 	console_in_attach(vm, g->console_input);
 	rc = load_guest(vm, g);
 	if (rc) {
@@ -198,6 +200,20 @@ static void run_in_turn(unsigned cpu)
 	}
 }
 
+/* All of the CPU's vCPUs sleep (halted) until wake, or until console
+ * input comes for one of them, which wakes it. */
+static void wait_for_sleepers(struct runq *q, uint64_t wake)
+{
+	while (arch_tsc() < wake) {
+		for (unsigned i = 0; i < q->n; i++) {
+			if (q->v[i]->vm->input_ready) {
+				q->v[i]->wake_tsc = 0;
+				return;
+			}
+		}
+	}
+}
+
 /* Every CPU's work: all of its guests start at once and share the CPU,
  * a slice each in turn while more than one can run (hv/sched.h). */
 static void cpu_work(unsigned cpu)
@@ -223,11 +239,14 @@ static void cpu_work(unsigned cpu)
 	}
 	while (q.n) {
 		uint64_t wake;
+
+		for (unsigned i = 0; i < q.n; i++)
+			if (q.v[i]->vm->input_ready)
+				q.v[i]->wake_tsc = 0;
 		struct vcpu *v = runq_pick(&q, arch_tsc(), &wake);
 
 		if (!v) {
-			while (arch_tsc() < wake)
-				;
+			wait_for_sleepers(&q, wake);
 			continue;
 		}
 		v->slice_end = q.n > 1 ? arch_tsc() + quantum : 0;
@@ -323,7 +342,7 @@ static void run_guests(void)
 	for (unsigned c = 1; c < arch_cpu_max(); c++)
 		arch_cpu_release(c, cpu_work);
 	cpu_work(0);
-	arch_halt_forever(); /* the CPU that ends the last guest powers off */
+	arch_cpu_idle_forever(); /* the CPU that ends the last guest powers off */
 }
 
 void hv_start(uint32_t magic, const void *mbi)
@@ -370,6 +389,7 @@ void hv_start(uint32_t magic, const void *mbi)
 	if (arch_virt_init())
 		stop();
 	arch_cpus_start(config.absent_cpu_test);
+	console_irq = arch_console_irq_start(config.console_port);
 	if (config.spec_test)
 		arch_spec_test();
 	if (config.shutdown_after_boot) {

@@ -64,6 +64,13 @@ enum vmexit_ret vcpu_timer_expired(struct vcpu *v)
 	return VMEXIT_RETRY;
 }
 
+void vcpu_host_interrupt(struct vcpu *v)
+{
+	if (v->vm->input_ready)
+		vm_take_input(v->vm);
+	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
+}
+
 /* HLT: sleep until an interrupt.  With an interrupt already pending the
  * guest goes on at once; with a timer armed the CPU waits in the HLT
  * state until it fires (the arch's VCPU_REQ_HALT); with no wake-up source
@@ -72,6 +79,8 @@ enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v)
 {
 	bool interrupts_on = vcpu_get(v, VREG_RFLAGS) & RFLAGS_IF;
 
+	/* The guest waits: a prompt it printed without a line end shows. */
+	vm_console_flush(&v->vm->console, true);
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (interrupts_on && vcpu_irq_pending(v))
 		return VMEXIT_NEXT;

@@ -76,6 +76,14 @@ static void pull_console_input(struct vm *vm)
 		vuart_receive(&vm->uart, (uint8_t)c);
 }
 
+void vm_take_input(struct vm *vm)
+{
+	__atomic_store_n(&vm->input_ready, false, __ATOMIC_RELAXED);
+	pull_console_input(vm);
+	/* Someone types: show a prompt or an echo that has no line end yet. */
+	vm_console_flush(&vm->console, true);
+}
+
 /* A guest that polls its UART (a Multiboot guest has no timer that would
  * bring input) finds the input there when it looks. */
 static int uart_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
@@ -176,7 +184,7 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	struct platform_host host = { arch_tsc, arch_tsc_hz(), console_in_getc, arch_rtc_epoch() };
 
 	vm->nr_vcpus = 1;
-	rc = platform_init(vm, &host, true, &cfg.acpi_rsdp);
+	rc = platform_init(vm, &host, vm->input_polled, &cfg.acpi_rsdp);
 	if (rc) {
 		pr_err("vm %u (%s): cannot build its platform: %s", vm->id, vm->name, hv_strerror(rc));
 		return rc;
@@ -204,6 +212,7 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 
 void vm_start(struct vm *vm, unsigned cpu)
 {
+	vm->cpu = cpu;
 	vm->state = VM_RUNNING;
 	if (vm->cpu_limit_ms)
 		vm->cpu_deadline_tsc = arch_tsc() + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
@@ -220,6 +229,8 @@ bool vm_run_slice(struct vm *vm)
 	 * hypervisor's hands; not the slices of the others. */
 	if (vm->cpu_deadline_tsc && vm->off_cpu_since)
 		vm->cpu_deadline_tsc += now - vm->off_cpu_since;
+	if (vm->input_ready)
+		vm_take_input(vm);
 	rc = arch_vcpu_run(&vm->vcpus[0]);
 	vm->off_cpu_since = arch_tsc();
 	if (rc && !vm_ended(vm))

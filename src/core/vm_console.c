@@ -59,11 +59,15 @@ static void emit(struct vm_console *c, bool line_end)
 		c->len = 0;
 		return;
 	}
+	console_hold();
 	report_dropped(c);
-	if (c->mid_line)
-		kprintf("%s%s", c->line, line_end ? "\n" : "");
+	/* Its unfinished line goes on where it stopped, unless another
+	 * writer's line came in between: then it starts again with its tag. */
+	if (c->mid_line && console_line_open_by(c))
+		kprintf_as(c, "%s%s", c->line, line_end ? "\n" : "");
 	else
-		kprintf("[%s] %s%s", c->name, c->line, line_end ? "\n" : "");
+		kprintf_as(c, "[%s] %s%s", c->name, c->line, line_end ? "\n" : "");
+	console_release();
 	c->mid_line = !line_end;
 	c->len = 0;
 }
@@ -100,7 +104,9 @@ void vm_console_flush(struct vm_console *c, bool partial)
 
 void vm_console_break(struct vm_console *c)
 {
-	if (c->mid_line)
-		kprintf("\n");
+	console_hold();
+	if (c->mid_line && console_line_open_by(c))
+		kprintf_as(c, "\n");
+	console_release();
 	c->mid_line = false;
 }

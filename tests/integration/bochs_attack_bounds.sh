@@ -23,8 +23,8 @@ guests=$IT_BUILD/guests
 for g in spin flood cpuid; do
 	[[ -f $guests/$g.elf ]] || it_fail "no test guest $guests/$g.elf (build target test_guests)"
 done
-it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
-	--cmdline "cpu_limit=$LIMIT_MS console_rate=$RATE" \
+it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
+	--cmdline "guests_in_turn cpu_limit=$LIMIT_MS console_rate=$RATE" \
 	--module "$guests/spin.elf=spin" \
 	--module "$guests/cpuid.elf=cpuid" \
 	--module "$guests/flood.elf=flood" \

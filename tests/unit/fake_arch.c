@@ -125,6 +125,7 @@ uint64_t arch_tsc(void) { return fake_tsc_now; }
 uint64_t arch_tsc_hz(void) { return FAKE_TSC_HZ; }
 uint64_t arch_rtc_epoch(void) { return 0; }
 unsigned arch_this_cpu(void) { return 0; }
+void arch_cpu_kick(unsigned cpu) { (void)cpu; }
 
 /* ---- console ---- */
 

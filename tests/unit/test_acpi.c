@@ -788,6 +788,42 @@ static void test_madt_cpus(void **state)
 	assert_int_equal(cpus.apic_id[3], 0x100);
 	assert_int_equal(cpus.lapic_addr, 0xFEE00000);
 	assert_int_equal(cpus.dropped, 0);
+	assert_int_equal(cpus.ioapic_addr, 0xfec00000);
+	assert_int_equal(cpus.ioapic_gsi_base, 0);
+	assert_int_equal(cpus.isa_gsi[4], 4);      /* no override: identity */
+	assert_int_equal(cpus.isa_flags[4], 0);
+}
+
+static void test_madt_overrides(void **state)
+{
+	/* One CPU; an I/O APIC with GSI base 0x10; IRQ 0 -> GSI 2 (bus
+	 * defaults); IRQ 9 -> GSI 9, level, active high (INTI 0xd); IRQ 4 ->
+	 * GSI 20, active low edge (INTI 0x3); bus 1 and IRQ 16 ignored. */
+	static const uint8_t e[] = {
+		0, 8, 0, 0, 1, 0, 0, 0,
+		1, 12, 3, 0, 0, 0, 0xc0, 0xfe, 0x10, 0, 0, 0,
+		1, 12, 4, 0, 0, 0x10, 0xc0, 0xfe, 0x30, 0, 0, 0,
+		2, 10, 0, 0, 2, 0, 0, 0, 0, 0,
+		2, 10, 0, 9, 9, 0, 0, 0, 0xd, 0,
+		2, 10, 0, 4, 20, 0, 0, 0, 0x3, 0,
+		2, 10, 1, 5, 7, 0, 0, 0, 0, 0,
+		2, 10, 0, 16, 7, 0, 0, 0, 0, 0,
+	};
+	struct acpi_rsdp rsdp;
+	struct acpi_cpus m;
+
+	(void)state;
+	madt_tables(e, sizeof(e), &rsdp);
+	assert_int_equal(acpi_parse_madt(fake_map, NULL, &rsdp, &m), 0);
+	assert_int_equal(m.ioapic_addr, 0xfec00000);   /* the first one */
+	assert_int_equal(m.ioapic_gsi_base, 0x10);
+	assert_int_equal(m.isa_gsi[0], 2);
+	assert_int_equal(m.isa_flags[0], 0);
+	assert_int_equal(m.isa_gsi[9], 9);
+	assert_int_equal(m.isa_flags[9], ACPI_IRQ_LEVEL);
+	assert_int_equal(m.isa_gsi[4], 20);
+	assert_int_equal(m.isa_flags[4], ACPI_IRQ_ACTIVE_LOW);
+	assert_int_equal(m.isa_gsi[5], 5);
 }
 
 static void test_madt_override_and_many(void **state)
@@ -866,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_s5_fuzz),
 		cmocka_unit_test_setup(test_madt_cpus, reset_mem),
 		cmocka_unit_test_setup(test_madt_override_and_many, reset_mem),
+		cmocka_unit_test_setup(test_madt_overrides, reset_mem),
 		cmocka_unit_test_setup(test_madt_malformed, reset_mem),
 	};
 

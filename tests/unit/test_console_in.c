@@ -60,7 +60,8 @@ static const char *read_all(struct vm *vm)
 static void test_focus_gets_the_input(void **state)
 {
 	(void)state;
-	console_in_attach(&vms[0], false);      /* nobody had it: one gets it */
+	console_in_attach(&vms[0], false);
+	assert_int_equal(console_in_focus(), 0);
 	console_in_attach(&vms[1], true);       /* asked for it */
 	console_in_attach(&vms[2], false);
 	assert_int_equal(console_in_focus(), 2);
@@ -103,6 +104,9 @@ static void test_leaving_vm_passes_the_focus(void **state)
 	typed = "x";
 	assert_int_equal(console_in_getc(&vms[0]), -1);  /* dropped: nobody takes it */
 	console_in_attach(&vms[2], false);
+	assert_int_equal(console_in_focus(), 0);
+	typed = "\x01n";                                  /* until given */
+	assert_int_equal(console_in_getc(&vms[2]), -1);
 	assert_int_equal(console_in_focus(), 3);
 }
 

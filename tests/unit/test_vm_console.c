@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <hv/console.h>
 #include <hv/vm_console.h>
 
 #include "fake_arch.h"
@@ -55,6 +56,33 @@ static void test_partial_lines(void **state)
 	vm_console_break(&c);
 	vm_console_write(&c, "x\n", 2);
 	assert_string_equal(fake_console(), "[g] $ \r\n[g] x\r\n");
+}
+
+/* Two VMs and the hypervisor print at once: an unfinished line is ended
+ * before anyone else's text, and its continuation starts again with its
+ * tag, so that no console line holds two writers' text. */
+static void test_partial_lines_of_two_vms(void **state)
+{
+	struct vm_console a, b;
+
+	(void)state;
+	fake_console_clear();
+	vm_console_init(&a, "a");
+	vm_console_init(&b, "b");
+	vm_console_write(&a, "a$ ", 3);
+	vm_console_flush(&a, true);
+	vm_console_write(&b, "line of b\n", 10);
+	vm_console_write(&a, "typed\n", 6);
+	assert_string_equal(fake_console(), "[a] a$ \r\n[b] line of b\r\n[a] typed\r\n");
+	fake_console_clear();
+	vm_console_write(&b, "b$ ", 3);
+	vm_console_flush(&b, true);
+	kprintf("hypervisor line\n");
+	vm_console_write(&b, "more", 4);
+	vm_console_flush(&b, true);
+	vm_console_write(&b, " and more\n", 10);
+	assert_string_equal(fake_console(),
+			    "[b] b$ \r\nhypervisor line\r\n[b] more and more\r\n");
 }
 
 static void test_control_chars_and_long_lines(void **state)
@@ -145,6 +173,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_partial_lines),
+		cmocka_unit_test(test_partial_lines_of_two_vms),
 		cmocka_unit_test(test_control_chars_and_long_lines),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_no_rate_limit),

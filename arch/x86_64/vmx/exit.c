@@ -12,6 +12,7 @@
  * next entry does only the work some handler asked for (v->req). */
 #include <arch/cpu.h>
 #include <arch/idt.h>
+#include <arch/irq.h>
 #include <arch/vmx.h>
 #include <arch/vmx_decode.h>
 #include <arch/vmx_vcpu.h>
@@ -91,12 +92,13 @@ static enum vmexit_ret exit_exception_nmi(struct vcpu *v)
 	return exception_reflect(v, &r);
 }
 
-/* The host takes no interrupts of its own yet: with "acknowledge interrupt
- * on exit" the vector is already consumed; note it and go on. */
+/* One of the hypervisor's interrupts came while the guest ran:
+ * "acknowledge interrupt on exit" has taken it from the local APIC, and
+ * the exit's interruption information names it (SDM Vol. 3C 28.2.2). */
 static enum vmexit_ret exit_external_interrupt(struct vcpu *v)
 {
-	pr_debug("vm %u: host interrupt vector %lu during guest execution", v->vm->id,
-		 INTR_INFO_VECTOR(vmcs_read(VMCS_EXIT_INTR_INFO)));
+	host_irq((unsigned)INTR_INFO_VECTOR(vmcs_read(VMCS_EXIT_INTR_INFO)));
+	vcpu_host_interrupt(v);
 	return VMEXIT_RETRY;
 }
 

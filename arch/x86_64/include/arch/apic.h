@@ -19,6 +19,8 @@ void apic_choose_mode(void);
 void apic_init_cpu(void);
 bool apic_x2apic(void);
 uint32_t apic_id(void);
+/* The end of the interrupt in service (11.8.5). */
+void apic_eoi(void);
 /* Send an IPI (its ICR low word: vector, delivery mode, flags) to the CPU
  * with APIC ID dest.  0, or HV_EBUSY when an xAPIC did not finish sending. */
 int apic_send_ipi(uint32_t dest, uint32_t icr_lo);

@@ -19,7 +19,7 @@ struct exception_frame {
 void idt_init(void);
 void idt_load(void);
 uint64_t idt_base(void);
-/* Returns only for an NMI. */
+/* Returns only for an NMI or one of the hypervisor's interrupts. */
 void exception_handler(struct exception_frame *f);
 /* An NMI came to this CPU in VMX root operation since the last call
  * (struct pcpu's nmi_seen): the run loop passes it to the guest it enters

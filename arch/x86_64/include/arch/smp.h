@@ -9,5 +9,8 @@
  * operation.  Prints the CPUs found and one line for each that does not
  * come up.  Returns how many CPUs are online, the boot CPU included. */
 unsigned smp_start_cpus(int64_t absent_apic_id);
+/* The MADT smp_start_cpus() read, or NULL. */
+struct acpi_cpus;
+const struct acpi_cpus *smp_madt(void);
 
 #endif
