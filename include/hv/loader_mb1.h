@@ -16,9 +16,12 @@
  *   [0x1000, 0x1074)   struct multiboot_info (116 bytes, spec 3.3)
  *   [0x1100, 0x1160)   memory map, 4 entries of 24 bytes (size = 20 each)
  *   [0x1200, 0x1300)   boot loader name, NUL-terminated
+ *   [0x1300, 0x1400)   module structures, 16 bytes each (3.3)
+ *   [0x1400, 0x2000)   the modules' strings, NUL-terminated, one after another
  *   [0x2000, 0x8000)   kernel command line, NUL-terminated
  *   [0x8000, 0x9fc00)  untouched: free for the hypervisor (stack, GDT...)
- *   [1 MiB, ...)       the kernel; no part of it may load below 1 MiB
+ *   [1 MiB, ...)       the kernel; no part of it may load below 1 MiB;
+ *                      then the modules, each from a page boundary
  * The whole of [0x1000, 0x8000) is zeroed first.
  *
  * Machine state the caller must set up (spec 3.2): EAX = MB1_BOOT_MAGIC,
@@ -41,6 +44,10 @@
 #define MB1_LOADER_NAME_MAX 0x100u    /* bytes including the NUL */
 #define MB1_CMDLINE_GPA     0x2000u
 #define MB1_CMDLINE_MAX     0x6000u   /* bytes including the NUL */
+#define MB1_MODS_GPA        0x1300u
+#define MB1_MODS_MAX        16u       /* module structures of 16 bytes */
+#define MB1_MOD_STRINGS_GPA 0x1400u
+#define MB1_MOD_STRINGS_MAX 0xc00u    /* bytes for all strings, NULs included */
 #define MB1_AREA_END        0x8000u
 #define MB1_KERNEL_MIN      0x100000u /* lowest address a segment may use */
 
@@ -58,6 +65,13 @@ struct mb1_result {
 	uint64_t kernel_end;     /* bss included: [kernel_start, kernel_end) */
 };
 
+/* A boot module for the kernel (3.3, "mods"): its bytes and its string. */
+struct mb1_module {
+	const void *data;
+	size_t len;
+	const char *string;     /* NUL-terminated, may be NULL: "" */
+};
+
 /* Load the Multiboot kernel image[0, image_len) into mem and build the
  * boot information.  cmdline and loader_name are NUL-terminated; either
  * may be NULL, and its flag in the information structure is then clear.
@@ -69,5 +83,13 @@ struct mb1_result {
 int mb1_load(const struct guest_mem *mem, const void *image, size_t image_len,
 	     const char *cmdline, const char *loader_name,
 	     struct mb1_result *out, char *err, size_t err_len);
+/* The same with nmods boot modules (at most MB1_MODS_MAX), copied after
+ * the kernel, page-aligned, and listed in the information structure
+ * (flags bit 3); HV_ERANGE if they do not fit in guest RAM, or their
+ * strings in the string area.  The module buffers must not overlap guest
+ * RAM. */
+int mb1_load_modules(const struct guest_mem *mem, const void *image, size_t image_len,
+		     const char *cmdline, const char *loader_name, const struct mb1_module *mods,
+		     unsigned nmods, struct mb1_result *out, char *err, size_t err_len);
 
 #endif

@@ -78,7 +78,10 @@ struct vm {
 unsigned vm_new_id(void);
 int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_size,
 	      struct vm **out);
-int vm_load_multiboot(struct vm *vm, const void *image, size_t len);
+struct mb1_module;
+/* A Multiboot kernel with nmods boot modules (hv/loader_mb1.h). */
+int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct mb1_module *mods,
+		      unsigned nmods);
 /* A Linux bzImage with an optional initrd on the PC platform. */
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
 		  size_t initrd_len);

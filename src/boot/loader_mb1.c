@@ -28,7 +28,7 @@
 
 /* 3.1.2: bits 0-15 are requirements the loader must meet or refuse the
  * image; bits 16-31 are optional features it may ignore. */
-#define MB1_F_PAGE_ALIGN  BIT(0)    /* modules page aligned: we load none */
+#define MB1_F_PAGE_ALIGN  BIT(0)    /* modules page aligned: they always are */
 #define MB1_F_MEMINFO     BIT(1)    /* mem_* fields: always given */
 #define MB1_F_VIDEO       BIT(2)    /* video mode table: see check_flags() */
 #define MB1_F_AOUT_KLUDGE BIT(16)
@@ -38,12 +38,17 @@
 /* 3.3: the information structure's flags and field offsets. */
 #define MBI_F_MEM         BIT(0)
 #define MBI_F_CMDLINE     BIT(2)
+#define MBI_F_MODS        BIT(3)
 #define MBI_F_MMAP        BIT(6)
 #define MBI_F_LOADER_NAME BIT(9)
 #define MBI_FLAGS         0
 #define MBI_MEM_LOWER     4
 #define MBI_MEM_UPPER     8
 #define MBI_CMDLINE       16
+#define MBI_MODS_COUNT    20
+#define MBI_MODS_ADDR     24
+#define MOD_ENTRY_LEN     16u       /* mod_start, mod_end, string, reserved */
+#define PAGE              4096u
 #define MBI_MMAP_LENGTH   44
 #define MBI_MMAP_ADDR     48
 #define MBI_LOADER_NAME   64
@@ -83,6 +88,9 @@ struct ld {
 	const struct guest_mem *mem;
 	const uint8_t *img;
 	size_t len;
+	const struct mb1_module *mods;
+	unsigned nmods;
+	uint64_t mod_gpa[MB1_MODS_MAX];   /* where each module goes (planned) */
 	struct load_err err;
 };
 
@@ -535,6 +543,66 @@ static void build_info(const struct ld *ld, const char *cmdline, const char *loa
 	wr32(info + MBI_FLAGS, flags);
 }
 
+/* ---- boot modules (3.3, "mods") ------------------------------------------- */
+
+/* Each module from the first page boundary after what came before it (the
+ * kernel, bss included, then the modules): page-aligned, as a kernel's
+ * header flag 0 may ask and every kernel may rely on.  The strings must
+ * fit the string area. */
+static int plan_modules(struct ld *ld, uint64_t kernel_end)
+{
+	uint64_t at = ALIGN_UP(kernel_end, PAGE);
+	size_t strings = 0;
+
+	if (ld->nmods > MB1_MODS_MAX)
+		return load_fail(&ld->err, HV_EINVAL, "%u boot modules: at most %u", ld->nmods,
+				 MB1_MODS_MAX);
+	for (unsigned i = 0; i < ld->nmods; i++) {
+		const struct mb1_module *m = &ld->mods[i];
+		size_t slen = m->string ? strlen(m->string) : 0;
+
+		if (!m->data && m->len)
+			return load_fail(&ld->err, HV_EINVAL, "boot module %u has no data", i);
+		strings += slen + 1;
+		if (strings > MB1_MOD_STRINGS_MAX)
+			return load_fail(&ld->err, HV_ERANGE,
+					 "the boot modules' strings are longer than %u bytes in all",
+					 MB1_MOD_STRINGS_MAX);
+		if (m->len > ld->mem->size || at > ld->mem->size - m->len || at + m->len > GIB4)
+			return load_fail(&ld->err, HV_ERANGE,
+					 "boot module %u (%zu bytes) does not fit in guest RAM after "
+					 "0x%lx", i, m->len, at);
+		ld->mod_gpa[i] = at;
+		at = ALIGN_UP(at + m->len, PAGE);
+	}
+	return 0;
+}
+
+/* After build_info(): the modules, their structures and strings. */
+static void copy_modules(const struct ld *ld)
+{
+	uint8_t *ram = ld->mem->base, *info = ram + MB1_INFO_GPA;
+	uint32_t str = MB1_MOD_STRINGS_GPA;
+
+	if (!ld->nmods)
+		return;
+	for (unsigned i = 0; i < ld->nmods; i++) {
+		const struct mb1_module *m = &ld->mods[i];
+		uint8_t *e = ram + MB1_MODS_GPA + i * MOD_ENTRY_LEN;
+		size_t slen = m->string ? strlen(m->string) : 0;
+
+		memcpy(ram + ld->mod_gpa[i], m->data, m->len);
+		wr32(e, (uint32_t)ld->mod_gpa[i]);
+		wr32(e + 4, (uint32_t)(ld->mod_gpa[i] + m->len));
+		wr32(e + 8, str);
+		memcpy(ram + str, m->string ? m->string : "", slen);   /* the area is zeroed */
+		str += (uint32_t)slen + 1;
+	}
+	wr32(info + MBI_MODS_COUNT, ld->nmods);
+	wr32(info + MBI_MODS_ADDR, MB1_MODS_GPA);
+	wr32(info + MBI_FLAGS, rd32(info + MBI_FLAGS) | MBI_F_MODS);
+}
+
 /* ---- entry point -------------------------------------------------------- */
 
 static int plan_load(struct ld *ld, const char *cmdline, const char *loader_name,
@@ -560,7 +628,15 @@ int mb1_load(const struct guest_mem *mem, const void *image, size_t image_len,
 	     const char *cmdline, const char *loader_name,
 	     struct mb1_result *out, char *err, size_t err_len)
 {
-	struct ld ld = { .mem = mem, .img = image, .len = image_len };
+	return mb1_load_modules(mem, image, image_len, cmdline, loader_name, NULL, 0, out, err,
+				err_len);
+}
+
+int mb1_load_modules(const struct guest_mem *mem, const void *image, size_t image_len,
+		     const char *cmdline, const char *loader_name, const struct mb1_module *mods,
+		     unsigned nmods, struct mb1_result *out, char *err, size_t err_len)
+{
+	struct ld ld = { .mem = mem, .img = image, .len = image_len, .mods = mods, .nmods = nmods };
 	struct mb1_result r = { 0 };
 	struct plan p = { 0 };
 	int rc;
@@ -568,11 +644,15 @@ int mb1_load(const struct guest_mem *mem, const void *image, size_t image_len,
 	load_err_init(&ld.err, err, err_len);
 	if (!mem || !mem->base || !out || (!image && image_len))
 		return load_fail(&ld.err, HV_EINVAL, "mb1_load: missing guest memory, image or result");
+	if (nmods && !mods)
+		return load_fail(&ld.err, HV_EINVAL, "mb1_load: %u modules but no list", nmods);
 	rc = plan_load(&ld, cmdline, loader_name, &p, &r);
+	rc = rc ? rc : plan_modules(&ld, r.kernel_end);
 	if (rc)
 		return rc;
 	copy_kernel(&ld, &p);
 	build_info(&ld, cmdline, loader_name);
+	copy_modules(&ld);
 	r.info_gpa = MB1_INFO_GPA;
 	*out = r;
 	return HV_OK;

@@ -10,6 +10,7 @@
 #include <hv/errno.h>
 #include <hv/format.h>
 #include <hv/log.h>
+#include <hv/loader_mb1.h>
 #include <hv/memory.h>
 #include <hv/sched.h>
 #include <hv/string.h>
@@ -102,19 +103,27 @@ static bool is_bzimage(const struct boot_module *m)
 	return m->end - m->start > 0x206 && !memcmp(p + 0x202, "HdrS", 4);
 }
 
-static bool is_initrd(const struct boot_module *m)
+static bool module_named(const struct boot_module *m, const char *name)
 {
 	struct vm_options o;
 	char err[8];
 
-	return !vm_options_parse(m->cmdline, &o, err, sizeof(err)) && !strcmp(o.name, "initrd");
+	return !vm_options_parse(m->cmdline, &o, err, sizeof(err)) && !strcmp(o.name, name);
 }
 
-/* One guest to run: its module (and the initrd after it), its options,
- * and the physical CPU it runs on.  The boot CPU plans them all before
- * any runs; each CPU then runs its own, one after another. */
+/* A Linux kernel's initrd is the module named "initrd" after it; a
+ * Multiboot kernel's boot modules are the modules named "module" after
+ * it, whose strings (but the name) it gets. */
+static bool is_initrd(const struct boot_module *m) { return module_named(m, "initrd"); }
+static bool is_mb_module(const struct boot_module *m) { return module_named(m, "module"); }
+
+/* One guest to run: its module (and the initrd or boot modules after it),
+ * its options, and the physical CPU it runs on.  The boot CPU plans them
+ * all before any runs; then each CPU runs its own. */
 struct guest {
 	const struct boot_module *m, *initrd;
+	const struct boot_module *mods;    /* a Multiboot guest's boot modules */
+	unsigned nmods;
 	struct vm_options opts;
 	bool console_input;        /* it has the console's input first: the first Linux
 				    * guest, else the first guest */
@@ -132,8 +141,20 @@ static int load_guest(struct vm *vm, const struct guest *g)
 	const struct boot_module *m = g->m, *initrd = g->initrd;
 	const void *image = phys_to_virt(m->start);
 
-	if (!is_bzimage(m))
-		return vm_load_multiboot(vm, image, m->end - m->start);
+	if (!is_bzimage(m)) {
+		struct mb1_module mods[MB1_MODS_MAX];
+		struct vm_options o;
+		char err[8];
+
+		for (unsigned i = 0; i < g->nmods && i < MB1_MODS_MAX; i++) {
+			const struct boot_module *b = &g->mods[i];
+
+			vm_options_parse(b->cmdline, &o, err, sizeof(err));
+			mods[i] = (struct mb1_module){ phys_to_virt(b->start), b->end - b->start,
+						       o.args };
+		}
+		return vm_load_multiboot(vm, image, m->end - m->start, mods, g->nmods);
+	}
 	return vm_load_linux(vm, image, m->end - m->start,
 			     initrd ? phys_to_virt(initrd->start) : NULL,
 			     initrd ? initrd->end - initrd->start : 0);
@@ -301,6 +322,7 @@ static void plan_guests(void)
 {
 	unsigned load[64] = { 0 };
 	bool console_taken = false;
+	size_t mods_end = 0;       /* past the last boot module a guest took */
 
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
@@ -308,7 +330,10 @@ static void plan_guests(void)
 		struct guest *g = &guests[nr_guests];
 		char err[160];
 
-		if (is_initrd(m))
+		if (is_mb_module(m) && i >= mods_end)
+			pr_warn("module %zu: a boot module named 'module' with no Multiboot guest "
+				"before it: ignored", i);
+		if (is_initrd(m) || is_mb_module(m))
 			continue; /* belongs to the kernel before it */
 		if (vm_options_parse(m->cmdline, &g->opts, err, sizeof(err)) ||
 		    place_guest(g, load, err, sizeof(err))) {
@@ -318,6 +343,12 @@ static void plan_guests(void)
 		}
 		g->m = m;
 		g->initrd = next && is_initrd(next) ? next : NULL;
+		g->mods = next;
+		g->nmods = 0;
+		while (!is_bzimage(m) && i + 1 + g->nmods < boot_info.module_count &&
+		       is_mb_module(&boot_info.modules[i + 1 + g->nmods]))
+			g->nmods++;
+		mods_end = i + 1 + g->nmods;
 		g->console_input = is_bzimage(m) && !console_taken;
 		g->id = vm_new_id();
 		console_taken |= g->console_input;

@@ -149,7 +149,8 @@ int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_s
 	return 0;
 }
 
-int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
+int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct mb1_module *mods,
+		      unsigned nmods)
 {
 	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
 	struct mb1_result res = { 0 };
@@ -157,7 +158,8 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len)
 	char err[160];
 	int rc;
 
-	rc = mb1_load(&mem, image, len, vm->cmdline, "tinyhv " HV_VERSION, &res, err, sizeof(err));
+	rc = mb1_load_modules(&mem, image, len, vm->cmdline, "tinyhv " HV_VERSION, mods, nmods, &res,
+			      err, sizeof(err));
 	if (rc) {
 		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);
 		return rc;

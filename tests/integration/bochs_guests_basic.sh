@@ -16,6 +16,11 @@
 #              HC_NOP and HC_PRINT at ring 0) and ends with status 0
 #   xsetbv     XSETBV with invalid XCR0 values raises #GP(0)
 #   debugexit  the debug-exit port 0xf4 ends the VM with status 0x21
+#   mods       two boot modules (the modules named "module" after it) in
+#              its Multiboot information: strings, sizes, page-aligned above
+#              the kernel, contents
+#   nomods     no boot modules (a module named "module" after no Multiboot
+#              guest is reported and ignored)
 # Each guest's PASS lines, its end and "all guests ended" are checked, no
 # guest may print FAIL, and the machine must power itself off.
 # Usage: bash tests/integration/bochs_guests_basic.sh BUILD_DIR
@@ -38,6 +43,14 @@ gt_add vmxon vmxon
 gt_add ring3 ring3
 gt_add xsetbv xsetbv
 gt_add debugexit debugexit
+gt_add mods mods
+printf 'first module: hello\nsecond line\n' >"$IT_BUILD/integration/module1.txt"
+head -c 5000 /dev/zero | tr '\0' 'z' >"$IT_BUILD/integration/module2.txt"
+GT_MODULES+=(--module "$IT_BUILD/integration/module1.txt=module greeting --verbose"
+	--module "$IT_BUILD/integration/module2.txt=module")
+gt_add mods nomods
+# One more "module" first, after no guest at all.
+GT_MODULES=(--module "$IT_BUILD/integration/module1.txt=module orphan" "${GT_MODULES[@]}")
 it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
 
 gt_guest cpuid cpuid
@@ -197,5 +210,20 @@ gt_end "$HYPERCALL_OK"
 gt_guest debugexit debugexit
 gt_says "writing 0x10 to port 0xf4: expect status 0x21"
 gt_end 'ended by debug-exit port, status (33|0x0*21)$'
+
+gt_guest mods mods
+gt_says "boot modules: 2" "first line: first module: hello" \
+	"first line: zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
+gt_says_re "module 0: 'greeting --verbose', 32 bytes at 0x[0-9a-f]{5}000\$"
+gt_says_re "module 1: '', 5000 bytes at 0x[0-9a-f]{5}000\$"
+gt_pass "the module starts on a page boundary" "the module lies above the kernel" \
+	"the module ends inside RAM"
+gt_says "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+
+gt_guest nomods mods
+gt_says "no boot modules (flags bit 3 clear)" "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+it_expect "^warning: module 0: a boot module named 'module' with no Multiboot guest before it: ignored\$"
 
 gt_finish

@@ -7,6 +7,9 @@
 # complaint about the virtual platform fails the test.
 # Usage: bash tests/integration/bochs_linux.sh BUILD_DIR
 # LINUX_FIRMWARE=uefi (bochs_linux_uefi.sh) boots through OVMF instead.
+# LINUX_NEXT_TO_GUEST=1 (bochs_smp_linux.sh) boots it on 2 CPUs next to a
+# Multiboot guest (memfill) on the other CPU, which must end first, with
+# its checks passed, while Linux goes on to its marker.
 set -euo pipefail
 
 MARKER_RE='^\[linux\] TINYHV-GUEST-OK$'
@@ -25,14 +28,34 @@ FIRMWARE=${LINUX_FIRMWARE:-bios}
 GUEST_CMDLINE="console=ttyS0,115200 panic=-1"
 RUN_TIMEOUT=1000
 
+NEXT_TO_GUEST=${LINUX_NEXT_TO_GUEST:-0}
+NAME="bochs_linux$([[ $FIRMWARE == bios ]] || echo "_$FIRMWARE")"
+EXTRA=()
+if ((NEXT_TO_GUEST)); then
+	NAME=bochs_smp_linux
+	EXTRA=(--cpus 2)
+fi
+
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-it_init "bochs_linux$([[ $FIRMWARE == bios ]] || echo "_$FIRMWARE")" "$@"
+it_init "$NAME" "$@"
+if ((NEXT_TO_GUEST)); then
+	EXTRA+=(--module "$IT_BUILD/guests/memfill.elf=memA,mem=16 A passes=2")
+fi
 "$IT_REPO_ROOT/scripts/fetch-guest-kernel" >&2
 "$IT_REPO_ROOT/scripts/mkinitramfs-guest" >&2
 cache=$IT_REPO_ROOT/guests-cache
-it_run --rig bochs --firmware "$FIRMWARE" --timeout "$RUN_TIMEOUT" \
+it_run --rig bochs --firmware "$FIRMWARE" --timeout "$RUN_TIMEOUT" "${EXTRA[@]}" \
 	--module "$cache/linux/vmlinuz=linux $GUEST_CMDLINE" \
 	--module "$cache/initramfs.cpio.gz=initrd"
+if ((NEXT_TO_GUEST)); then
+	it_expect '^vm 1 \(memA\): starting on CPU 0'
+	it_expect '^vm 2 \(linux\): starting on CPU 1'
+	it_expect '^\[memA\] memfill: PASS every pass read back its own pattern$'
+	it_expect '^vm 1 \(memA\): ended by hypercall, status 0$'
+	mem_end=$IT_LINE
+	it_expect "$MARKER_RE"
+	((mem_end < IT_LINE)) || it_fail "the Multiboot guest did not end before Linux reached its marker"
+fi
 it_expect "$KERNEL_RE"
 it_expect "$FLAGS_RE"
 flags=$(grep -E -m1 "$FLAGS_RE" "$IT_CLEAN")

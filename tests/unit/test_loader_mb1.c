@@ -944,6 +944,91 @@ static void test_kludge_header_truncated(void **state)
 		    "Multiboot header at offset 0x1fec sets flag 16 (a.out kludge) but its address fields are not within the first 8192 bytes of the image");
 }
 
+/* ---- boot modules -------------------------------------------------------- */
+
+static void test_modules(void **state)
+{
+	static const char a[] = "first module's bytes";
+	static uint8_t b[5000];
+	struct mb1_module mods[3] = {
+		{ a, sizeof(a), "module one two" },
+		{ b, sizeof(b), NULL },
+		{ a, 0, "empty" },
+	};
+	const uint8_t *e;
+
+	(void)state;
+	memset(b, 0x5c, sizeof(b));
+	default_image(false);
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, mods, 3, &RES, ERR,
+					  sizeof(ERR)), HV_OK);
+	assert_int_equal(RES.kernel_end, DATA_PA + DATA_MEM);
+	assert_memory_equal(RAM + TEXT_PA, T.b + TEXT_OFF, TEXT_LEN);
+	assert_int_equal(info32(0), 0x41 | 0x8);      /* MEM, MMAP, MODS */
+	assert_int_equal(info32(20), 3);
+	assert_int_equal(info32(24), MB1_MODS_GPA);
+	e = RAM + MB1_MODS_GPA;
+	/* The kernel ends at DATA_PA + DATA_MEM (0x102000): the modules
+	 * follow on page boundaries. */
+	assert_int_equal(get32(e), 0x102000);
+	assert_int_equal(get32(e + 4), 0x102000 + sizeof(a));
+	assert_string_equal((char *)RAM + get32(e + 8), "module one two");
+	assert_int_equal(get32(e + 12), 0);
+	assert_memory_equal(RAM + 0x102000, a, sizeof(a));
+	assert_int_equal(get32(e + 16), 0x103000);
+	assert_int_equal(get32(e + 20), 0x103000 + sizeof(b));
+	assert_string_equal((char *)RAM + get32(e + 24), "");
+	assert_memory_equal(RAM + 0x103000, b, sizeof(b));
+	assert_int_equal(get32(e + 32), 0x105000);
+	assert_int_equal(get32(e + 36), 0x105000);
+	assert_string_equal((char *)RAM + get32(e + 40), "empty");
+	assert_int_equal(RAM[0x105000], RAM_FILL);     /* nothing past the last */
+}
+
+static void test_modules_rejected(void **state)
+{
+	static char longstr[MB1_MOD_STRINGS_MAX + 1];
+	struct mb1_module big = { RAM + 0, RAM_SIZE - 0x102000 + 1, "big" };
+	struct mb1_module fits = { RAM + 0, RAM_SIZE - 0x102000, "fits" };
+	struct mb1_module many[MB1_MODS_MAX + 1];
+	struct mb1_module named = { "x", 1, longstr };
+	struct mb1_module nodata = { NULL, 10, "nodata" };
+	static uint8_t *copy;
+
+	(void)state;
+	default_image(false);
+	/* The module buffers here point into guest RAM only to have sizes
+	 * that large; they are rejected before anything is copied. */
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, &big, 1, &RES, ERR,
+					  sizeof(ERR)), HV_ERANGE);
+	assert_string_equal(ERR, "boot module 0 (15720449 bytes) does not fit in guest RAM after 0x102000");
+	assert_true(ram_untouched());
+	memset(many, 0, sizeof(many));
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, many, MB1_MODS_MAX + 1,
+					  &RES, ERR, sizeof(ERR)), HV_EINVAL);
+	assert_string_equal(ERR, "17 boot modules: at most 16");
+	memset(longstr, 'm', sizeof(longstr) - 1);
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, &named, 1, &RES, ERR,
+					  sizeof(ERR)), HV_ERANGE);
+	assert_string_equal(ERR, "the boot modules' strings are longer than 3072 bytes in all");
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, &nodata, 1, &RES, ERR,
+					  sizeof(ERR)), HV_EINVAL);
+	assert_string_equal(ERR, "boot module 0 has no data");
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, NULL, 1, &RES, ERR,
+					  sizeof(ERR)), HV_EINVAL);
+	assert_true(ram_untouched());
+	assert_int_equal(RES.entry, 0xdeadbeef);
+	/* Exactly to the end of RAM is fine (from a buffer outside RAM). */
+	copy = malloc(fits.len);
+	assert_non_null(copy);
+	memset(copy, 1, fits.len);
+	fits.data = copy;
+	assert_int_equal(mb1_load_modules(&MEM, T.b, T.len, NULL, NULL, &fits, 1, &RES, ERR,
+					  sizeof(ERR)), HV_OK);
+	assert_int_equal(RAM[RAM_SIZE - 1], 1);
+	free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -993,6 +1078,8 @@ int main(void)
 		cmocka_unit_test_setup(test_kludge_preferred_over_elf, setup),
 		cmocka_unit_test_setup(test_kludge_errors, setup),
 		cmocka_unit_test_setup(test_kludge_header_truncated, setup),
+		cmocka_unit_test_setup(test_modules, setup),
+		cmocka_unit_test_setup(test_modules_rejected, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
