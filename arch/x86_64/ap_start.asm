@@ -9,6 +9,8 @@
 ; ap_main(ap_boot_cpu) on the stack ap_boot_stack.  The boot CPU starts one
 ; AP at a time and sets those two before each start-up IPI.
 
+%include "long_mode.inc"
+
 extern boot_gdt, boot_pml4
 extern ap_main
 global ap_trampoline, ap_trampoline_end, ap_boot_stack, ap_boot_cpu
@@ -37,30 +39,12 @@ ap_start32:
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
-	mov eax, cr4
-	or eax, (1 << 5)                ; CR4.PAE
-	mov cr4, eax
-	mov eax, boot_pml4
-	mov cr3, eax
-	mov ecx, 0xC0000080             ; IA32_EFER
-	rdmsr
-	or eax, (1 << 8)                ; EFER.LME
-	wrmsr
-	mov eax, cr0
-	or eax, (1 << 31) | (1 << 0)    ; CR0.PG | CR0.PE
-	and eax, ~((1 << 30) | (1 << 29)) ; caches on: clear CD and NW
-	mov cr0, eax
+	ENABLE_LONG_MODE
 	jmp 0x08:ap_long
 
 bits 64
 ap_long:
-	mov ax, 0x10
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	xor ax, ax
-	mov fs, ax
-	mov gs, ax
+	LONG_MODE_SEGMENTS
 	mov rsp, [rel ap_boot_stack]
 	mov edi, [rel ap_boot_cpu]
 	call ap_main

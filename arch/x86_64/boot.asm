@@ -4,6 +4,8 @@
 ; identity page tables for the first 4 GiB with 2 MiB pages, enter long mode
 ; (Intel SDM Vol. 3A 9.8.5) and call hv_main(magic, mbi).
 
+%include "long_mode.inc"
+
 MB2_MAGIC       equ 0xE85250D6
 MB2_ARCH_I386   equ 0
 COM1            equ 0x3f8
@@ -58,19 +60,7 @@ _start:
 
 	call build_page_tables
 
-	mov eax, cr4
-	or eax, (1 << 5)                ; CR4.PAE
-	mov cr4, eax
-	mov eax, boot_pml4
-	mov cr3, eax
-	mov ecx, 0xC0000080             ; IA32_EFER
-	rdmsr
-	or eax, (1 << 8)                ; EFER.LME
-	wrmsr
-	mov eax, cr0
-	or eax, (1 << 31) | (1 << 0)    ; CR0.PG | CR0.PE
-	and eax, ~((1 << 30) | (1 << 29)) ; caches on: clear CD and NW
-	mov cr0, eax
+	ENABLE_LONG_MODE
 
 	lgdt [boot_gdt_ptr]
 	jmp 0x08:long_mode_entry
@@ -118,13 +108,7 @@ build_page_tables:
 
 bits 64
 long_mode_entry:
-	mov ax, 0x10
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	xor ax, ax
-	mov fs, ax
-	mov gs, ax
+	LONG_MODE_SEGMENTS
 	mov rsp, boot_stack_top
 	mov edi, ebp                    ; hv_main(magic, mbi): zero-extended
 	mov esi, esi

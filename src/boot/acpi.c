@@ -318,6 +318,18 @@ static void copy_oem_id(char dst[7], const uint8_t *src)
 	dst[end] = '\0';
 }
 
+/* The arguments of a parse: out (of out_len bytes) is cleared first, so
+ * that a failed parse leaves it empty. */
+static bool parse_args_ok(acpi_map_fn map, const struct acpi_rsdp *rsdp, void *out,
+			  size_t out_len)
+{
+	if (!out)
+		return false;
+	memset(out, 0, out_len);
+	return map && rsdp && rsdp->len <= sizeof(rsdp->bytes) &&
+	       rsdp_check(rsdp->bytes, rsdp->len) != 0;
+}
+
 int acpi_parse_pm(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 		  struct acpi_pm *out)
 {
@@ -325,11 +337,7 @@ int acpi_parse_pm(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 	uint32_t fadt_len;
 	int rc;
 
-	if (!out)
-		return HV_EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (!map || !rsdp || rsdp->len > sizeof(rsdp->bytes) ||
-	    rsdp_check(rsdp->bytes, rsdp->len) == 0)
+	if (!parse_args_ok(map, rsdp, out, sizeof(*out)))
 		return HV_EINVAL;
 	copy_oem_id(out->oem_id, rsdp->bytes + RSDP_OEMID);
 	out->revision = rsdp->bytes[RSDP_REVISION];
@@ -397,11 +405,7 @@ int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
 	uint32_t len;
 	int rc;
 
-	if (!out)
-		return HV_EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (!map || !rsdp || rsdp->len > sizeof(rsdp->bytes) ||
-	    rsdp_check(rsdp->bytes, rsdp->len) == 0)
+	if (!parse_args_ok(map, rsdp, out, sizeof(*out)))
 		return HV_EINVAL;
 	rc = find_table(map, ctx, rsdp->bytes, "APIC", &t, &len);
 	if (rc)

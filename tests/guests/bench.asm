@@ -89,52 +89,19 @@ report:
 ; parse_cmdline: iterations = the number after "n=" at the start of a word
 ; of the command line (the last one wins), else DEFAULT_N.
 parse_cmdline:
-	pushad
-	mov dword [iterations], DEFAULT_N
-	mov ebx, [boot_info]
-	test dword [ebx], MB1_INFO_CMDLINE
-	jz .done
-	mov esi, [ebx + 16]
-	mov bl, ' '                     ; the previous character
-.scan:
-	mov al, [esi]
-	test al, al
-	jz .done
-	cmp bl, ' '
-	jne .next
-	cmp al, 'n'
-	jne .next
-	cmp byte [esi + 1], '='
-	jne .next
-	lea edi, [esi + 2]
-	xor eax, eax                    ; the value
-	xor ecx, ecx                    ; digits
-.digit:
-	movzx edx, byte [edi]
-	sub edx, '0'
-	cmp edx, 9
-	ja .number_end
-	imul eax, eax, 10
-	add eax, edx
-	inc edi
-	inc ecx
-	cmp ecx, 9                      ; at most 999999999
-	jb .digit
-.number_end:
-	test ecx, ecx
-	jz .not_number
+	push edi
+	mov edi, key_n
+	call cmdline_number
 	test eax, eax
-	jz .not_number
+	jnz .set
+	mov eax, DEFAULT_N
+.set:
 	mov [iterations], eax
-.not_number:
-	mov al, 'n'
-.next:
-	mov bl, al
-	inc esi
-	jmp .scan
-.done:
-	popad
+	pop edi
 	ret
+
+section .rodata
+key_n:          db "n=", 0
 
 section .bss
 	alignb 8

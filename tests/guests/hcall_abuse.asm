@@ -48,21 +48,18 @@ SENTINEL_EBP    equ 0xb0b0b0b0
 %endmacro
 
 main:
-	mov ebx, [boot_info]
-	test dword [ebx], MB1_INFO_MEM
+	call mb_ram_end
+	test eax, eax
 	jnz .mem
 	FAIL "the Multiboot information has mem_upper"
 	ret
 .mem:
-	mov eax, [ebx + 8]              ; mem_upper, KiB from 1 MiB
-	add eax, 1024
-	shl eax, 10
-	mov [ram_end], eax
+	mov [guest_ram_end], eax
 	SAY "guest RAM ends at "
 	HEX eax
 	NL
 
-	mov ebp, [ram_end]
+	mov ebp, [guest_ram_end]
 	HC_EXPECT HC_PRINT, ebp, 16, 0, HC_EFAULT, "HC_PRINT of 16 bytes at the end of RAM returned -3"
 	lea esi, [ebp - 8]
 	HC_EXPECT HC_PRINT, esi, 16, 0, HC_EFAULT, "HC_PRINT of 16 bytes straddling the end of RAM returned -3"
@@ -79,7 +76,7 @@ main:
 	HC_EXPECT HC_PRINT, message, 0, 0, 0, "HC_PRINT of length 0 returned 0"
 
 	; The last 4096 bytes of RAM: lines of 'x', the last one a message.
-	mov edi, [ram_end]
+	mov edi, [guest_ram_end]
 	sub edi, HC_PRINT_MAX
 	mov ebx, edi
 	mov ecx, HC_PRINT_MAX / 64
@@ -92,7 +89,7 @@ main:
 	stosb
 	pop ecx
 	loop .fill
-	mov edi, [ram_end]
+	mov edi, [guest_ram_end]
 	sub edi, end_message_len
 	mov esi, end_message
 	mov ecx, end_message_len
@@ -258,7 +255,7 @@ unknown_list:
 	dd 0
 
 section .bss
-ram_end:        resd 1
+guest_ram_end:  resd 1
 in_ebx:         resd 1
 in_ecx:         resd 1
 in_edx:         resd 1

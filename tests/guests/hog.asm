@@ -30,42 +30,21 @@ main:
 	NL
 	ret
 
-; ticks = the number after "ticks=" anywhere in the command line.
+; ticks = the number after "ticks=" on the command line, else DEFAULT_TICKS.
 parse_cmdline:
-	pushad
-	mov dword [ticks], DEFAULT_TICKS
-	mov ebx, [boot_info]
-	test dword [ebx], MB1_INFO_CMDLINE
-	jz .done
-	mov esi, [ebx + 16]
-.scan:
-	cmp byte [esi], 0
-	je .done
-	cmp dword [esi], 'tick'
-	jne .next
-	cmp word [esi + 4], 's='
-	jne .next
-	lea edi, [esi + 6]
-	xor eax, eax
-.digit:
-	movzx edx, byte [edi]
-	sub edx, '0'
-	cmp edx, 9
-	ja .number_end
-	imul eax, eax, 10
-	add eax, edx
-	inc edi
-	jmp .digit
-.number_end:
+	push edi
+	mov edi, key_ticks
+	call cmdline_number
 	test eax, eax
-	jz .next
+	jnz .set
+	mov eax, DEFAULT_TICKS
+.set:
 	mov [ticks], eax
-.next:
-	inc esi
-	jmp .scan
-.done:
-	popad
+	pop edi
 	ret
+
+section .rodata
+key_ticks:      db "ticks=", 0
 
 section .bss
 	alignb 4

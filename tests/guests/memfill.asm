@@ -14,22 +14,19 @@ GOLDEN          equ 0x9e3779b9
 DEFAULT_PASSES  equ 3
 
 main:
-	mov ebx, [boot_info]
-	test dword [ebx], MB1_INFO_MEM
+	call mb_ram_end
+	test eax, eax
 	jnz .mem
 	FAIL "the Multiboot information has mem_upper"
 	ret
 .mem:
-	mov eax, [ebx + 8]              ; mem_upper, KiB from 1 MiB
-	add eax, 1024
-	shl eax, 10
-	mov [ram_end], eax
+	mov [fill_end], eax
 	call parse_cmdline
 	SAY "key '"
 	mov al, [key]
 	call uart_putc
 	PUTS "', filling 0x200000.."
-	HEX dword [ram_end]
+	HEX dword [fill_end]
 	PUTS ", "
 	DEC dword [passes]
 	PUTS " passes", 10
@@ -44,7 +41,7 @@ main:
 	PUTS " of "
 	DEC dword [passes]
 	PUTS ": all "
-	mov eax, [ram_end]
+	mov eax, [fill_end]
 	sub eax, FILL_START
 	shr eax, 20
 	DEC eax
@@ -84,7 +81,7 @@ fill:
 	pushad
 	call pass_constant
 	mov edi, FILL_START
-	mov ecx, [ram_end]
+	mov ecx, [fill_end]
 .loop:
 	mov eax, edi
 	xor eax, ebp
@@ -100,7 +97,7 @@ check:
 	call pass_constant
 	mov dword [bad], 0
 	mov esi, FILL_START
-	mov ecx, [ram_end]
+	mov ecx, [fill_end]
 .loop:
 	mov eax, esi
 	xor eax, ebp
@@ -124,53 +121,35 @@ check:
 	jmp .next
 
 ; key = the command line's first byte ('?' without one); passes = the
-; number after "passes=" anywhere in it.
+; number after "passes=", else DEFAULT_PASSES.
 parse_cmdline:
 	pushad
 	mov byte [key], '?'
-	mov dword [passes], DEFAULT_PASSES
 	mov ebx, [boot_info]
 	test dword [ebx], MB1_INFO_CMDLINE
-	jz .done
+	jz .passes
 	mov esi, [ebx + 16]
 	mov al, [esi]
 	test al, al
-	jz .done
+	jz .passes
 	mov [key], al
-.scan:
-	cmp byte [esi], 0
-	je .done
-	cmp dword [esi], 'pass'
-	jne .next
-	cmp word [esi + 4], 'es'
-	jne .next
-	cmp byte [esi + 6], '='
-	jne .next
-	lea edi, [esi + 7]
-	xor eax, eax
-.digit:
-	movzx edx, byte [edi]
-	sub edx, '0'
-	cmp edx, 9
-	ja .number_end
-	imul eax, eax, 10
-	add eax, edx
-	inc edi
-	jmp .digit
-.number_end:
+.passes:
+	mov edi, key_passes
+	call cmdline_number
 	test eax, eax
-	jz .next
+	jnz .set
+	mov eax, DEFAULT_PASSES
+.set:
 	mov [passes], eax
-.next:
-	inc esi
-	jmp .scan
-.done:
 	popad
 	ret
 
+section .rodata
+key_passes:     db "passes=", 0
+
 section .bss
 	alignb 4
-ram_end:        resd 1
+fill_end:       resd 1
 passes:         resd 1
 pass:           resd 1
 bad:            resd 1

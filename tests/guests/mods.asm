@@ -42,9 +42,7 @@ main:
 	CHECK z, "the module starts on a page boundary"
 	cmp dword [esi], __bss_end
 	CHECK ae, "the module lies above the kernel"
-	mov eax, [ebx + 8]              ; mem_upper, KiB from 1 MiB
-	add eax, 1024
-	shl eax, 10
+	call mb_ram_end
 	cmp [esi + 4], eax
 	CHECK be, "the module ends inside RAM"
 	call first_line

@@ -34,11 +34,9 @@ PORT            equ 0x2000          ; unclaimed: reads all ones
 %endmacro
 
 main:
-	mov ebx, [boot_info]
-	mov eax, [ebx + 8]              ; mem_upper, KiB from 1 MiB
-	add eax, 1024
-	shl eax, 10
+	call mb_ram_end
 	mov [ram_end], eax
+	mov ebx, [boot_info]
 	SAY "guest RAM ends at "
 	HEX eax
 	NL
