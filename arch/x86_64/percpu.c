@@ -7,6 +7,9 @@ struct pcpu pcpus[MAX_CPUS] __attribute__((aligned(64)));
 
 _Static_assert(__builtin_offsetof(struct pcpu, self) == 0, "this_cpu() reads %gs:0");
 _Static_assert(__builtin_offsetof(struct pcpu, id) == 8, "this_cpu_id() reads %gs:8");
+_Static_assert(__builtin_offsetof(struct pcpu, vmcs_charge) == 16,
+	       "this_cpu_vmcs_charge() reads %gs:16");
+_Static_assert(__builtin_offsetof(struct pcpu, nmi_seen) == 24, "this_cpu_nmi_seen() reads %gs:24");
 
 void percpu_init(unsigned id, uint32_t apic_id)
 {

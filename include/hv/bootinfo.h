@@ -9,7 +9,7 @@
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 
 #define BOOT_MAX_MMAP     128
-#define BOOT_MAX_MODULES  16
+#define BOOT_MAX_MODULES  32
 #define BOOT_CMDLINE_MAX  1024
 #define BOOT_NAME_MAX     128
 

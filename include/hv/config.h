@@ -49,6 +49,7 @@ struct vm_options {
 	uint32_t mem_mib;          /* mem=MiB, 2..3072; 0: the default */
 	uint32_t vcpus;            /* vcpus=N (1 until SMP guests) */
 	uint64_t cpus;             /* cpus=LIST: the physical CPUs it may use (bits); 0: any */
+	bool bare;                 /* platform=none: a bare machine (Multiboot guests) */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

@@ -61,8 +61,9 @@ struct vm {
 	unsigned cpu;                      /* the physical CPU its vCPU runs on */
 	volatile bool input_ready;         /* console input came for it (console_in.c) */
 	bool input_polled;                 /* no console interrupt: the platform polls */
+	bool bare;                         /* platform=none: no PC platform (Multiboot) */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
-	struct platform *platform;         /* NULL: no PC platform (Multiboot guests) */
+	struct platform *platform;         /* NULL: no PC platform (platform=none) */
 	struct platform platform_storage;
 
 	struct vcpu vcpus[MAX_VCPUS_PER_VM];

@@ -401,6 +401,10 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 		if (!parse_uint(value, 255, &n) || n < 1)
 			goto bad;
 		o->vcpus = (uint32_t)n;
+	} else if (!strcmp(key, "platform")) {
+		if (strcmp(value, "pc") && strcmp(value, "none"))
+			goto bad;
+		o->bare = !strcmp(value, "none");
 	} else if (!strcmp(key, "cpus")) {
 		if (!parse_cpu_list(value, &o->cpus))
 			goto bad;

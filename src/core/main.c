@@ -132,6 +132,7 @@ struct guest {
 };
 
 static struct guest guests[BOOT_MAX_MODULES];
+_Static_assert(RUNQ_MAX >= MAX_VMS, "a CPU's run queue holds every VM the hypervisor can");
 static bool console_irq;           /* console input comes by interrupt */
 static unsigned nr_guests;
 static unsigned guests_left;       /* counted down by whichever CPU ends one */
@@ -173,6 +174,12 @@ static struct vm *make_guest(const struct guest *g)
 	if (!mib)
 		mib = is_bzimage(g->m) ? LINUX_GUEST_MEM_MIB : MULTIBOOT_GUEST_MEM_MIB;
 	rc = vm_create(g->id, g->opts.name, g->opts.args, (uint64_t)mib << 20, &vm);
+	if (rc == HV_EBUSY) {
+		pr_err("guest %s: not started: all %u VMs the hypervisor can hold exist", g->opts.name,
+		       MAX_VMS);
+		guest_over(NULL);
+		return NULL;
+	}
 	if (rc) {
 		pr_err("guest %s: cannot create a VM with %u MiB: %s", g->opts.name, mib,
 		       hv_strerror(rc));
@@ -184,6 +191,7 @@ static struct vm *make_guest(const struct guest *g)
 	vm_console_set_rate(&vm->console, config.console_rate, arch_tsc_hz());
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	vm->input_polled = !console_irq;
+	vm->bare = g->opts.bare;
 	console_in_attach(vm, g->console_input);
 	rc = load_guest(vm, g);
 	if (rc) {
@@ -295,6 +303,10 @@ static int place_guest(struct guest *g, unsigned *load, char *err, size_t errlen
 	uint64_t allowed = g->opts.cpus;
 	int best = -1;
 
+	if (g->opts.bare && is_bzimage(g->m)) {
+		hv_snprintf(err, errlen, "platform=none: a Linux guest needs the PC platform");
+		return HV_EINVAL;
+	}
 	if (g->opts.vcpus > MAX_VCPUS_PER_VM) {
 		hv_snprintf(err, errlen, "vcpus=%u: at most %u vCPU per VM", g->opts.vcpus,
 			    MAX_VCPUS_PER_VM);
@@ -335,13 +347,13 @@ static void plan_guests(void)
 				"before it: ignored", i);
 		if (is_initrd(m) || is_mb_module(m))
 			continue; /* belongs to the kernel before it */
+		g->m = m;
 		if (vm_options_parse(m->cmdline, &g->opts, err, sizeof(err)) ||
 		    place_guest(g, load, err, sizeof(err))) {
 			pr_err("guest %s (module %zu): refused: %s", g->opts.name[0] ? g->opts.name : "?",
 			       i, err);
 			continue;
 		}
-		g->m = m;
 		g->initrd = next && is_initrd(next) ? next : NULL;
 		g->mods = next;
 		g->nmods = 0;

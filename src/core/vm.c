@@ -132,7 +132,7 @@ int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_s
 	}
 	spin_unlock(&vms_lock);
 	if (!vm)
-		return HV_ENOMEM;
+		return HV_EBUSY;
 	vm->slot = (unsigned)(vm - vms);
 	vm->ram_size = ALIGN_UP(ram_size, PAGE_2M);
 	hv_strlcpy(vm->name, name, sizeof(vm->name));
@@ -149,9 +149,22 @@ int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_s
 	return 0;
 }
 
+/* The PC platform (local APIC, I/O APIC, PIC, PIT, RTC, PCI, ACPI PM and
+ * tables, keyboard controller) on the VM's buses; *rsdp: its ACPI RSDP. */
+static int add_platform(struct vm *vm, uint64_t *rsdp)
+{
+	struct platform_host host = { arch_tsc, arch_tsc_hz(), console_in_getc, arch_rtc_epoch() };
+	int rc = platform_init(vm, &host, vm->input_polled, rsdp);
+
+	if (rc)
+		pr_err("vm %u (%s): cannot build its platform: %s", vm->id, vm->name, hv_strerror(rc));
+	return rc;
+}
+
 int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct mb1_module *mods,
 		      unsigned nmods)
 {
+	uint64_t rsdp;
 	struct guest_mem mem = { phys_to_virt(vm->ram_hpa), vm->ram_size };
 	struct mb1_result res = { 0 };
 	struct vcpu_start start;
@@ -164,10 +177,15 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct
 		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);
 		return rc;
 	}
+	vm->nr_vcpus = 1;
+	/* The same PC as a Linux guest's, unless it asked for a bare machine
+	 * (platform=none): the tables at 0xE0000 lie where the Multiboot
+	 * memory map lists no RAM, so the kernel does not load over them. */
+	if (!vm->bare && (rc = add_platform(vm, &rsdp)))
+		return rc;
 	start = (struct vcpu_start){ .rip = res.entry, .cs_sel = 0x08, .ds_sel = 0x10 };
 	start.gpr[GPR_RAX] = MB1_BOOT_MAGIC;
 	start.gpr[GPR_RBX] = res.info_gpa;
-	vm->nr_vcpus = 1;
 	rc = vcpu_init(&vm->vcpus[0], vm, 0, &start);
 	if (rc)
 		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
@@ -183,14 +201,11 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	struct vcpu_start start;
 	char err[160];
 	int rc;
-	struct platform_host host = { arch_tsc, arch_tsc_hz(), console_in_getc, arch_rtc_epoch() };
 
 	vm->nr_vcpus = 1;
-	rc = platform_init(vm, &host, vm->input_polled, &cfg.acpi_rsdp);
-	if (rc) {
-		pr_err("vm %u (%s): cannot build its platform: %s", vm->id, vm->name, hv_strerror(rc));
+	rc = add_platform(vm, &cfg.acpi_rsdp);
+	if (rc)
 		return rc;
-	}
 	rc = linux_load(&mem, &cfg, &res, err, sizeof(err));
 	if (rc) {
 		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# bochs_attack_io: the attacker io_probe reads every I/O port 0..0xffff in
+# bochs_attack_io: the attacker io_probe, on a bare machine (platform=none:
+# no PC platform, so that every port but the UART's and the debug-exit
+# port is unclaimed), reads every I/O port 0..0xffff in
 # sizes 1, 2 and 4 (196608 port exits) and writes back what it read to
 # every unclaimed one (not the debug-exit port 0xf4-0xf7, which ends the
 # VM, nor the UART); only the UART's registers may read other than all
@@ -12,7 +14,7 @@ RUN_TIMEOUT=270      # seconds; below the ctest TIMEOUT (300)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_io "$@"
-gt_add io_probe io_probe
+gt_add io_probe "io_probe,platform=none"
 gt_add cpuid cpuid-after
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=120000" \
 	"${GT_MODULES[@]}"

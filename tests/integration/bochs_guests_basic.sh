@@ -21,6 +21,9 @@
 #              the kernel, contents
 #   nomods     no boot modules (a module named "module" after no Multiboot
 #              guest is reported and ignored)
+#   lapic      the PC platform's local APIC: IA32_APIC_BASE, ID, a timer
+#              interrupt, an IPI to itself
+#   bare       the same guest with platform=none: no local APIC at all
 # Each guest's PASS lines, its end and "all guests ended" are checked, no
 # guest may print FAIL, and the machine must power itself off.
 # Usage: bash tests/integration/bochs_guests_basic.sh BUILD_DIR
@@ -49,6 +52,8 @@ head -c 5000 /dev/zero | tr '\0' 'z' >"$IT_BUILD/integration/module2.txt"
 GT_MODULES+=(--module "$IT_BUILD/integration/module1.txt=module greeting --verbose"
 	--module "$IT_BUILD/integration/module2.txt=module")
 gt_add mods nomods
+gt_add lapic lapic
+gt_add lapic "bare,platform=none"
 # One more "module" first, after no guest at all.
 GT_MODULES=(--module "$IT_BUILD/integration/module1.txt=module orphan" "${GT_MODULES[@]}")
 it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
@@ -223,6 +228,16 @@ gt_end "$HYPERCALL_OK"
 
 gt_guest nomods mods
 gt_says "no boot modules (flags bit 3 clear)" "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+gt_guest lapic lapic
+gt_pass "IA32_APIC_BASE: enabled, BSP, at 0xfee00000" "the APIC ID of the only CPU is 0" \
+	"one local APIC timer interrupt (vector 0x40, one-shot)" "an IPI to itself (vector 0x41) arrived"
+gt_says "done, all checks passed"
+gt_end "$HYPERCALL_OK"
+
+gt_guest bare lapic
+gt_says "no local APIC (CPUID.1:EDX.APIC clear)" "done, all checks passed"
+gt_pass "rdmsr IA32_APIC_BASE raised #GP(0) on a bare machine"
 gt_end "$HYPERCALL_OK"
 it_expect "^warning: module 0: a boot module named 'module' with no Multiboot guest before it: ignored\$"
 

@@ -433,6 +433,11 @@ static void test_vm_options_all(void **state)
 	assert_int_equal(o.cpus, 0x2e);
 	assert_int_equal(vm_options_parse("g,cpus=0", &o, err, sizeof(err)), 0);
 	assert_int_equal(o.cpus, 1);
+	assert_false(o.bare);
+	assert_int_equal(vm_options_parse("g,platform=none", &o, err, sizeof(err)), 0);
+	assert_true(o.bare);
+	assert_int_equal(vm_options_parse("g,platform=pc", &o, err, sizeof(err)), 0);
+	assert_false(o.bare);
 	assert_string_equal(o.args, "");
 }
 
@@ -459,6 +464,7 @@ static void test_vm_options_bad(void **state)
 	expect_bad("g,cpus=1:", "bad value '1:'");
 	expect_bad("g,cpus=:1", "bad value ':1'");
 	expect_bad("g,colour=blue", "unknown option 'colour'");
+	expect_bad("g,platform=isa", "bad value 'isa' for option 'platform'");
 	expect_bad("g,mem", "option 'mem' is not key=value");
 	expect_bad("g,,mem=4", "option '' is not key=value");
 	expect_bad("g,mem=4,", "option '' is not key=value");

@@ -371,7 +371,7 @@ struct vcpu *vmx_exit(struct vcpu *v)
 	if (reason >= EXIT_REASON_MAX)
 		return odd_exit(v, reason);
 	h = &exit_table[reason];
-	this_cpu()->vmcs_charge = &x->counts[reason];
+	this_cpu_charge_to(&x->counts[reason]);
 	x->exits[reason]++;
 	v->regs.avail = 0;
 	v->insn_len = 0;
@@ -383,7 +383,7 @@ struct vcpu *vmx_exit(struct vcpu *v)
 		next_instruction(v);
 	else if (ret == VMEXIT_STOP)
 		handler_stopped(v);
-	if (!(v->req | v->regs.dirty | vmx(v)->deadline | this_cpu()->nmi_seen))
+	if (!(v->req | v->regs.dirty | vmx(v)->deadline | this_cpu_nmi_seen()))
 		return v;
 	return entry_work(v);
 }

@@ -28,13 +28,14 @@ struct pcpu {
 	struct pcpu *self;                 /* %gs:0 */
 	unsigned id;                       /* %gs:8: its index in pcpus[] */
 	uint32_t apic_id;
-	volatile int state;                /* enum pcpu_state */
-	struct vmcs_counters *vmcs_charge; /* where VMCS accesses are counted now */
-	struct vmcs_counters uncharged;    /* ... outside any exit */
-	/* An NMI came in VMX root operation (set in NMI context, where nothing
-	 * else is safe: the console lock may be held by the code it
-	 * interrupted); the run loop passes it to the next guest it enters. */
+	struct vmcs_counters *vmcs_charge; /* %gs:16: where VMCS accesses are counted now */
+	/* %gs:24: an NMI came in VMX root operation (set in NMI context,
+	 * where nothing else is safe: the console lock may be held by the
+	 * code it interrupted); the run loop passes it to the next guest it
+	 * enters. */
 	volatile bool nmi_seen;
+	volatile int state;                /* enum pcpu_state */
+	struct vmcs_counters uncharged;    /* ... outside any exit */
 	paddr_t vmxon_region;
 	unsigned last_vm;                  /* the VM it ran last (IBPB between VMs) */
 	uint64_t stack_top;                /* an application processor's stack */
@@ -54,6 +55,28 @@ static inline struct pcpu *this_cpu(void)
 
 	__asm__("movq %%gs:0, %0" : "=r"(p));
 	return p;
+}
+
+/* One load: every VMREAD and VMWRITE counts through it. */
+static inline struct vmcs_counters *this_cpu_vmcs_charge(void)
+{
+	struct vmcs_counters *c;
+
+	__asm__("movq %%gs:16, %0" : "=r"(c));
+	return c;
+}
+
+static inline void this_cpu_charge_to(struct vmcs_counters *c)
+{
+	__asm__ volatile("movq %0, %%gs:16" : : "r"(c) : "memory");
+}
+
+static inline bool this_cpu_nmi_seen(void)
+{
+	bool seen;
+
+	__asm__ volatile("movb %%gs:24, %0" : "=r"(seen));
+	return seen;
 }
 
 static inline unsigned this_cpu_id(void)

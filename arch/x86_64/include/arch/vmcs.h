@@ -256,7 +256,7 @@ static inline uint64_t vmcs_read_raw(enum vmcs_field f)
 
 static inline uint64_t vmcs_read(enum vmcs_field f)
 {
-	this_cpu()->vmcs_charge->reads++;
+	this_cpu_vmcs_charge()->reads++;
 	return vmcs_read_raw(f);
 }
 
@@ -267,7 +267,7 @@ __attribute__((cold, noinline)) void vmcs_write_failed(enum vmcs_field f, uint64
 
 static inline void vmcs_write(enum vmcs_field f, uint64_t v)
 {
-	this_cpu()->vmcs_charge->writes++;
+	this_cpu_vmcs_charge()->writes++;
 	__asm__ goto("vmwrite %1, %0; jbe %l[failed]"
 		     : : "r"((uint64_t)f), "rm"(v) : "cc", "memory" : failed);
 	return;
