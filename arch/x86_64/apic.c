@@ -1,6 +1,7 @@
 /* The host's local APIC (include/arch/apic.h). */
 #include <arch/apic.h>
 #include <arch/cpu.h>
+#include <arch/irq.h>
 #include <arch/percpu.h>
 #include <hv/errno.h>
 
@@ -8,6 +9,10 @@
  * 0x800 + offset / 16 (11.12.1.2). */
 #define APIC_ID        0x020
 #define APIC_EOI       0x0b0
+#define APIC_LVT_TIMER 0x320
+#define LVT_MASKED          BIT(16)
+#define LVT_TSC_DEADLINE    (2u << 17)     /* timer mode (11.5.4.1) */
+#define MSR_IA32_TSC_DEADLINE 0x6e0
 #define APIC_SVR       0x0f0
 #define APIC_ICR_LO    0x300
 #define APIC_ICR_HI    0x310
@@ -19,6 +24,7 @@
 #define ICR_SEND_POLLS      1000000u
 
 static bool x2apic;
+static bool tsc_deadline;             /* CPUID.01H:ECX[24]: the host timer */
 static volatile uint32_t *xapic;      /* the MMIO page, identity-mapped */
 
 static uint32_t apic_read(unsigned off)
@@ -40,6 +46,7 @@ void apic_choose_mode(void)
 
 	cpuid(1, 0, &r);
 	x2apic = r.ecx & BIT(21);       /* CPUID.01H:ECX.x2APIC */
+	tsc_deadline = r.ecx & BIT(24);
 	xapic = (volatile uint32_t *)(uintptr_t)(rdmsr(MSR_IA32_APIC_BASE) & 0xfffff000ULL);
 }
 
@@ -55,7 +62,18 @@ void apic_init_cpu(void)
 		base |= APIC_BASE_EXTD;
 	wrmsr(MSR_IA32_APIC_BASE, base);
 	apic_write(APIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+	/* Each CPU's timer: TSC-deadline mode, disarmed until
+	 * apic_timer_at() arms it. */
+	apic_write(APIC_LVT_TIMER, tsc_deadline ? LVT_TSC_DEADLINE | VECTOR_TIMER : LVT_MASKED);
 	this_cpu()->apic_id = apic_id();
+}
+
+bool apic_timer_at(uint64_t tsc)
+{
+	if (!tsc_deadline)
+		return false;
+	wrmsr(MSR_IA32_TSC_DEADLINE, tsc);   /* 0 disarms (11.5.4.1) */
+	return true;
 }
 
 /* 11.12.5.1: the x2APIC ID is the whole register; the xAPIC's is bits

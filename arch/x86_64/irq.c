@@ -58,6 +58,20 @@ void arch_cpu_kick(unsigned cpu)
 		apic_send_ipi(pcpus[cpu].apic_id, VECTOR_KICK);
 }
 
+/* Wait for an interrupt: a kick, the console, or this CPU's timer set to
+ * until (UINT64_MAX: none).  Without a TSC-deadline timer a timed wait
+ * does not sleep: the caller looks at the clock again. */
+void arch_cpu_wait(uint64_t until)
+{
+	if (until != UINT64_MAX && !apic_timer_at(until)) {
+		cpu_relax();
+		return;
+	}
+	__asm__ volatile("sti; hlt; cli");   /* STI's shadow: no interrupt lost before HLT */
+	if (until != UINT64_MAX)
+		apic_timer_at(0);
+}
+
 /* Nothing more to do on this CPU: wait with interrupts on, so that the
  * console's interrupt (routed to the boot CPU) is still taken. */
 void arch_cpu_idle_forever(void)

@@ -34,6 +34,7 @@ isr_%1:
 ; The hypervisor's own interrupt vectors (include/arch/irq.h), taken
 ; through the IDT only while a CPU idles with interrupts on.
 	ISR_NOERR 0x40
+	ISR_NOERR 0xe0
 	ISR_NOERR 0xf0
 	ISR_NOERR 0xff
 
@@ -90,6 +91,7 @@ isr_table:
 global isr_irq_table
 isr_irq_table:
 	dq 0x40, isr_0x40
+	dq 0xe0, isr_0xe0
 	dq 0xf0, isr_0xf0
 	dq 0xff, isr_0xff
 	dq 0, 0

@@ -185,6 +185,7 @@ unsigned arch_cpu_max(void) { return MAX_CPUS; }
 bool arch_cpu_online(unsigned cpu) { return cpu < MAX_CPUS && pcpus[cpu].state == PCPU_ONLINE; }
 uint32_t arch_cpu_apic_id(unsigned cpu) { return pcpus[cpu].apic_id; }
 unsigned arch_this_cpu(void) { return this_cpu_id(); }
+struct vcpu *arch_current_vcpu(void) { return this_cpu()->vcpu; }
 
 void arch_cpu_release(unsigned cpu, void (*work)(unsigned cpu))
 {

@@ -45,12 +45,18 @@ unsigned arch_cpu_max(void);
 bool arch_cpu_online(unsigned cpu);
 uint32_t arch_cpu_apic_id(unsigned cpu);
 unsigned arch_this_cpu(void);
+/* The vCPU this CPU runs now (during its exits), or NULL. */
+struct vcpu *arch_current_vcpu(void);
 /* An online CPU other than the boot CPU runs work(cpu), then idles; until
  * then it waits.  The boot CPU calls its own work itself. */
 void arch_cpu_release(unsigned cpu, void (*work)(unsigned cpu));
 /* Make the CPU leave its guest at once (a host IPI; the exit runs
  * vcpu_host_interrupt).  Nothing for this CPU or one that is not online. */
 void arch_cpu_kick(unsigned cpu);
+/* Wait until the host TSC reaches until (UINT64_MAX: no time) or an
+ * interrupt comes (a kick, the console): the CPU sleeps meanwhile where
+ * it has a timer; may return early. */
+void arch_cpu_wait(uint64_t until);
 /* Nothing more to do here: wait for interrupts, for ever. */
 void arch_cpu_idle_forever(void) __attribute__((noreturn));
 

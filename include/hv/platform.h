@@ -17,6 +17,10 @@
 #include <hv/vrtc.h>
 
 struct vm;
+struct vcpu;
+
+/* Local APICs: one per vCPU (the VM's MAX_VCPUS_PER_VM is this). */
+#define PLATFORM_MAX_VCPUS 8
 
 /* Host console input reaches the guest's UART this often.  The host UART
  * holds 16 bytes, which at 115200 baud (11.5 bytes a millisecond) fill in
@@ -37,7 +41,7 @@ struct platform {
 	struct vpit pit;
 	struct vrtc rtc;
 	struct vioapic ioapic;
-	struct vlapic lapic;
+	struct vlapic lapic[PLATFORM_MAX_VCPUS];
 	struct vpci pci;
 	struct vpm pm;
 	struct vkbc kbc;
@@ -51,24 +55,29 @@ struct platform {
 int platform_init(struct vm *vm, const struct platform_host *host, bool console_input,
 		  uint64_t *rsdp);
 
-/* The highest-priority interrupt ready for injection, or -1. */
-int platform_pending_vector(struct vm *vm);
+/* Each entry point below takes the VM's lock (vm_lock: an SMP guest's
+ * device models are shared by its vCPUs, which may run on several CPUs).
+ * The vCPU says whose local APIC; the shared timers (PIT, console poll)
+ * and the PIC's ExtINT are the first vCPU's. */
+
+/* The highest-priority interrupt ready for injection into v, or -1. */
+int platform_pending_vector(struct vcpu *v);
 /* The vector was injected: move it in service (LAPIC ISR / PIC INTA). */
-void platform_ack_vector(struct vm *vm, int vector);
-/* TSC value of the next timer event (LAPIC timer, PIT, console poll), or 0. */
-uint64_t platform_next_event_tsc(struct vm *vm);
-/* Run the timers that are due. */
-void platform_tick(struct vm *vm);
+void platform_ack_vector(struct vcpu *v, int vector);
+/* TSC value of v's next timer event (LAPIC timer, PIT, console poll), or 0. */
+uint64_t platform_next_event_tsc(struct vcpu *v);
+/* Run v's timers that are due. */
+void platform_tick(struct vcpu *v);
 /* MSRs the platform owns (APIC base, x2APIC registers, TSC deadline):
  * 0, HV_ENOENT when not a platform MSR, or another error for #GP. */
-int platform_msr_read(struct vm *vm, uint32_t msr, uint64_t *val);
-int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val);
+int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 bool platform_has_lapic(const struct vm *vm);
 /* The guest's TSC moved by IA32_TSC_ADJUST: it read adjust at the VM's
- * start, which the local APIC's TSC-deadline timer must know. */
+ * start, which the local APICs' TSC-deadline timers must know. */
 void platform_tsc_adjusted(struct vm *vm, uint64_t adjust);
-/* CR8, the local APIC's task priority (0 without a platform). */
-uint64_t platform_cr8_read(struct vm *vm);
-void platform_cr8_write(struct vm *vm, uint64_t cr8);
+/* CR8, v's local APIC's task priority (0 without a platform). */
+uint64_t platform_cr8_read(struct vcpu *v);
+void platform_cr8_write(struct vcpu *v, uint64_t cr8);
 
 #endif

@@ -69,6 +69,15 @@ struct vcpu_regs {
 #define VCPU_REQ_STOP   BIT(3)  /* the VM has ended: do not enter again */
 #define VCPU_REQ_YIELD  BIT(4)  /* leave the CPU to the next vCPU of its run queue */
 
+/* What other CPUs ask of a vCPU (v->remote, set atomically by vcpu_kick):
+ * taken by the vCPU's own CPU before its next entry (vcpu_take_remote),
+ * the only CPU that touches its state. */
+#define VCPU_REMOTE_EVENTS BIT(0)  /* an interrupt may be deliverable */
+#define VCPU_REMOTE_NMI    BIT(1)  /* an NMI IPI */
+#define VCPU_REMOTE_INIT   BIT(2)  /* an INIT IPI: wait for a start-up IPI */
+#define VCPU_REMOTE_SIPI   BIT(3)  /* a start-up IPI, vector in sipi_vector */
+#define VCPU_REMOTE_STOP   BIT(4)  /* the VM ended */
+
 /* What the hardware lets this vCPU have, for CPUID and the emulation. */
 struct vcpu_features {
 	bool rdtscp, invpcid;      /* the guest may use RDTSCP, INVPCID */
@@ -87,6 +96,11 @@ struct vcpu {
 	uint32_t req;              /* VCPU_REQ_* */
 	uint32_t insn_len;         /* this exit: the instruction's length where the
 				    * handler found it (MMIO), else 0: the hardware's */
+	unsigned cpu;              /* the physical CPU whose run queue has it */
+	volatile uint32_t remote;  /* VCPU_REMOTE_* */
+	volatile uint8_t sipi_vector;
+	bool wait_sipi;            /* an application processor before its start-up IPI */
+	bool halt_no_irq;          /* asleep in HLT with interrupts off */
 	struct vcpu_events ev;
 	struct vcpu_features feat;
 	uint64_t cr2;              /* the guest's CR2 while it does not run */
@@ -105,9 +119,11 @@ struct vcpu {
 };
 
 /* How a vCPU starts: 32-bit protected mode, paging off, flat segments
- * (Multiboot), or 64-bit mode on the loader's page tables (Linux). */
+ * (Multiboot), 64-bit mode on the loader's page tables (Linux), or real
+ * mode at cs_sel:0000 (an application processor's start-up IPI). */
 struct vcpu_start {
 	bool long_mode;
+	bool real_mode;
 	uint64_t rip, rsp, cr3;
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
@@ -175,6 +191,15 @@ static inline bool vcpu_64bit_code(struct vcpu *v)
 
 /* vcpu.c */
 int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start);
+/* An application processor: it waits for a start-up IPI (wait_sipi) with
+ * no hardware state until then. */
+void vcpu_init_waiting(struct vcpu *v, struct vm *vm, unsigned id);
+/* Ask v for work from any CPU: the request is noted atomically and v's
+ * CPU, if it is another, leaves the guest at once (a host IPI). */
+void vcpu_kick(struct vcpu *v, uint32_t remote);
+/* On v's own CPU: what others asked.  Returns false when v may not run:
+ * it waits for a start-up IPI, or its VM ended. */
+bool vcpu_take_remote(struct vcpu *v);
 void vcpu_free(struct vcpu *v);
 /* The next timer event for this vCPU (HC_TIMER or the platform's) as a
  * host TSC value, or 0. */

@@ -109,6 +109,18 @@ void vlapic_tsc_deadline_write(struct vlapic *v, uint64_t tsc);
  * 18.17.3): an armed deadline is mapped to vclock time again. */
 void vlapic_set_tsc_base(struct vlapic *v, uint64_t tsc_base);
 
+/* Does an IPI's or I/O APIC's destination (physical: the APIC ID or the
+ * broadcast; logical: flat or cluster model) name this APIC (11.6.2)? */
+bool vlapic_matches(const struct vlapic *v, uint32_t dest, bool logical);
+/* ICR fields for the IPI callback's routing (11.6.1). */
+#define VLAPIC_ICR_DM(lo)        ((lo) >> 8 & 7)
+#define VLAPIC_ICR_LOGICAL       BIT(11)
+#define VLAPIC_ICR_LEVEL_ASSERT  BIT(14)
+#define VLAPIC_ICR_SHORTHAND(lo) ((lo) >> 18 & 3)
+enum { VLAPIC_DM_FIXED, VLAPIC_DM_LOWEST, VLAPIC_DM_SMI, VLAPIC_DM_NMI = 4, VLAPIC_DM_INIT,
+       VLAPIC_DM_STARTUP };
+enum { VLAPIC_SH_NONE, VLAPIC_SH_SELF, VLAPIC_SH_ALL, VLAPIC_SH_OTHERS };
+
 /* A fixed interrupt from the I/O APIC or an MSI (11.8.4): sets IRR, and TMR
  * when level-triggered.  Dropped while the APIC is disabled. */
 void vlapic_accept_irq(struct vlapic *v, uint8_t vector, bool level);

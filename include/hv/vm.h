@@ -9,6 +9,7 @@
 #include <hv/config.h>
 #include <hv/io.h>
 #include <hv/platform.h>
+#include <hv/spinlock.h>
 #include <hv/types.h>
 #include <hv/vcpu.h>
 #include <hv/vm_console.h>
@@ -17,7 +18,7 @@
 #define MAX_VMS 16
 #define VM_NAME_MAX 32
 #define VM_CMDLINE_MAX 256
-#define MAX_VCPUS_PER_VM 1
+#define MAX_VCPUS_PER_VM 8
 
 struct vm_arch;
 
@@ -67,7 +68,12 @@ struct vm {
 	struct platform platform_storage;
 
 	struct vcpu vcpus[MAX_VCPUS_PER_VM];
-	unsigned nr_vcpus;
+	unsigned nr_vcpus;                 /* set before loading: vcpus= */
+	unsigned vcpus_queued;             /* on run queues still (atomic) */
+	/* The lock of what the vCPUs share: the platform's device models
+	 * (docs/ARCHITECTURE.md, "Locking"); end_lock: how it ended. */
+	struct spinlock lock;
+	struct spinlock end_lock;
 
 	enum vm_end end;
 	uint64_t end_status;
@@ -86,11 +92,11 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct
 /* A Linux bzImage with an optional initrd on the PC platform. */
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
 		  size_t initrd_len);
-/* The VM starts on this CPU (cpu, for the console): its CPU time counts
- * from here.  vm_run_slice() runs its vCPU until the VM ends (true) or
- * the vCPU yields the CPU to another of its run queue (false). */
+/* The VM starts, its first vCPU on CPU cpu (for the console): its CPU
+ * time counts from here.  vm_run_slice() runs a vCPU until the VM ends
+ * (true) or the vCPU yields the CPU to another of its run queue (false). */
 void vm_start(struct vm *vm, unsigned cpu);
-bool vm_run_slice(struct vm *vm);
+bool vm_run_slice(struct vcpu *v);
 /* Console input waits for the VM: into its UART (and its interrupt). */
 void vm_take_input(struct vm *vm);
 /* vm_start, then slices until it ends. */
@@ -100,7 +106,24 @@ void vm_destroy(struct vm *vm);
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void vm_report(struct vm *vm);
-static inline bool vm_ended(const struct vm *vm) { return vm->state == VM_ENDED; }
+/* The devices of an SMP guest are shared by CPUs (vm->lock); a one-vCPU
+ * VM's are touched by its own CPU alone and need no lock. */
+static inline void vm_lock(struct vm *vm)
+{
+	if (vm->nr_vcpus > 1)
+		spin_lock(&vm->lock);
+}
+
+static inline void vm_unlock(struct vm *vm)
+{
+	if (vm->nr_vcpus > 1)
+		spin_unlock(&vm->lock);
+}
+
+static inline bool vm_ended(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) == VM_ENDED;
+}
 
 /* The guest's TSC from 0 (vm_create does it): vm->tsc_offset = -now. */
 void vm_tsc_reset(struct vm *vm);

@@ -7,11 +7,13 @@
 #ifndef HV_VM_CONSOLE_H
 #define HV_VM_CONSOLE_H
 
+#include <hv/spinlock.h>
 #include <hv/types.h>
 
 #define VM_CONSOLE_LINE_MAX 160
 
 struct vm_console {
+	struct spinlock lock;      /* the vCPUs of an SMP guest print at once */
 	const char *name;          /* the tag */
 	char line[VM_CONSOLE_LINE_MAX + 1];
 	size_t len;

@@ -73,7 +73,7 @@ static bool own_irq_pending(const struct vcpu *v)
 
 bool vcpu_irq_pending(struct vcpu *v)
 {
-	return own_irq_pending(v) || platform_pending_vector(v->vm) >= 0;
+	return own_irq_pending(v) || platform_pending_vector(v) >= 0;
 }
 
 /* Exception classes of SDM Vol. 3A table 6-4. */
@@ -148,7 +148,7 @@ static int highest_irq(struct vcpu *v, bool *own)
 		if (v->ev.irq[w])
 			return w * 64 + 63 - __builtin_clzll(v->ev.irq[w]);
 	*own = false;
-	return platform_pending_vector(v->vm);
+	return platform_pending_vector(v);
 }
 
 static void plan_irq(struct vcpu *v, unsigned blocking, struct event_plan *p)
@@ -166,7 +166,7 @@ static void plan_irq(struct vcpu *v, unsigned blocking, struct event_plan *p)
 	if (own)
 		v->ev.irq[vector / 64] &= ~BIT(vector % 64);
 	else
-		platform_ack_vector(v->vm, vector);
+		platform_ack_vector(v, vector);
 	p->inject = (struct event){ .valid = true, .type = EVENT_EXT_INTR, .vector = (uint8_t)vector };
 	p->irq_window = vcpu_irq_pending(v);
 }

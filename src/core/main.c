@@ -128,7 +128,9 @@ struct guest {
 	bool console_input;        /* it has the console's input first: the first Linux
 				    * guest, else the first guest */
 	unsigned id;               /* its VM's id: module order */
-	unsigned cpu;
+	unsigned cpu;              /* its first vCPU's CPU */
+	unsigned vcpu_cpu[MAX_VCPUS_PER_VM];  /* each vCPU's CPU */
+	struct vm *vm;             /* made by the boot CPU (time-sliced runs) */
 };
 
 static struct guest guests[BOOT_MAX_MODULES];
@@ -192,6 +194,7 @@ static struct vm *make_guest(const struct guest *g)
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	vm->input_polled = !console_irq;
 	vm->bare = g->opts.bare;
+	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	rc = load_guest(vm, g);
 	if (rc) {
@@ -216,6 +219,16 @@ static void guest_over(struct vm *vm)
 	}
 }
 
+/* One of the VM's vCPUs has left its CPU's run queue for good: the last
+ * one out ends the guest. */
+static void vcpu_done(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	if (__atomic_sub_fetch(&vm->vcpus_queued, 1, __ATOMIC_ACQ_REL) == 0)
+		guest_over(vm);
+}
+
 /* guests_in_turn: each of the CPU's guests to its end, in module order. */
 static void run_in_turn(unsigned cpu)
 {
@@ -229,17 +242,60 @@ static void run_in_turn(unsigned cpu)
 	}
 }
 
-/* All of the CPU's vCPUs sleep (halted) until wake, or until console
- * input comes for one of them, which wakes it. */
+/* Something for a queued vCPU that does not run now: console input, a
+ * request of another CPU (an IPI, its VM's end). */
+static bool news_for(const struct vcpu *v) { return v->remote || v->vm->input_ready; }
+
+/* All of the CPU's vCPUs sleep (halted, or waiting for a start-up IPI)
+ * until wake, or until news comes for one of them. */
 static void wait_for_sleepers(struct runq *q, uint64_t wake)
 {
+	if (!wake)
+		wake = UINT64_MAX;  /* all wait for a start-up IPI: only news wakes them */
 	while (arch_tsc() < wake) {
-		for (unsigned i = 0; i < q->n; i++) {
-			if (q->v[i]->vm->input_ready) {
-				q->v[i]->wake_tsc = 0;
+		for (unsigned i = 0; i < q->n; i++)
+			if (news_for(q->v[i]))
 				return;
-			}
+		arch_cpu_wait(wake);
+	}
+}
+
+/* Before choosing: the news of the vCPUs that do not run (their own CPU
+ * is this one, so their state is this CPU's to change); the vCPUs whose
+ * VM ended leave the queue. */
+static void take_news(struct runq *q)
+{
+	for (unsigned i = 0; i < q->n;) {
+		struct vcpu *v = q->v[i];
+
+		if (v->vm->input_ready)
+			v->wake_tsc = 0;
+		if (v->remote)
+			vcpu_take_remote(v);
+		if (vm_ended(v->vm)) {
+			runq_remove(q, v);
+			vcpu_done(v);
+			continue;
 		}
+		i++;
+	}
+}
+
+/* The boot CPU makes every guest's VM before any CPU runs one, so that
+ * the vCPUs of an SMP guest find their VM on whichever CPU they are. */
+static void make_guests(void)
+{
+	for (unsigned i = 0; i < nr_guests; i++) {
+		struct guest *g = &guests[i];
+		struct vm *vm = make_guest(g);
+
+		g->vm = vm;
+		if (!vm)
+			continue;
+		vm->vcpus_queued = vm->nr_vcpus;
+		for (unsigned k = 0; k < vm->nr_vcpus; k++)
+			vm->vcpus[k].cpu = g->vcpu_cpu[k];
+		vm_start(vm, g->cpu);
 	}
 }
 
@@ -255,33 +311,32 @@ static void cpu_work(unsigned cpu)
 		return;
 	}
 	for (unsigned i = 0; i < nr_guests; i++) {
-		struct vm *vm = guests[i].cpu == cpu ? make_guest(&guests[i]) : NULL;
+		struct vm *vm = guests[i].vm;
 
-		if (!vm)
-			continue;
-		if (runq_add(&q, &vm->vcpus[0])) { /* never: a CPU can take every module */
-			vm_end(vm, VM_END_ERROR, 0, "not started: CPU %u's run queue is full", cpu);
-			guest_over(vm);
-			continue;
+		for (unsigned k = 0; vm && k < vm->nr_vcpus; k++) {
+			if (vm->vcpus[k].cpu != cpu)
+				continue;
+			if (runq_add(&q, &vm->vcpus[k])) { /* never: RUNQ_MAX >= MAX_VMS */
+				vm_end(vm, VM_END_ERROR, 0, "CPU %u's run queue is full", cpu);
+				vcpu_done(&vm->vcpus[k]);
+			}
 		}
-		vm_start(vm, cpu);
 	}
 	while (q.n) {
 		uint64_t wake;
+		struct vcpu *v;
 
-		for (unsigned i = 0; i < q.n; i++)
-			if (q.v[i]->vm->input_ready)
-				q.v[i]->wake_tsc = 0;
-		struct vcpu *v = runq_pick(&q, arch_tsc(), &wake);
-
+		take_news(&q);
+		v = runq_pick(&q, arch_tsc(), &wake);
 		if (!v) {
-			wait_for_sleepers(&q, wake);
+			if (q.n)
+				wait_for_sleepers(&q, wake);
 			continue;
 		}
 		v->slice_end = q.n > 1 ? arch_tsc() + quantum : 0;
-		if (vm_run_slice(v->vm)) {
+		if (vm_run_slice(v)) {
 			runq_remove(&q, v);
-			guest_over(v->vm);
+			vcpu_done(v);
 		}
 	}
 }
@@ -308,25 +363,35 @@ static int place_guest(struct guest *g, unsigned *load, char *err, size_t errlen
 		return HV_EINVAL;
 	}
 	if (g->opts.vcpus > MAX_VCPUS_PER_VM) {
-		hv_snprintf(err, errlen, "vcpus=%u: at most %u vCPU per VM", g->opts.vcpus,
+		hv_snprintf(err, errlen, "vcpus=%u: at most %u vCPUs per VM", g->opts.vcpus,
 			    MAX_VCPUS_PER_VM);
 		return HV_ERANGE;
 	}
-	for (unsigned c = 0; c < 64; c++) {
-		if (allowed && !(allowed & (1ULL << c)))
-			continue;
-		if (!arch_cpu_online(c)) {
-			if (allowed) {
-				hv_snprintf(err, errlen, "cpus=: CPU %u is not online", c);
-				return HV_ERANGE;
-			}
-			continue;
-		}
-		if (best < 0 || load[c] < load[best])
-			best = (int)c;
+	if (g->opts.vcpus > 1 && config.guests_in_turn) {
+		hv_snprintf(err, errlen, "vcpus=%u: an SMP guest cannot wait its turn "
+			    "(guests_in_turn)", g->opts.vcpus);
+		return HV_EINVAL;
 	}
-	g->cpu = (unsigned)best;
-	load[best]++;
+	for (unsigned c = 0; c < 64; c++) {
+		if (allowed && (allowed & (1ULL << c)) && !arch_cpu_online(c)) {
+			hv_snprintf(err, errlen, "cpus=: CPU %u is not online", c);
+			return HV_ERANGE;
+		}
+	}
+	/* Each vCPU on the least loaded CPU it may use, one after another:
+	 * the vCPUs of one guest spread over its CPUs. */
+	for (unsigned k = 0; k < g->opts.vcpus; k++) {
+		best = -1;
+		for (unsigned c = 0; c < 64; c++) {
+			if ((allowed && !(allowed & (1ULL << c))) || !arch_cpu_online(c))
+				continue;
+			if (best < 0 || load[c] < load[best])
+				best = (int)c;
+		}
+		g->vcpu_cpu[k] = (unsigned)best;
+		load[best]++;
+	}
+	g->cpu = g->vcpu_cpu[0];
 	return 0;
 }
 
@@ -382,6 +447,8 @@ static void run_guests(void)
 		return;
 	}
 	guests_left = nr_guests;
+	if (!config.guests_in_turn)
+		make_guests();
 	for (unsigned c = 1; c < arch_cpu_max(); c++)
 		arch_cpu_release(c, cpu_work);
 	cpu_work(0);

@@ -1,21 +1,90 @@
 /* A vCPU's portable side: creation, its timers, and HLT.  Running it and
  * its hardware state are the arch's (arch/x86_64/vmx/vcpu.c). */
 #include <hv/arch.h>
+#include <hv/errno.h>
+#include <hv/event.h>
 #include <hv/platform.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
-int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start)
+static int vcpu_start(struct vcpu *v, const struct vcpu_start *start)
 {
-	memset(v, 0, sizeof(*v));
-	v->vm = vm;
-	v->id = id;
 	for (int i = 0; i < GPR_COUNT; i++)
 		v->regs.gpr[i] = start->gpr[i];
 	/* The first entry chooses events and arms timers like any other. */
 	v->req = VCPU_REQ_EVENTS | VCPU_REQ_TIMER;
+	v->wait_sipi = false;
 	return arch_vcpu_create(v, start);
+}
+
+void vcpu_init_waiting(struct vcpu *v, struct vm *vm, unsigned id)
+{
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->wait_sipi = true;
+}
+
+int vcpu_init(struct vcpu *v, struct vm *vm, unsigned id, const struct vcpu_start *start)
+{
+	vcpu_init_waiting(v, vm, id);
+	return vcpu_start(v, start);
+}
+
+void vcpu_kick(struct vcpu *v, uint32_t remote)
+{
+	__atomic_or_fetch(&v->remote, remote, __ATOMIC_RELEASE);
+	if (v->cpu != arch_this_cpu())
+		arch_cpu_kick(v->cpu);
+}
+
+/* SIPI: real mode at VV00:0000 (SDM Vol. 3A 9.4.3); the vCPU is made now,
+ * on its own CPU.  A SIPI to a vCPU that does not wait for one is
+ * ignored, as the CPU does (11.6.1). */
+static void start_ap(struct vcpu *v)
+{
+	struct vcpu_start s = { .real_mode = true, .cs_sel = (uint16_t)(v->sipi_vector << 8) };
+	int rc;
+
+	if (!v->wait_sipi)
+		return;
+	if (v->arch)
+		arch_vcpu_destroy(v);
+	rc = vcpu_start(v, &s);
+	if (rc)
+		vm_end(v->vm, VM_END_ERROR, 0, "vCPU %u could not start: %s", v->id,
+		       rc == HV_ENOMEM ? "out of memory" : "its VMCS");
+}
+
+bool vcpu_take_remote(struct vcpu *v)
+{
+	uint32_t r = __atomic_exchange_n(&v->remote, 0, __ATOMIC_ACQUIRE);
+
+	if (r & VCPU_REMOTE_STOP || vm_ended(v->vm)) {
+		vcpu_request(v, VCPU_REQ_STOP);
+		return false;
+	}
+	if ((r & VCPU_REMOTE_INIT) && v->id != 0) {
+		/* INIT: the AP waits for a start-up IPI; its state goes then. */
+		v->wait_sipi = true;
+		vcpu_request(v, VCPU_REQ_YIELD);
+	}
+	if (r & VCPU_REMOTE_SIPI)
+		start_ap(v);
+	if (v->wait_sipi)
+		return false;
+	if (r & VCPU_REMOTE_NMI)
+		vcpu_queue_nmi(v);
+	/* HLT with interrupts off wakes for an NMI (or INIT, SIPI), not for
+	 * an interrupt (SDM Vol. 2A HLT). */
+	if (r & ~VCPU_REMOTE_EVENTS || (r && !v->halt_no_irq)) {
+		v->wake_tsc = 0;
+		v->halt_no_irq = false;
+	}
+	if (r)
+		vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
+	return true;
 }
 
 void vcpu_free(struct vcpu *v)
@@ -26,7 +95,7 @@ void vcpu_free(struct vcpu *v)
 
 uint64_t vcpu_next_event_tsc(struct vcpu *v)
 {
-	uint64_t platform = platform_next_event_tsc(v->vm);
+	uint64_t platform = platform_next_event_tsc(v);
 
 	if (!v->timer_deadline)
 		return platform;
@@ -55,7 +124,7 @@ enum vmexit_ret vcpu_timer_expired(struct vcpu *v)
 	}
 	if (v->slice_end && arch_tsc() >= v->slice_end)
 		vcpu_request(v, VCPU_REQ_YIELD);
-	platform_tick(v->vm);
+	platform_tick(v);
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (v->timer_deadline && arch_tsc() >= v->timer_deadline) {
 		v->timer_deadline = 0;
@@ -84,11 +153,25 @@ enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v)
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (interrupts_on && vcpu_irq_pending(v))
 		return VMEXIT_NEXT;
-	if (interrupts_on && vcpu_next_event_tsc(v)) {
+	/* Interrupts off in an SMP guest (Linux's stop_this_cpu parks its
+	 * CPUs so): only another vCPU's NMI, INIT or start-up IPI wakes it.
+	 * It sleeps in its CPU's run queue, not in the CPU's HLT state, and
+	 * only that vCPU waits. */
+	if (!interrupts_on && v->vm->nr_vcpus > 1) {
+		v->wake_tsc = UINT64_MAX;
+		v->halt_no_irq = true;
+		vcpu_request(v, VCPU_REQ_YIELD);
+		return VMEXIT_NEXT;
+	}
+	/* Another vCPU of the VM may wake it with an IPI, timer or not. */
+	if (interrupts_on && (vcpu_next_event_tsc(v) || v->vm->nr_vcpus > 1)) {
 		vcpu_request(v, VCPU_REQ_HALT);
 		if (v->slice_end) {
-			/* Others wait for the CPU: theirs until the timer. */
+			/* Others wait for the CPU: theirs until the timer (or
+			 * a kick: vcpu_take_remote wakes it). */
 			v->wake_tsc = vcpu_next_event_tsc(v);
+			if (!v->wake_tsc)
+				v->wake_tsc = UINT64_MAX;
 			vcpu_request(v, VCPU_REQ_YIELD);
 		}
 		return VMEXIT_NEXT;

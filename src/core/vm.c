@@ -79,7 +79,9 @@ static void pull_console_input(struct vm *vm)
 void vm_take_input(struct vm *vm)
 {
 	__atomic_store_n(&vm->input_ready, false, __ATOMIC_RELAXED);
+	vm_lock(vm);
 	pull_console_input(vm);
+	vm_unlock(vm);
 	/* Someone types: show a prompt or an echo that has no line end yet. */
 	vm_console_flush(&vm->console, true);
 }
@@ -128,6 +130,7 @@ int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_s
 	if (vm) {
 		memset(vm, 0, sizeof(*vm));
 		vm->id = id ? id : vm_new_id();
+		vm->nr_vcpus = 1;
 		vm->state = VM_CREATED;
 	}
 	spin_unlock(&vms_lock);
@@ -146,6 +149,21 @@ int vm_create(unsigned id, const char *name, const char *cmdline, uint64_t ram_s
 		return rc;
 	}
 	*out = vm;
+	return 0;
+}
+
+/* The first vCPU starts as the loader says; the others (application
+ * processors) wait for a start-up IPI from it (SDM Vol. 3A 9.4). */
+static int init_vcpus(struct vm *vm, const struct vcpu_start *start)
+{
+	int rc = vcpu_init(&vm->vcpus[0], vm, 0, start);
+
+	if (rc) {
+		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
+		return rc;
+	}
+	for (unsigned k = 1; k < vm->nr_vcpus; k++)
+		vcpu_init_waiting(&vm->vcpus[k], vm, k);
 	return 0;
 }
 
@@ -177,7 +195,6 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct
 		pr_err("vm %u (%s): cannot load the kernel: %s", vm->id, vm->name, err);
 		return rc;
 	}
-	vm->nr_vcpus = 1;
 	/* The same PC as a Linux guest's, unless it asked for a bare machine
 	 * (platform=none): the tables at 0xE0000 lie where the Multiboot
 	 * memory map lists no RAM, so the kernel does not load over them. */
@@ -186,10 +203,7 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct
 	start = (struct vcpu_start){ .rip = res.entry, .cs_sel = 0x08, .ds_sel = 0x10 };
 	start.gpr[GPR_RAX] = MB1_BOOT_MAGIC;
 	start.gpr[GPR_RBX] = res.info_gpa;
-	rc = vcpu_init(&vm->vcpus[0], vm, 0, &start);
-	if (rc)
-		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
-	return rc;
+	return init_vcpus(vm, &start);
 }
 
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
@@ -202,7 +216,6 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 	char err[160];
 	int rc;
 
-	vm->nr_vcpus = 1;
 	rc = add_platform(vm, &cfg.acpi_rsdp);
 	if (rc)
 		return rc;
@@ -221,35 +234,48 @@ int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const vo
 				     .gdt_limit = LINUX_GDT_LIMIT, .cs_sel = LINUX_BOOT_CS,
 				     .ds_sel = LINUX_BOOT_DS };
 	start.gpr[GPR_RSI] = res.zero_page;
-	rc = vcpu_init(&vm->vcpus[0], vm, 0, &start);
-	if (rc)
-		pr_err("vm %u (%s): cannot set up its vCPU: %s", vm->id, vm->name, hv_strerror(rc));
-	return rc;
+	return init_vcpus(vm, &start);
 }
 
 void vm_start(struct vm *vm, unsigned cpu)
 {
+	char cpus[64] = "";
+	size_t n = 0;
+
 	vm->cpu = cpu;
+	if (vm->nr_vcpus == 1)
+		vm->vcpus[0].cpu = cpu;
 	vm->state = VM_RUNNING;
 	if (vm->cpu_limit_ms)
 		vm->cpu_deadline_tsc = arch_tsc() + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
-	pr_info("vm %u (%s): starting on CPU %u, %lu MiB RAM at host 0x%lx", vm->id, vm->name, cpu,
-		(unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
+	if (vm->nr_vcpus == 1) {
+		pr_info("vm %u (%s): starting on CPU %u, %lu MiB RAM at host 0x%lx", vm->id,
+			vm->name, cpu, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
+		return;
+	}
+	for (unsigned k = 0; k < vm->nr_vcpus && n < sizeof(cpus); k++)
+		n += (size_t)hv_snprintf(cpus + n, sizeof(cpus) - n, "%s%u", k ? "," : "",
+					 vm->vcpus[k].cpu);
+	pr_info("vm %u (%s): starting, %u vCPUs on CPUs %s, %lu MiB RAM at host 0x%lx", vm->id,
+		vm->name, vm->nr_vcpus, cpus, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
 }
 
-bool vm_run_slice(struct vm *vm)
+bool vm_run_slice(struct vcpu *v)
 {
+	struct vm *vm = v->vm;
 	uint64_t now = arch_tsc();
 	int rc;
 
 	/* Its CPU time is its time on the CPU, running, halted or in the
-	 * hypervisor's hands; not the slices of the others. */
-	if (vm->cpu_deadline_tsc && vm->off_cpu_since)
+	 * hypervisor's hands; not the slices of the others.  (An SMP guest's
+	 * is its first vCPU's.) */
+	if (v->id == 0 && vm->cpu_deadline_tsc && vm->off_cpu_since)
 		vm->cpu_deadline_tsc += now - vm->off_cpu_since;
 	if (vm->input_ready)
 		vm_take_input(vm);
-	rc = arch_vcpu_run(&vm->vcpus[0]);
-	vm->off_cpu_since = arch_tsc();
+	rc = arch_vcpu_run(v);
+	if (v->id == 0)
+		vm->off_cpu_since = arch_tsc();
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
 	if (vm_ended(vm))
@@ -260,7 +286,7 @@ bool vm_run_slice(struct vm *vm)
 void vm_run(struct vm *vm, unsigned cpu)
 {
 	vm_start(vm, cpu);
-	while (!vm_run_slice(vm))
+	while (!vm_run_slice(&vm->vcpus[0]))
 		;
 }
 
@@ -268,16 +294,25 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 {
 	va_list ap;
 
-	if (vm->state == VM_ENDED)
+	spin_lock(&vm->end_lock);
+	if (vm->state == VM_ENDED) {
+		spin_unlock(&vm->end_lock);
 		return;
-	vm->state = VM_ENDED;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		vcpu_request(&vm->vcpus[i], VCPU_REQ_STOP);
+	}
 	vm->end = how;
 	vm->end_status = status;
 	va_start(ap, fmt);
 	hv_vsnprintf(vm->end_detail, sizeof(vm->end_detail), fmt, ap);
 	va_end(ap);
+	__atomic_store_n(&vm->state, VM_ENDED, __ATOMIC_RELEASE);
+	spin_unlock(&vm->end_lock);
+	/* A one-vCPU VM's vCPU is the caller's own; an SMP guest's others
+	 * run elsewhere and hear it from their CPUs. */
+	if (vm->nr_vcpus == 1)
+		vcpu_request(&vm->vcpus[0], VCPU_REQ_STOP);
+	else
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_STOP);
 }
 
 static void report_end(const struct vm *vm)

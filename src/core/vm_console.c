@@ -72,7 +72,7 @@ static void emit(struct vm_console *c, bool line_end)
 	c->len = 0;
 }
 
-void vm_console_putc(struct vm_console *c, char ch)
+static void putc_locked(struct vm_console *c, char ch)
 {
 	if (ch == '\r')
 		return;
@@ -86,20 +86,31 @@ void vm_console_putc(struct vm_console *c, char ch)
 	c->line[c->len++] = (ch >= 0x20 && ch < 0x7f) || ch == '\t' ? ch : '.';
 }
 
+void vm_console_putc(struct vm_console *c, char ch)
+{
+	spin_lock(&c->lock);
+	putc_locked(c, ch);
+	spin_unlock(&c->lock);
+}
+
 void vm_console_write(struct vm_console *c, const char *buf, size_t n)
 {
+	spin_lock(&c->lock);
 	for (size_t i = 0; i < n; i++)
-		vm_console_putc(c, buf[i]);
+		putc_locked(c, buf[i]);
+	spin_unlock(&c->lock);
 }
 
 void vm_console_flush(struct vm_console *c, bool partial)
 {
+	spin_lock(&c->lock);
 	if (c->len)
 		emit(c, !partial);
 	if (!partial) {
 		c->dropping = false;
 		report_dropped(c);
 	}
+	spin_unlock(&c->lock);
 }
 
 void vm_console_break(struct vm_console *c)

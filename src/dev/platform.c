@@ -21,6 +21,7 @@
 #include <hv/memory.h>
 #include <hv/platform.h>
 #include <hv/time.h>
+#include <hv/arch.h>
 #include <hv/vm.h>
 
 #define MSR_IA32_TSC_DEADLINE  VLAPIC_MSR_TSC_DEADLINE
@@ -43,9 +44,38 @@ static uint64_t now_ns(void *ctx)
 	return ticks_to_ns(p->host.tsc() - p->tsc_start, p->host.tsc_hz);
 }
 
+/* The PIC's output (ExtINT) and the legacy devices reach the first vCPU. */
 static void events_changed(struct vm *vm)
 {
-	vcpu_request(&vm->vcpus[0], VCPU_REQ_EVENTS);
+	vcpu_kick(&vm->vcpus[0], VCPU_REMOTE_EVENTS);
+}
+
+static struct vlapic *lapic_of(struct vcpu *v) { return &v->vm->platform->lapic[v->id]; }
+
+/* The vCPU whose exit this is (the local APIC page is each vCPU's own at
+ * the same address); outside any exit, the first. */
+static struct vcpu *current_vcpu(struct vm *vm)
+{
+	struct vcpu *v = arch_current_vcpu();
+
+	return v && v->vm == vm ? v : &vm->vcpus[0];
+}
+
+static int lapic_mmio_read(void *dev, uint64_t addr, unsigned size, uint64_t *val)
+{
+	return vlapic_mmio_read(lapic_of(current_vcpu(dev)), addr, size, val);
+}
+
+static int lapic_mmio_write(void *dev, uint64_t addr, unsigned size, uint64_t val)
+{
+	return vlapic_mmio_write(lapic_of(current_vcpu(dev)), addr, size, val);
+}
+
+/* A fixed interrupt for vCPU t: into its local APIC, and t hears of it. */
+static void deliver_fixed(struct vcpu *t, uint8_t vector, bool level)
+{
+	vlapic_accept_irq(lapic_of(t), vector, level);
+	vcpu_kick(t, VCPU_REMOTE_EVENTS);
 }
 
 static void platform_set_irq(void *ctx, unsigned gsi, bool level)
@@ -58,17 +88,78 @@ static void platform_set_irq(void *ctx, unsigned gsi, bool level)
 	vioapic_set_irq(&p->ioapic, gsi == PIT_ISA_IRQ ? PIT_IOAPIC_PIN : gsi, level);
 }
 
+/* The I/O APIC's message to the local APICs its destination names
+ * (82093AA 3.2.4); lowest priority goes to the first of them (any one of
+ * them may take it: SDM Vol. 3A 11.6.2.4 leaves the choice to the
+ * platform). */
 static void ioapic_deliver(void *ctx, uint8_t vector, uint8_t dest, bool level,
 			   uint8_t delivery_mode, bool logical)
 {
 	struct vm *vm = ctx;
 
-	UNUSED(dest);
-	UNUSED(delivery_mode);
-	UNUSED(logical);
-	/* One vCPU: every destination is it. */
-	vlapic_accept_irq(&vm->platform->lapic, vector, level);
-	events_changed(vm);
+	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+		struct vcpu *t = &vm->vcpus[k];
+
+		if (!vlapic_matches(lapic_of(t), dest, logical))
+			continue;
+		deliver_fixed(t, vector, level);
+		if (delivery_mode == VLAPIC_DM_LOWEST)
+			return;
+	}
+}
+
+/* Whether the IPI of sender s goes to t: its shorthand, else its
+ * destination (11.6.1). */
+static bool ipi_target(struct vcpu *s, struct vcpu *t, uint32_t lo, uint32_t dest)
+{
+	switch (VLAPIC_ICR_SHORTHAND(lo)) {
+	case VLAPIC_SH_SELF: return t == s;
+	case VLAPIC_SH_ALL: return true;
+	case VLAPIC_SH_OTHERS: return t != s;
+	default: return vlapic_matches(lapic_of(t), dest, lo & VLAPIC_ICR_LOGICAL);
+	}
+}
+
+/* An IPI from a vCPU's local APIC (vlapic_ipi_fn): fixed and lowest
+ * priority into the targets' APICs (the sender's own was served by its
+ * APIC), NMI, INIT and start-up as requests the target's CPU takes
+ * (vcpu_take_remote); an INIT de-assert and SMI do nothing. */
+static void platform_send_ipi(void *ctx, uint64_t icr)
+{
+	struct vcpu *s = ctx;
+	struct vm *vm = s->vm;
+	uint32_t lo = (uint32_t)icr, dest = (uint32_t)(icr >> 32);
+	unsigned dm = VLAPIC_ICR_DM(lo);
+
+	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+		struct vcpu *t = &vm->vcpus[k];
+
+		if (!ipi_target(s, t, lo, dest))
+			continue;
+		switch (dm) {
+		case VLAPIC_DM_FIXED:
+		case VLAPIC_DM_LOWEST:
+			if (t == s)
+				break;
+			deliver_fixed(t, (uint8_t)lo, false);
+			if (dm == VLAPIC_DM_LOWEST)
+				return;
+			break;
+		case VLAPIC_DM_NMI:
+			vcpu_kick(t, VCPU_REMOTE_NMI);
+			break;
+		case VLAPIC_DM_INIT:
+			if (lo & VLAPIC_ICR_LEVEL_ASSERT)
+				vcpu_kick(t, VCPU_REMOTE_INIT);
+			break;
+		case VLAPIC_DM_STARTUP:
+			t->sipi_vector = (uint8_t)lo;
+			vcpu_kick(t, VCPU_REMOTE_SIPI);
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 static void lapic_eoi_level(void *ctx, uint8_t vector)
@@ -105,7 +196,8 @@ static int attach_devices(struct vm *vm)
 	rc = rc ? rc : vpm_attach(&p->pm, &vm->pio);
 	rc = rc ? rc : vkbc_attach(&p->kbc, &vm->pio);
 	rc = rc ? rc : vioapic_attach(&p->ioapic, &vm->mmio, IOAPIC_MMIO_BASE);
-	rc = rc ? rc : vlapic_attach(&p->lapic, &vm->mmio);
+	rc = rc ? rc : io_register(&vm->mmio, VLAPIC_DEFAULT_BASE, VLAPIC_MMIO_SIZE, "lapic",
+				   lapic_mmio_read, lapic_mmio_write, vm);
 	return rc;
 }
 
@@ -144,11 +236,17 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 	vpit_init(&p->pit, &clock, &irq);
 	vrtc_init(&p->rtc, &clock, host->rtc_epoch, vm->ram_size);
 	vioapic_init(&p->ioapic, ioapic_deliver, vm);
-	lapic_cfg = (struct vlapic_config){ .apic_id = 0, .bsp = true, .x2apic = true,
-					    .timer_hz = host->tsc_hz, .tsc_hz = host->tsc_hz, .clock = clock,
-					    .eoi_level = lapic_eoi_level, .eoi_ctx = vm };
-	if (vlapic_init(&p->lapic, &lapic_cfg))
-		return HV_EINVAL;
+	if (vm->nr_vcpus > PLATFORM_MAX_VCPUS)
+		return HV_ERANGE;
+	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+		lapic_cfg = (struct vlapic_config){ .apic_id = k, .bsp = k == 0, .x2apic = true,
+						    .timer_hz = host->tsc_hz, .tsc_hz = host->tsc_hz,
+						    .clock = clock, .eoi_level = lapic_eoi_level,
+						    .eoi_ctx = vm, .send_ipi = platform_send_ipi,
+						    .ipi_ctx = &vm->vcpus[k] };
+		if (vlapic_init(&p->lapic[k], &lapic_cfg))
+			return HV_EINVAL;
+	}
 	vpci_init(&p->pci);
 	vpci_set_reset_control(&p->pci, vpm_read, vpm_write, &p->pm);
 	vpm_init(&p->pm, ACPI_GUEST_SLP_TYP_S5, &clock, power_event, vm);
@@ -159,41 +257,53 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 
 bool platform_has_lapic(const struct vm *vm) { return pf(vm) != NULL; }
 
-int platform_pending_vector(struct vm *vm)
+int platform_pending_vector(struct vcpu *v)
 {
-	struct platform *p = pf(vm);
-	int v;
+	struct platform *p = pf(v->vm);
+	struct vlapic *l;
+	int vec;
 
 	if (!p)
 		return -1;
-	v = vlapic_pending_vector(&p->lapic);
-	if (v >= 0)
-		return v;
-	return vlapic_accepts_pic(&p->lapic) ? vpic_pending_vector(&p->pic) : -1;
+	l = lapic_of(v);
+	vm_lock(v->vm);
+	vec = vlapic_pending_vector(l);
+	if (vec < 0 && v->id == 0 && vlapic_accepts_pic(l))
+		vec = vpic_pending_vector(&p->pic);
+	vm_unlock(v->vm);
+	return vec;
 }
 
-void platform_ack_vector(struct vm *vm, int vector)
+void platform_ack_vector(struct vcpu *v, int vector)
 {
-	struct platform *p = pf(vm);
+	struct platform *p = pf(v->vm);
+	struct vlapic *l = lapic_of(v);
 
-	if (vlapic_pending_vector(&p->lapic) == vector)
-		vlapic_ack(&p->lapic, (uint8_t)vector);
+	vm_lock(v->vm);
+	if (vlapic_pending_vector(l) == vector)
+		vlapic_ack(l, (uint8_t)vector);
 	else
 		vpic_ack(&p->pic);
+	vm_unlock(v->vm);
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-uint64_t platform_next_event_tsc(struct vm *vm)
+uint64_t platform_next_event_tsc(struct vcpu *v)
 {
-	struct platform *p = pf(vm);
+	struct platform *p = pf(v->vm);
 	uint64_t ns;
 
 	if (!p)
 		return 0;
-	ns = earliest(vlapic_timer_next_ns(&p->lapic), vpit_next_event_ns(&p->pit));
-	if (p->console_input)
-		ns = earliest(ns, p->next_poll_ns);
+	vm_lock(v->vm);
+	ns = vlapic_timer_next_ns(lapic_of(v));
+	if (v->id == 0) {
+		ns = earliest(ns, vpit_next_event_ns(&p->pit));
+		if (p->console_input)
+			ns = earliest(ns, p->next_poll_ns);
+	}
+	vm_unlock(v->vm);
 	if (ns == UINT64_MAX)
 		return 0;
 	return p->tsc_start + ns_to_ticks(ns, p->host.tsc_hz) + 1;
@@ -212,73 +322,108 @@ static void poll_console(struct vm *vm)
 	p->next_poll_ns = now_ns(vm) + PLATFORM_CONSOLE_POLL_NS;
 }
 
-void platform_tick(struct vm *vm)
+void platform_tick(struct vcpu *v)
 {
+	struct vm *vm = v->vm;
 	struct platform *p = pf(vm);
 
 	if (!p)
 		return;
-	vlapic_timer_tick(&p->lapic);
-	vpit_tick(&p->pit);
-	if (p->console_input && now_ns(vm) >= p->next_poll_ns)
-		poll_console(vm);
+	vm_lock(vm);
+	vlapic_timer_tick(lapic_of(v));
+	if (v->id == 0) {
+		vpit_tick(&p->pit);
+		if (p->console_input && now_ns(vm) >= p->next_poll_ns)
+			poll_console(vm);
+	}
+	vm_unlock(vm);
 }
 
-int platform_msr_read(struct vm *vm, uint32_t msr, uint64_t *val)
+static int msr_read_locked(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	struct platform *p = pf(vm);
+	struct vlapic *l = lapic_of(v);
 
-	if (!p)
-		return HV_ENOENT;
 	if (msr == MSR_IA32_APIC_BASE) {
-		*val = vlapic_apic_base_read(&p->lapic);
+		*val = vlapic_apic_base_read(l);
 		return 0;
 	}
 	if (msr == MSR_IA32_TSC_DEADLINE) {
-		*val = vlapic_tsc_deadline_read(&p->lapic);
+		*val = vlapic_tsc_deadline_read(l);
 		return 0;
 	}
 	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
-		return vlapic_msr_read(&p->lapic, msr, val) ? HV_EINVAL : 0;
+		return vlapic_msr_read(l, msr, val) ? HV_EINVAL : 0;
 	return HV_ENOENT;
 }
 
-int platform_msr_write(struct vm *vm, uint32_t msr, uint64_t val)
+static int msr_write_locked(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	struct platform *p = pf(vm);
+	struct vlapic *l = lapic_of(v);
 
-	if (!p)
-		return HV_ENOENT;
 	if (msr == MSR_IA32_APIC_BASE)
-		return vlapic_apic_base_write(&p->lapic, val) ? HV_EINVAL : 0;
+		return vlapic_apic_base_write(l, val) ? HV_EINVAL : 0;
 	if (msr == MSR_IA32_TSC_DEADLINE) {
-		vlapic_tsc_deadline_write(&p->lapic, val);
+		vlapic_tsc_deadline_write(l, val);
 		return 0;
 	}
 	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
-		return vlapic_msr_write(&p->lapic, msr, val) ? HV_EINVAL : 0;
+		return vlapic_msr_write(l, msr, val) ? HV_EINVAL : 0;
 	return HV_ENOENT;
+}
+
+int platform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	int rc;
+
+	if (!pf(v->vm))
+		return HV_ENOENT;
+	vm_lock(v->vm);
+	rc = msr_read_locked(v, msr, val);
+	vm_unlock(v->vm);
+	return rc;
+}
+
+int platform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	int rc;
+
+	if (!pf(v->vm))
+		return HV_ENOENT;
+	vm_lock(v->vm);
+	rc = msr_write_locked(v, msr, val);
+	vm_unlock(v->vm);
+	return rc;
 }
 
 void platform_tsc_adjusted(struct vm *vm, uint64_t adjust)
 {
 	struct platform *p = pf(vm);
 
-	if (p)
-		vlapic_set_tsc_base(&p->lapic, adjust);
+	if (!p)
+		return;
+	vm_lock(vm);
+	for (unsigned k = 0; k < vm->nr_vcpus; k++)
+		vlapic_set_tsc_base(&p->lapic[k], adjust);
+	vm_unlock(vm);
 }
 
-uint64_t platform_cr8_read(struct vm *vm)
+uint64_t platform_cr8_read(struct vcpu *v)
 {
-	struct platform *p = pf(vm);
+	uint64_t cr8;
 
-	return p ? vlapic_cr8_read(&p->lapic) : 0;
+	if (!pf(v->vm))
+		return 0;
+	vm_lock(v->vm);
+	cr8 = vlapic_cr8_read(lapic_of(v));
+	vm_unlock(v->vm);
+	return cr8;
 }
 
-void platform_cr8_write(struct vm *vm, uint64_t cr8)
+void platform_cr8_write(struct vcpu *v, uint64_t cr8)
 {
-	struct platform *p = pf(vm);
-
-	if (p)
-		vlapic_cr8_write(&p->lapic, cr8);
+	if (!pf(v->vm))
+		return;
+	vm_lock(v->vm);
+	vlapic_cr8_write(lapic_of(v), cr8);
+	vm_unlock(v->vm);
 }

@@ -380,6 +380,11 @@ static bool dest_is_self(const struct vlapic *v, uint32_t dest, bool logical)
 	return dest >> 4 == ldr >> 4 && (dest & ldr & 0xf);   /* cluster model */
 }
 
+bool vlapic_matches(const struct vlapic *v, uint32_t dest, bool logical)
+{
+	return dest_is_self(v, dest, logical);
+}
+
 /* Send the IPI in ICR[31:0] to dest.  Fixed and lowest-priority vectors
  * for this vCPU are accepted here (edge: the trigger bit only matters for
  * INIT level de-assert); the rest goes to the send_ipi callback. */

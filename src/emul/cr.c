@@ -149,7 +149,7 @@ static int mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 		/* TPR[7:4]; bits 63:4 are reserved (SDM Vol. 3A 11.8.6). */
 		if (val > 15)
 			return HV_EINVAL;
-		platform_cr8_write(v->vm, val);
+		platform_cr8_write(v, val);
 		vcpu_request(v, VCPU_REQ_EVENTS);
 		return 0;
 	}
@@ -171,7 +171,7 @@ static int mov_from_cr(struct vcpu *v, unsigned cr, uint64_t *val)
 	case 0: *val = vcpu_get(v, VREG_CR0); return 0;
 	case 3: *val = vcpu_get(v, VREG_CR3); return 0;
 	case 4: *val = vcpu_get(v, VREG_CR4); return 0;
-	case 8: *val = platform_cr8_read(v->vm); return 0;
+	case 8: *val = platform_cr8_read(v); return 0;
 	}
 	return HV_EINVAL;
 }

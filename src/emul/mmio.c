@@ -105,6 +105,7 @@ enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
 	struct insn in;
 	size_t len;
 	int rc, fault_rc;
+	enum vmexit_ret ret;
 
 	if (!io_find(&v->vm->mmio, r->gpa, 1))
 		return cannot(v, r, "no device there");
@@ -140,5 +141,8 @@ enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
 		       vcpu_get(v, VREG_RIP), code[0], code[1], code[2], code[3], hv_strerror(rc));
 		return VMEXIT_STOP;
 	}
-	return emulate(v, r, &in);
+	vm_lock(v->vm);
+	ret = emulate(v, r, &in);
+	vm_unlock(v->vm);
+	return ret;
 }

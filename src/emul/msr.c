@@ -171,7 +171,7 @@ static const struct msr_entry *find_msr(uint32_t msr)
 static int read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	const struct msr_entry *e;
-	int rc = platform_msr_read(v->vm, msr, val);
+	int rc = platform_msr_read(v, msr, val);
 
 	if (rc != HV_ENOENT)
 		return rc;
@@ -182,7 +182,7 @@ static int read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 static int write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	const struct msr_entry *e;
-	int rc = platform_msr_write(v->vm, msr, val);
+	int rc = platform_msr_write(v, msr, val);
 
 	if (rc != HV_ENOENT) {
 		/* The local APIC's interrupts and timer may have changed. */

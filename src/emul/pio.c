@@ -20,14 +20,21 @@ static uint64_t port_in(struct vcpu *v, uint16_t port, unsigned size)
 
 	/* No device, or one whose read failed: the bus floats, all ones
 	 * (not what a failing callback may have left in val). */
+	vm_lock(v->vm);
 	if (io_read(&v->vm->pio, port, size, &val))
 		val = ~0ULL;
+	vm_unlock(v->vm);
 	return val & size_mask(size);
 }
 
 static void port_out(struct vcpu *v, uint16_t port, unsigned size, uint64_t val)
 {
-	if (io_write(&v->vm->pio, port, size, val) == HV_ENOENT)
+	int rc;
+
+	vm_lock(v->vm);
+	rc = io_write(&v->vm->pio, port, size, val);
+	vm_unlock(v->vm);
+	if (rc == HV_ENOENT)
 		pr_debug("vm %u: OUT to unclaimed port 0x%x ignored", v->vm->id, port);
 }
 

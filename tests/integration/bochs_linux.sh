@@ -10,6 +10,9 @@
 # LINUX_NEXT_TO_GUEST=1 (bochs_smp_linux.sh) boots it on 2 CPUs next to a
 # Multiboot guest (memfill) on the other CPU, which must end first, with
 # its checks passed, while Linux goes on to its marker.
+# LINUX_VCPUS=2 (bochs_smp_linux_vcpus.sh) boots it with 2 vCPUs on 2 CPUs:
+# both come online, the initramfs runs a job on each at once, and
+# rescheduling, function-call and TLB-shootdown IPIs reach both.
 set -euo pipefail
 
 MARKER_RE='^\[linux\] TINYHV-GUEST-OK$'
@@ -29,11 +32,18 @@ GUEST_CMDLINE="console=ttyS0,115200 panic=-1"
 RUN_TIMEOUT=1000
 
 NEXT_TO_GUEST=${LINUX_NEXT_TO_GUEST:-0}
+VCPUS=${LINUX_VCPUS:-1}
 NAME="bochs_linux$([[ $FIRMWARE == bios ]] || echo "_$FIRMWARE")"
 EXTRA=()
+LINUX_OPTS=""
 if ((NEXT_TO_GUEST)); then
 	NAME=bochs_smp_linux
 	EXTRA=(--cpus 2)
+fi
+if ((VCPUS > 1)); then
+	NAME=bochs_smp_linux_vcpus
+	EXTRA=(--cpus "$VCPUS")
+	LINUX_OPTS=",vcpus=$VCPUS"
 fi
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -45,7 +55,7 @@ fi
 "$IT_REPO_ROOT/scripts/mkinitramfs-guest" >&2
 cache=$IT_REPO_ROOT/guests-cache
 it_run --rig bochs --firmware "$FIRMWARE" --timeout "$RUN_TIMEOUT" "${EXTRA[@]}" \
-	--module "$cache/linux/vmlinuz=linux $GUEST_CMDLINE" \
+	--module "$cache/linux/vmlinuz=linux$LINUX_OPTS $GUEST_CMDLINE" \
 	--module "$cache/initramfs.cpio.gz=initrd"
 if ((NEXT_TO_GUEST)); then
 	it_expect '^vm 1 \(memA\): starting on CPU 0'
@@ -55,6 +65,19 @@ if ((NEXT_TO_GUEST)); then
 	mem_end=$IT_LINE
 	it_expect "$MARKER_RE"
 	((mem_end < IT_LINE)) || it_fail "the Multiboot guest did not end before Linux reached its marker"
+fi
+if ((VCPUS > 1)); then
+	it_expect "^vm 1 \\(linux\\): starting, $VCPUS vCPUs on CPUs 0,1,"
+	it_expect "^\\[linux\\] \\[ *[0-9.]+\\] smpboot: Total of $VCPUS processors activated"
+	it_expect "^\\[linux\\] guest: cpus online: 0-$((VCPUS - 1))\$"
+	it_expect "^\\[linux\\] guest: workload: 1 distinct sum of $VCPUS jobs\$"
+	for irq in RES CAL TLB; do
+		it_expect "^\\[linux\\] guest:   $irq: +[0-9]+ +[0-9]+ "
+		counts=$(sed -n "${IT_LINE}p" "$IT_CLEAN" | awk '{ print $4, $5 }')
+		read -r c0 c1 <<<"$counts"
+		((c0 > 0 && c1 > 0)) || it_fail "no $irq interrupts on both vCPUs: $counts"
+		echo "$IT_NAME: $irq interrupts on both vCPUs: $counts" >&2
+	done
 fi
 it_expect "$KERNEL_RE"
 it_expect "$FLAGS_RE"

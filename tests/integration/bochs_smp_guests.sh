@@ -80,7 +80,7 @@ gt_add memfill "memB,mem=16" B
 gt_add memfill "memC,mem=16" C
 gt_add triplefault "triple,cpus=3"
 gt_add cpuid "huge,mem=3000,cpus=3"
-gt_add cpuid "twovcpus,vcpus=2"
+gt_add cpuid "ninevcpus,vcpus=9"
 gt_add cpuid "nocpu,cpus=7"
 gt_add cpuid "typo,colour=blue"
 it_run --rig bochs --firmware bios --cpus 4 --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
@@ -89,7 +89,7 @@ memfill_passed memB B 1
 memfill_passed memC C 2
 overlapped memA memB
 overlapped memB memC
-it_expect '^error: guest twovcpus \(module 5\): refused: vcpus=2: at most 1 vCPU per VM$'
+it_expect '^error: guest ninevcpus \(module 5\): refused: vcpus=9: at most 8 vCPUs per VM$'
 it_expect '^error: guest nocpu \(module 6\): refused: cpus=: CPU 7 is not online$'
 it_expect "^error: guest typo \\(module 7\\): refused: unknown option 'colour'$"
 it_expect '^vm [0-9]+ \(triple\): starting on CPU 3'

@@ -126,6 +126,8 @@ uint64_t arch_tsc_hz(void) { return FAKE_TSC_HZ; }
 uint64_t arch_rtc_epoch(void) { return 0; }
 unsigned arch_this_cpu(void) { return 0; }
 void arch_cpu_kick(unsigned cpu) { (void)cpu; }
+struct vcpu *arch_current_vcpu(void) { return NULL; }
+void arch_cpu_wait(uint64_t until) { (void)until; }
 
 /* ---- console ---- */
 

@@ -440,15 +440,15 @@ static void test_cr8_is_the_virtual_tpr(void **state)
 	fake_platform(vm);
 	long_mode();
 	assert_ok(mov_to(8, 0xa));
-	assert_int_equal(platform_cr8_read(vm), 0xa);
+	assert_int_equal(platform_cr8_read(&vm->vcpus[0]), 0xa);
 	assert_true(v->req & VCPU_REQ_EVENTS);
 	assert_ok(cr_exit(CR_MOV_FROM, 8, 0));
 	val = v->regs.gpr[GPR_RBX];
 	assert_int_equal(val, 0xa);
 	expect_gp(8, 0x10);
-	assert_int_equal(platform_cr8_read(vm), 0xa);
+	assert_int_equal(platform_cr8_read(&vm->vcpus[0]), 0xa);
 	assert_ok(mov_to(8, 0));
-	assert_int_equal(platform_cr8_read(vm), 0);
+	assert_int_equal(platform_cr8_read(&vm->vcpus[0]), 0);
 }
 
 /* XSETBV's rules (SDM Vol. 1 13.3, Vol. 2C XSETBV): checked before the

@@ -207,11 +207,11 @@ static void test_tsc_adjust_moves_the_tsc_deadline(void **state)
 	assert_wrmsr_ok(0x80f, 0x1ff);                        /* SVR: software-enabled */
 	assert_wrmsr_ok(0x832, (2u << 17) | 0xec);            /* LVT timer: TSC deadline */
 	assert_wrmsr_ok(MSR_IA32_TSC_DEADLINE, 5000);        /* guest TSC starts at 0 */
-	before = platform_next_event_tsc(vm);
+	before = platform_next_event_tsc(&vm->vcpus[0]);
 	v->req = 0;
 	assert_wrmsr_ok(MSR_IA32_TSC_ADJUST, 2000);
 	assert_true(v->req & VCPU_REQ_TIMER);
-	after = platform_next_event_tsc(vm);
+	after = platform_next_event_tsc(&vm->vcpus[0]);
 	assert_int_equal(before - after, 2000);
 }
 

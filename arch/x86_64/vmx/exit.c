@@ -383,7 +383,7 @@ struct vcpu *vmx_exit(struct vcpu *v)
 		next_instruction(v);
 	else if (ret == VMEXIT_STOP)
 		handler_stopped(v);
-	if (!(v->req | v->regs.dirty | vmx(v)->deadline | this_cpu_nmi_seen()))
+	if (!(v->req | v->regs.dirty | vmx(v)->deadline | this_cpu_nmi_seen() | v->remote))
 		return v;
 	return entry_work(v);
 }
@@ -392,6 +392,8 @@ bool vmx_prepare_entry(struct vcpu *v)
 {
 	struct vcpu_arch *x = vmx(v);
 
+	if (v->remote)
+		vcpu_take_remote(v);
 	if (v->req & VCPU_REQ_STOP)
 		return false;
 	/* An NMI taken in root operation is the guest's too. */

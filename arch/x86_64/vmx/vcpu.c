@@ -160,16 +160,40 @@ static void write_host_state(struct vcpu *v, unsigned cpu)
 	vmcs_write(VMCS_HOST_RSP, (uint64_t)(uintptr_t)&v->regs.host_rsp);
 }
 
-static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+static void write_segment_full(enum vmcs_field sel, uint16_t selector, uint32_t ar,
+			       uint64_t base, uint32_t limit)
 {
 	/* Selector, limit, access rights and base fields of one register sit
 	 * at fixed distances in the encoding space (SDM appendix B). */
 	uint32_t index = (sel - VMCS_GUEST_ES_SEL) / 2;
 
 	vmcs_write(sel, selector);
-	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * index), 0xffffffff);
+	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * index), limit);
 	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * index), ar);
-	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * index), 0);
+	vmcs_write((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * index), base);
+}
+
+static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
+{
+	write_segment_full(sel, selector, ar, 0, 0xffffffff);
+}
+
+#define AR_CODE16   0x009b  /* present, code exec/read accessed, 16-bit */
+#define AR_DATA16   0x0093  /* present, data read/write accessed, 16-bit */
+
+/* An application processor's start-up IPI: real mode at VV00:0000 (SDM
+ * Vol. 3A 9.4.3 and table 10-1, the state after INIT), which unrestricted
+ * guest runs as it is. */
+static void write_real_mode_segments(const struct vcpu_start *s)
+{
+	static const enum vmcs_field data[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL,
+						VMCS_GUEST_SS_SEL, VMCS_GUEST_FS_SEL,
+						VMCS_GUEST_GS_SEL };
+
+	write_segment_full(VMCS_GUEST_CS_SEL, s->cs_sel, AR_CODE16, (uint64_t)s->cs_sel << 4,
+			   0xffff);
+	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
+		write_segment_full(data[i], 0, AR_DATA16, 0, 0xffff);
 }
 
 #define AR_CODE64   0xa09b  /* present, code exec/read accessed, L=1, G=1 */
@@ -180,7 +204,7 @@ static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 static void write_guest_state(struct vcpu *v, const struct vcpu_start *s)
 {
 	struct vcpu_arch *x = vmx(v);
-	uint64_t cr0 = CR0_PE | CR0_ET | (s->long_mode ? CR0_PG : 0);
+	uint64_t cr0 = (s->real_mode ? 0 : CR0_PE) | CR0_ET | (s->long_mode ? CR0_PG : 0);
 	uint64_t cr4 = s->long_mode ? CR4_PAE : 0;
 	uint32_t code_ar = s->long_mode ? AR_CODE64 : AR_CODE32;
 
@@ -189,12 +213,16 @@ static void write_guest_state(struct vcpu *v, const struct vcpu_start *s)
 	vmcs_write(VMCS_CR4_READ_SHADOW, cr4);
 	vmcs_write(VMCS_GUEST_CR4, vmx_real_cr4(cr4));
 	vmcs_write(VMCS_GUEST_CR3, s->cr3);
-	write_segment(VMCS_GUEST_CS_SEL, s->cs_sel, code_ar);
-	write_segment(VMCS_GUEST_DS_SEL, s->ds_sel, AR_DATA32);
-	write_segment(VMCS_GUEST_ES_SEL, s->ds_sel, AR_DATA32);
-	write_segment(VMCS_GUEST_SS_SEL, s->ds_sel, AR_DATA32);
-	write_segment(VMCS_GUEST_FS_SEL, s->ds_sel, AR_DATA32);
-	write_segment(VMCS_GUEST_GS_SEL, s->ds_sel, AR_DATA32);
+	if (s->real_mode) {
+		write_real_mode_segments(s);
+	} else {
+		write_segment(VMCS_GUEST_CS_SEL, s->cs_sel, code_ar);
+		write_segment(VMCS_GUEST_DS_SEL, s->ds_sel, AR_DATA32);
+		write_segment(VMCS_GUEST_ES_SEL, s->ds_sel, AR_DATA32);
+		write_segment(VMCS_GUEST_SS_SEL, s->ds_sel, AR_DATA32);
+		write_segment(VMCS_GUEST_FS_SEL, s->ds_sel, AR_DATA32);
+		write_segment(VMCS_GUEST_GS_SEL, s->ds_sel, AR_DATA32);
+	}
 	vmcs_write(VMCS_GUEST_LDTR_SEL, 0);
 	vmcs_write(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
 	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0);
@@ -204,9 +232,9 @@ static void write_guest_state(struct vcpu *v, const struct vcpu_start *s)
 	vmcs_write(VMCS_GUEST_TR_LIMIT, 0xff);
 	vmcs_write(VMCS_GUEST_TR_BASE, 0);
 	vmcs_write(VMCS_GUEST_GDTR_BASE, s->gdt_base);
-	vmcs_write(VMCS_GUEST_GDTR_LIMIT, s->gdt_limit);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, s->real_mode ? 0xffff : s->gdt_limit);
 	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, s->real_mode ? 0xffff : 0);
 	vmcs_write(VMCS_GUEST_RIP, s->rip);
 	vmcs_write(VMCS_GUEST_RSP, s->rsp);
 	vmcs_write(VMCS_GUEST_RFLAGS, BIT(1)); /* bit 1 is reserved as 1 */
@@ -531,6 +559,7 @@ int arch_vcpu_run(struct vcpu *v)
 		x->host_cpu = this_cpu_id();
 	}
 	load_guest_state(v);
+	this_cpu()->vcpu = v;
 	x->next_stats = v->vm->stats_interval_tsc ? rdtsc() + v->vm->stats_interval_tsc : 0;
 	v->regs.avail = 0;
 	vmcs_charge_none();
@@ -542,6 +571,7 @@ int arch_vcpu_run(struct vcpu *v)
 			x->launched = true;
 	}
 	vmcs_charge_none();
+	this_cpu()->vcpu = NULL;
 	save_guest_state(v);
 	rc = vmcs_clear(x->vmcs);
 	x->launched = false;

@@ -19,6 +19,10 @@ void apic_choose_mode(void);
 void apic_init_cpu(void);
 bool apic_x2apic(void);
 uint32_t apic_id(void);
+/* This CPU's timer (TSC-deadline mode): an interrupt (VECTOR_TIMER) when
+ * the TSC reaches tsc; 0 disarms.  False where the CPU has no TSC-deadline
+ * timer. */
+bool apic_timer_at(uint64_t tsc);
 /* The end of the interrupt in service (11.8.5). */
 void apic_eoi(void);
 /* Send an IPI (its ICR low word: vector, delivery mode, flags) to the CPU

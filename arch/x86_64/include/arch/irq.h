@@ -10,6 +10,7 @@
 #include <hv/types.h>
 
 #define VECTOR_CONSOLE  0x40     /* the console UART's receive interrupt */
+#define VECTOR_TIMER    0xe0     /* this CPU's own timer (apic_timer_at) */
 #define VECTOR_KICK     0xf0     /* another CPU wants this one out of its guest */
 #define VECTOR_SPURIOUS 0xff
 

@@ -7,6 +7,8 @@
 #define ARCH_PERCPU_H
 
 #include <arch/gdt.h>
+
+struct vcpu;
 #include <hv/types.h>
 
 /* VMREADs and VMWRITEs are counted so that the statistics and the
@@ -38,6 +40,7 @@ struct pcpu {
 	struct vmcs_counters uncharged;    /* ... outside any exit */
 	paddr_t vmxon_region;
 	unsigned last_vm;                  /* the VM it ran last (IBPB between VMs) */
+	struct vcpu *vcpu;                 /* the vCPU it runs now, or NULL */
 	uint64_t stack_top;                /* an application processor's stack */
 	/* What the CPU runs once the boot CPU releases it (arch_cpu_release). */
 	void (*volatile work)(unsigned cpu);
