@@ -90,17 +90,10 @@ void vm_take_input(struct vm *vm)
  * bring input) finds the input there when it looks. */
 static int uart_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 {
-	struct vm *vm = dev;
+	struct vm *vm = (struct vm *)((char *)dev - offsetof(struct vm, uart));
 
 	pull_console_input(vm);
-	return vuart_read(&vm->uart, port, size, val);
-}
-
-static int uart_write(void *dev, uint64_t port, unsigned size, uint64_t val)
-{
-	struct vm *vm = dev;
-
-	return vuart_write(&vm->uart, port, size, val);
+	return vuart_read(dev, port, size, val);
 }
 
 static int setup_devices(struct vm *vm)
@@ -110,7 +103,7 @@ static int setup_devices(struct vm *vm)
 	io_bus_init(&vm->pio);
 	io_bus_init(&vm->mmio);
 	vuart_init(&vm->uart, uart_tx, vm);
-	rc = io_register(&vm->pio, VUART_COM1_BASE, 8, "uart", uart_read, uart_write, vm);
+	rc = io_register(&vm->pio, VUART_COM1_BASE, 8, "uart", uart_read, vuart_write, &vm->uart);
 	return rc ? rc : io_register(&vm->pio, DEBUG_EXIT_PORT, 4, "debug-exit", NULL,
 				     debug_exit_write, vm);
 }
