@@ -42,6 +42,7 @@ if ((NEXT_TO_GUEST)); then
 fi
 if ((VCPUS > 1)); then
 	NAME=bochs_smp_linux_vcpus
+	RUN_TIMEOUT=1150     # below ctest's 1200: two CPUs and the initramfs's work on both
 	EXTRA=(--cpus "$VCPUS")
 	LINUX_OPTS=",vcpus=$VCPUS"
 fi
