@@ -110,6 +110,10 @@ struct vcpu {
 	 * waiting, the time before which it need not run (0: runnable). */
 	uint64_t slice_end;
 	uint64_t wake_tsc;
+	/* cpu_limit=: the host TSC at which this vCPU has used its CPU time
+	 * (0: no limit, or not run yet), and when it last left its CPU. */
+	uint64_t cpu_deadline_tsc;
+	uint64_t off_cpu_since;
 
 	/* One-shot timer from HC_TIMER. */
 	uint64_t timer_deadline;   /* host TSC; 0 = not armed */

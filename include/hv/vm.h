@@ -56,9 +56,7 @@ struct vm {
 	uint64_t tsc_offset;               /* guest TSC = host TSC + this (SDM 25.6.5) */
 	uint64_t tsc_adjust;               /* IA32_TSC_ADJUST as the guest wrote it */
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
-	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time it may use, 0: no limit */
-	uint64_t cpu_deadline_tsc;         /* host TSC at which it has used it, 0: none */
-	uint64_t off_cpu_since;            /* host TSC when its vCPU last left the CPU */
+	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time each vCPU may use, 0: none */
 	unsigned cpu;                      /* the physical CPU its vCPU runs on */
 	volatile bool input_ready;         /* console input came for it (console_in.c) */
 	bool input_polled;                 /* no console interrupt: the platform polls */

@@ -3,6 +3,7 @@
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/event.h>
+#include <hv/format.h>
 #include <hv/platform.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
@@ -104,7 +105,7 @@ uint64_t vcpu_next_event_tsc(struct vcpu *v)
 
 uint64_t vcpu_next_deadline_tsc(struct vcpu *v)
 {
-	uint64_t next = vcpu_next_event_tsc(v), limit = v->vm->cpu_deadline_tsc;
+	uint64_t next = vcpu_next_event_tsc(v), limit = v->cpu_deadline_tsc;
 
 	if (limit && (!next || limit < next))
 		next = limit;
@@ -117,9 +118,13 @@ enum vmexit_ret vcpu_timer_expired(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 
-	if (vm->cpu_deadline_tsc && arch_tsc() >= vm->cpu_deadline_tsc) {
-		vm_end(vm, VM_END_CPU_LIMIT, 0, "CPU time limit of %u ms used up, at RIP 0x%lx",
-		       vm->cpu_limit_ms, vcpu_get(v, VREG_RIP));
+	if (v->cpu_deadline_tsc && arch_tsc() >= v->cpu_deadline_tsc) {
+		char who[24] = "";
+
+		if (vm->nr_vcpus > 1)
+			hv_snprintf(who, sizeof(who), " by vCPU %u", v->id);
+		vm_end(vm, VM_END_CPU_LIMIT, 0, "CPU time limit of %u ms used up%s, at RIP 0x%lx",
+		       vm->cpu_limit_ms, who, vcpu_get(v, VREG_RIP));
 		return VMEXIT_STOP;
 	}
 	if (v->slice_end && arch_tsc() >= v->slice_end)

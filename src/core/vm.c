@@ -239,8 +239,6 @@ void vm_start(struct vm *vm, unsigned cpu)
 	if (vm->nr_vcpus == 1)
 		vm->vcpus[0].cpu = cpu;
 	vm->state = VM_RUNNING;
-	if (vm->cpu_limit_ms)
-		vm->cpu_deadline_tsc = arch_tsc() + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
 	if (vm->nr_vcpus == 1) {
 		pr_info("vm %u (%s): starting on CPU %u, %lu MiB RAM at host 0x%lx", vm->id,
 			vm->name, cpu, (unsigned long)(vm->ram_size >> 20), vm->ram_hpa);
@@ -259,16 +257,17 @@ bool vm_run_slice(struct vcpu *v)
 	uint64_t now = arch_tsc();
 	int rc;
 
-	/* Its CPU time is its time on the CPU, running, halted or in the
-	 * hypervisor's hands; not the slices of the others.  (An SMP guest's
-	 * is its first vCPU's.) */
-	if (v->id == 0 && vm->cpu_deadline_tsc && vm->off_cpu_since)
-		vm->cpu_deadline_tsc += now - vm->off_cpu_since;
+	/* A vCPU's CPU time is its time on the CPU, running, halted or in
+	 * the hypervisor's hands, from its first slice; not the slices of
+	 * the others.  Each vCPU of an SMP guest has the whole limit. */
+	if (vm->cpu_limit_ms && !v->cpu_deadline_tsc)
+		v->cpu_deadline_tsc = now + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
+	else if (v->cpu_deadline_tsc && v->off_cpu_since)
+		v->cpu_deadline_tsc += now - v->off_cpu_since;
 	if (vm->input_ready)
 		vm_take_input(vm);
 	rc = arch_vcpu_run(v);
-	if (v->id == 0)
-		vm->off_cpu_since = arch_tsc();
+	v->off_cpu_since = arch_tsc();
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
 	if (vm_ended(vm))

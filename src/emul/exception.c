@@ -76,7 +76,7 @@ enum vmexit_ret exception_reflect(struct vcpu *v, const struct exception_request
 	 * the guest runs a single instruction, and so before the preemption
 	 * timer can expire (it counts in guest time, and the exit comes
 	 * first): the VM's CPU-time limit is checked here as well. */
-	if (v->vm->cpu_deadline_tsc && arch_tsc() >= v->vm->cpu_deadline_tsc)
+	if (v->cpu_deadline_tsc && arch_tsc() >= v->cpu_deadline_tsc)
 		return vcpu_timer_expired(v);
 	if (e->type == EVENT_HW_EXCEPTION && e->vector == X86_MC)
 		return machine_check(v, r);

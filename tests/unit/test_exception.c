@@ -285,7 +285,7 @@ static void test_cpu_limit_in_loop(void **state)
 
 	(void)state;
 	vm->cpu_limit_ms = 300;
-	vm->cpu_deadline_tsc = fake_tsc_now + 1000;
+	v->cpu_deadline_tsc = fake_tsc_now + 1000;
 	vcpu_event_interrupted(v, &r.event);
 	assert_int_equal(exception_reflect(v, &r), VMEXIT_INJECTED);
 	p = entry();

@@ -47,7 +47,7 @@ static void test_no_limit_no_deadline(void **state)
 static void test_deadline_is_the_earlier(void **state)
 {
 	(void)state;
-	vm->cpu_deadline_tsc = 5000;
+	v->cpu_deadline_tsc = 5000;
 	assert_int_equal(vcpu_next_deadline_tsc(v), 5000);
 	v->timer_deadline = 3000;
 	assert_int_equal(vcpu_next_deadline_tsc(v), 3000);
@@ -61,7 +61,7 @@ static void test_limit_stops_the_vm(void **state)
 {
 	(void)state;
 	vm->cpu_limit_ms = 20;
-	vm->cpu_deadline_tsc = 5000;
+	v->cpu_deadline_tsc = 5000;
 	fake_hw_set(v, VREG_RIP, 0x1234);
 	fake_tsc_now = 4999;
 	assert_int_equal(vcpu_timer_expired(v), VMEXIT_RETRY);
@@ -79,7 +79,7 @@ static void test_limit_stops_the_vm(void **state)
 static void test_hlt_ignores_the_limit(void **state)
 {
 	(void)state;
-	vm->cpu_deadline_tsc = 5000;
+	v->cpu_deadline_tsc = 5000;
 	fake_hw_set(v, VREG_RFLAGS, RFLAGS_IF | 2);
 	assert_int_equal(vcpu_emulate_hlt(v), VMEXIT_STOP);
 	assert_int_equal(vm->end, VM_END_HALTED);
