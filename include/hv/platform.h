@@ -46,6 +46,7 @@ struct platform {
 	struct vpm pm;
 	struct vkbc kbc;
 	uint64_t tsc_start;        /* the VM's time zero */
+	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */
 	uint64_t next_poll_ns;     /* next look at the host console */
 	bool console_input;        /* this VM reads the host console */
 };

@@ -112,6 +112,9 @@ void vlapic_set_tsc_base(struct vlapic *v, uint64_t tsc_base);
 /* Does an IPI's or I/O APIC's destination (physical: the APIC ID or the
  * broadcast; logical: flat or cluster model) name this APIC (11.6.2)? */
 bool vlapic_matches(const struct vlapic *v, uint32_t dest, bool logical);
+/* The TPR: what lowest-priority arbitration compares (11.6.2.4: since
+ * the Pentium 4 the chipset chooses by each processor's task priority). */
+uint8_t vlapic_task_priority(const struct vlapic *v);
 /* ICR fields for the IPI callback's routing (11.6.1). */
 #define VLAPIC_ICR_DM(lo)        ((lo) >> 8 & 7)
 #define VLAPIC_ICR_LOGICAL       BIT(11)

@@ -88,24 +88,48 @@ static void platform_set_irq(void *ctx, unsigned gsi, bool level)
 	vioapic_set_irq(&p->ioapic, gsi == PIT_ISA_IRQ ? PIT_IOAPIC_PIN : gsi, level);
 }
 
+/* Lowest priority among the vCPUs in the mask: the one whose task
+ * priority class is lowest (SDM Vol. 3A 11.6.2.4: since the Pentium 4
+ * the chipset chooses by task priority); among equals they take turns,
+ * starting after the last one chosen.  NULL for an empty mask. */
+static struct vcpu *lowest_priority(struct vm *vm, uint32_t mask)
+{
+	struct platform *p = pf(vm);
+	struct vcpu *best = NULL;
+
+	for (unsigned i = 1; i <= vm->nr_vcpus; i++) {
+		struct vcpu *t = &vm->vcpus[(p->lowest_last + i) % vm->nr_vcpus];
+
+		if (!(mask & 1u << t->id))
+			continue;
+		if (!best || vlapic_task_priority(lapic_of(t)) >> 4 <
+			     vlapic_task_priority(lapic_of(best)) >> 4)
+			best = t;
+	}
+	if (best)
+		p->lowest_last = best->id;
+	return best;
+}
+
 /* The I/O APIC's message to the local APICs its destination names
- * (82093AA 3.2.4); lowest priority goes to the first of them (any one of
- * them may take it: SDM Vol. 3A 11.6.2.4 leaves the choice to the
- * platform). */
+ * (82093AA 3.2.4); lowest priority to one of them. */
 static void ioapic_deliver(void *ctx, uint8_t vector, uint8_t dest, bool level,
 			   uint8_t delivery_mode, bool logical)
 {
 	struct vm *vm = ctx;
+	uint32_t mask = 0;
 
-	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
-		struct vcpu *t = &vm->vcpus[k];
+	for (unsigned k = 0; k < vm->nr_vcpus; k++)
+		if (vlapic_matches(lapic_of(&vm->vcpus[k]), dest, logical))
+			mask |= 1u << k;
+	if (delivery_mode == VLAPIC_DM_LOWEST) {
+		struct vcpu *t = lowest_priority(vm, mask);
 
-		if (!vlapic_matches(lapic_of(t), dest, logical))
-			continue;
-		deliver_fixed(t, vector, level);
-		if (delivery_mode == VLAPIC_DM_LOWEST)
-			return;
+		mask = t ? 1u << t->id : 0;
 	}
+	for (unsigned k = 0; k < vm->nr_vcpus; k++)
+		if (mask & 1u << k)
+			deliver_fixed(&vm->vcpus[k], vector, level);
 }
 
 /* Whether the IPI of sender s goes to t: its shorthand, else its
@@ -120,9 +144,10 @@ static bool ipi_target(struct vcpu *s, struct vcpu *t, uint32_t lo, uint32_t des
 	}
 }
 
-/* An IPI from a vCPU's local APIC (vlapic_ipi_fn): fixed and lowest
- * priority into the targets' APICs (the sender's own was served by its
- * APIC), NMI, INIT and start-up as requests the target's CPU takes
+/* An IPI from a vCPU's local APIC (vlapic_ipi_fn): fixed into the
+ * targets' APICs (the sender's own was served by its APIC), lowest
+ * priority into the one that wins the arbitration (the sender too); NMI,
+ * INIT and start-up as requests the target's CPU takes
  * (vcpu_take_remote); an INIT de-assert and SMI do nothing. */
 static void platform_send_ipi(void *ctx, uint64_t icr)
 {
@@ -131,6 +156,18 @@ static void platform_send_ipi(void *ctx, uint64_t icr)
 	uint32_t lo = (uint32_t)icr, dest = (uint32_t)(icr >> 32);
 	unsigned dm = VLAPIC_ICR_DM(lo);
 
+	if (dm == VLAPIC_DM_LOWEST) {
+		uint32_t mask = 0;
+		struct vcpu *t;
+
+		for (unsigned k = 0; k < vm->nr_vcpus; k++)
+			if (ipi_target(s, &vm->vcpus[k], lo, dest))
+				mask |= 1u << k;
+		t = lowest_priority(vm, mask);
+		if (t)
+			deliver_fixed(t, (uint8_t)lo, false);
+		return;
+	}
 	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
 		struct vcpu *t = &vm->vcpus[k];
 
@@ -138,12 +175,8 @@ static void platform_send_ipi(void *ctx, uint64_t icr)
 			continue;
 		switch (dm) {
 		case VLAPIC_DM_FIXED:
-		case VLAPIC_DM_LOWEST:
-			if (t == s)
-				break;
-			deliver_fixed(t, (uint8_t)lo, false);
-			if (dm == VLAPIC_DM_LOWEST)
-				return;
+			if (t != s)
+				deliver_fixed(t, (uint8_t)lo, false);
 			break;
 		case VLAPIC_DM_NMI:
 			vcpu_kick(t, VCPU_REMOTE_NMI);

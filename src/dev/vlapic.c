@@ -380,14 +380,18 @@ static bool dest_is_self(const struct vlapic *v, uint32_t dest, bool logical)
 	return dest >> 4 == ldr >> 4 && (dest & ldr & 0xf);   /* cluster model */
 }
 
+uint8_t vlapic_task_priority(const struct vlapic *v) { return (uint8_t)v->reg[R_TPR]; }
+
 bool vlapic_matches(const struct vlapic *v, uint32_t dest, bool logical)
 {
 	return dest_is_self(v, dest, logical);
 }
 
-/* Send the IPI in ICR[31:0] to dest.  Fixed and lowest-priority vectors
- * for this vCPU are accepted here (edge: the trigger bit only matters for
- * INIT level de-assert); the rest goes to the send_ipi callback. */
+/* Send the IPI in ICR[31:0] to dest.  Fixed vectors for this vCPU are
+ * accepted here (edge: the trigger bit only matters for INIT level
+ * de-assert); the rest goes to the send_ipi callback, and lowest priority
+ * all of it when there is one: the platform arbitrates among all the
+ * targets, this vCPU included. */
 static void send_ipi(struct vlapic *v, uint32_t lo, uint32_t dest)
 {
 	unsigned dm = ICR_DM(lo), vec = lo & ICR_VECTOR;
@@ -396,6 +400,10 @@ static void send_ipi(struct vlapic *v, uint32_t lo, uint32_t dest)
 
 	if (fixed && vec < 16) {
 		raise_error(v, ESR_SEND_ILLEGAL_VECTOR);
+		return;
+	}
+	if (dm == DM_LOWEST && v->cfg.send_ipi) {
+		v->cfg.send_ipi(v->cfg.ipi_ctx, (uint64_t)dest << 32 | lo);
 		return;
 	}
 	switch (ICR_SHORTHAND(lo)) {
@@ -410,7 +418,7 @@ static void send_ipi(struct vlapic *v, uint32_t lo, uint32_t dest)
 	if (fixed && self) {
 		accept(v, vec, false);
 		if (dm == DM_LOWEST)
-			others = false;   /* this CPU won the arbitration */
+			others = false;   /* alone: this CPU wins the arbitration */
 	}
 	if ((others || !fixed) && v->cfg.send_ipi)
 		v->cfg.send_ipi(v->cfg.ipi_ctx, (uint64_t)dest << 32 | lo);

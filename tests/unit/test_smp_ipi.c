@@ -12,7 +12,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <hv/acpi_build.h>
+#include <hv/io.h>
 #include <hv/platform.h>
+#include <hv/vioapic.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -109,13 +112,74 @@ static void test_logical(void **state)
 		assert_true(pending(k) != 0xa0);
 }
 
+#define MSR_TPR        0x808
+#define IOAPIC_TEST_BASE ACPI_GUEST_IOAPIC_ADDR
+
+static unsigned count_pending(int vector)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < NR; k++)
+		n += pending(k) == vector;
+	return n;
+}
+
+/* Lowest priority (11.6.2.4): one target only, the one with the lowest
+ * task priority class; among equals they take turns. */
 static void test_lowest_priority_to_one(void **state)
 {
 	(void)state;
 	send(0, 0x0000000e, 0xb0 | 1 << 8 | 1 << 11);   /* lowest, logical 1-3 */
-	assert_int_equal(pending(1), 0xb0);
+	assert_int_equal(count_pending(0xb0), 1);
+	assert_int_equal(pending(0), -1);
+	/* TPR classes 3, 1 (2: 0x1f) and 2: vCPU 2 wins, again and again. */
+	assert_int_equal(platform_msr_write(&vm->vcpus[1], MSR_TPR, 0x30), 0);
+	assert_int_equal(platform_msr_write(&vm->vcpus[2], MSR_TPR, 0x1f), 0);
+	assert_int_equal(platform_msr_write(&vm->vcpus[3], MSR_TPR, 0x20), 0);
+	send(0, 0x0000000e, 0xc0 | 1 << 8 | 1 << 11);
+	send(1, 0x0000000e, 0xc1 | 1 << 8 | 1 << 11);
+	assert_int_equal(pending(2), 0xc1);
+	assert_int_equal(count_pending(0xc1), 1);
+	assert_int_equal(count_pending(0xc0), 0);   /* 2's 0xc1 hides it: check 1, 3 */
+	assert_true(pending(1) != 0xc0 && pending(3) != 0xc0);
+}
+
+/* Among equal priorities the choice rotates: four IPIs to all four
+ * (the sender included) reach each vCPU once. */
+static void test_lowest_priority_rotates(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < NR; i++)
+		send(1, 0, (0xd0 + i) | 1 << 8 | 2 << 18);  /* lowest, all incl. self */
+	for (unsigned k = 0; k < NR; k++)
+		assert_true(pending(k) >= 0xd0 && pending(k) < 0xd0 + NR);
+	for (unsigned i = 0; i < NR; i++)
+		assert_int_equal(count_pending((int)(0xd0 + i)), 1);
+}
+
+/* The I/O APIC's lowest priority goes to one of the vCPUs its logical
+ * destination names, the one with the lowest task priority. */
+static void test_ioapic_lowest_priority(void **state)
+{
+	struct vioapic *io = &vm->platform->ioapic;
+	const unsigned pin = 9;
+
+	(void)state;
+	assert_int_equal(platform_msr_write(&vm->vcpus[1], MSR_TPR, 0x40), 0);
+	assert_int_equal(platform_msr_write(&vm->vcpus[3], MSR_TPR, 0x40), 0);
+	/* Redirection entry: vector 0xe0, lowest priority, logical, edge;
+	 * destination (bits 63:56) 0x0a: x2APIC logical IDs 1 and 3 (the
+	 * I/O APIC's 8 bits reach cluster 0's first eight). */
+	assert_int_equal(io_write(&vm->mmio, IOAPIC_TEST_BASE, 4, 0x10 + 2 * pin), 0);
+	assert_int_equal(io_write(&vm->mmio, IOAPIC_TEST_BASE + 0x10, 4, 0xe0 | 1 << 8 | 1 << 11), 0);
+	assert_int_equal(io_write(&vm->mmio, IOAPIC_TEST_BASE, 4, 0x11 + 2 * pin), 0);
+	assert_int_equal(io_write(&vm->mmio, IOAPIC_TEST_BASE + 0x10, 4, 0x0au << 24), 0);
+	vioapic_set_irq(io, pin, true);
+	vioapic_set_irq(io, pin, false);
+	assert_int_equal(count_pending(0xe0), 1);
+	assert_true(pending(1) == 0xe0 || pending(3) == 0xe0);
+	assert_int_equal(pending(0), -1);
 	assert_int_equal(pending(2), -1);
-	assert_int_equal(pending(3), -1);
 }
 
 static void test_nmi_init_sipi(void **state)
@@ -158,6 +222,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shorthands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_logical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lowest_priority_to_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lowest_priority_rotates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ioapic_lowest_priority, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nmi_init_sipi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waiting_vcpu_takes_remote, setup, teardown),
 	};
