@@ -66,7 +66,15 @@ bool vcpu_take_remote(struct vcpu *v)
 		vcpu_request(v, VCPU_REQ_STOP);
 		return false;
 	}
-	if ((r & VCPU_REMOTE_INIT) && v->id != 0) {
+	if ((r & VCPU_REMOTE_INIT) && v->id == 0) {
+		/* INIT makes the bootstrap processor start again at the reset
+		 * vector (SDM Vol. 3A 9.1): a reset, which for a VM with no
+		 * firmware to restart ends it, as a reset through 0xCF9 does. */
+		vm_end(v->vm, VM_END_RESET, 0, "reset (INIT IPI to vCPU 0)");
+		vcpu_request(v, VCPU_REQ_STOP);
+		return false;
+	}
+	if (r & VCPU_REMOTE_INIT) {
 		/* INIT: the AP waits for a start-up IPI; its state goes then. */
 		v->wait_sipi = true;
 		vcpu_request(v, VCPU_REQ_YIELD);

@@ -9,7 +9,8 @@
 #     CPU 1 (cpus=1) shares it with memB, time-sliced.
 #   run 2, 4 CPUs: memA, memB, memC at once on CPUs 0-2; on CPU 3 a
 #     triple-faulting guest, a guest whose RAM does not fit, and one that
-#     sends INIT, start-up and NMI IPIs to every APIC ID (ipistorm) end
+#     sends INIT, start-up and NMI IPIs to every APIC ID, and last an
+#     INIT to itself, a reset (ipistorm), end
 #     while they run; modules with impossible options are refused, one
 #     line each.
 # Usage: bash tests/integration/bochs_smp_guests.sh BUILD_DIR
@@ -98,8 +99,8 @@ it_expect "^error: guest typo \\(module 8\\): refused: unknown option 'colour'$"
 it_expect '^vm [0-9]+ \(triple\): starting on CPU 3'
 it_expect '^vm [0-9]+ \(triple\): ended by triple fault'
 it_expect '^error: guest huge: cannot create a VM with 3000 MiB: out of memory$'
-it_expect '^\[ipistorm\] ipistorm: PASS the NMIs it sent itself arrived; it runs on after 774 IPIs$'
-it_expect '^vm [0-9]+ \(ipistorm\): ended by hypercall, status 0$'
+it_expect '^\[ipistorm\] ipistorm: PASS the NMIs it sent itself arrived; it runs on after 771 IPIs$'
+it_expect '^vm [0-9]+ \(ipistorm\): ended by reset \(INIT IPI to vCPU 0\)$'
 ((  $(line_of '^vm [0-9]+ \(triple\): ended') < $(line_of '^vm [0-9]+ \(memA\): ended') )) ||
 	it_fail "the triple-faulting guest did not end while memA ran"
 whole_lines

@@ -215,6 +215,22 @@ static void test_waiting_vcpu_takes_remote(void **state)
 	assert_true(v->req & VCPU_REQ_STOP);
 }
 
+/* INIT to the first vCPU (the bootstrap processor) is a reset (SDM Vol.
+ * 3A 9.1): the VM, which has no firmware to restart, ends. */
+static void test_init_to_vcpu0_resets(void **state)
+{
+	struct vcpu *v = &vm->vcpus[0];
+
+	(void)state;
+	send(2, 0, 5 << 8 | 1 << 14);             /* INIT, level assert, to APIC ID 0 */
+	assert_int_equal(v->remote, VCPU_REMOTE_INIT);
+	assert_false(vcpu_take_remote(v));
+	assert_true(v->req & VCPU_REQ_STOP);
+	assert_true(vm_ended(vm));
+	assert_int_equal(vm->end, VM_END_RESET);
+	assert_string_equal(vm->end_detail, "reset (INIT IPI to vCPU 0)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +240,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lowest_priority_to_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lowest_priority_rotates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ioapic_lowest_priority, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_to_vcpu0_resets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nmi_init_sipi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waiting_vcpu_takes_remote, setup, teardown),
 	};
