@@ -13,22 +13,7 @@
 %include "common.inc"
 
 DEFAULT_N       equ 10000
-
-; BENCH_START: the start time.  BENCH_END "name": the mean, printed.
-%macro BENCH_START 0
-	mov esi, [iterations]
-	rdtsc
-	mov [t0], eax
-	mov [t0 + 4], edx
-%endmacro
-
-%macro BENCH_END 1
-	rdtsc
-	sub eax, [t0]
-	sbb edx, [t0 + 4]
-	SAY %1, " "
-	call report
-%endmacro
+%include "bench.inc"
 
 main:
 	call parse_cmdline
@@ -72,38 +57,3 @@ main:
 	jnz .loop
 	BENCH_END "loop"
 	ret
-
-; report: EDX:EAX = ticks for [iterations] rounds; prints
-; "N iterations, mean M cycles".
-report:
-	pushad
-	mov ecx, [iterations]
-	DEC ecx
-	PUTS " iterations, mean "
-	call div64_32
-	call print_dec64
-	PUTS " cycles", 10
-	popad
-	ret
-
-; parse_cmdline: iterations = the number after "n=" at the start of a word
-; of the command line (the last one wins), else DEFAULT_N.
-parse_cmdline:
-	push edi
-	mov edi, key_n
-	call cmdline_number
-	test eax, eax
-	jnz .set
-	mov eax, DEFAULT_N
-.set:
-	mov [iterations], eax
-	pop edi
-	ret
-
-section .rodata
-key_n:          db "n=", 0
-
-section .bss
-	alignb 8
-t0:             resd 2
-iterations:     resd 1
