@@ -91,14 +91,12 @@ int vm_load_multiboot(struct vm *vm, const void *image, size_t len, const struct
 int vm_load_linux(struct vm *vm, const void *kernel, size_t kernel_len, const void *initrd,
 		  size_t initrd_len);
 /* The VM starts, its first vCPU on CPU cpu (for the console): its CPU
- * time counts from here.  vm_run_slice() runs a vCPU until the VM ends
+ * time counts from each vCPU's first slice.  vm_run_slice() runs a vCPU until the VM ends
  * (true) or the vCPU yields the CPU to another of its run queue (false). */
 void vm_start(struct vm *vm, unsigned cpu);
 bool vm_run_slice(struct vcpu *v);
 /* Console input waits for the VM: into its UART (and its interrupt). */
 void vm_take_input(struct vm *vm);
-/* vm_start, then slices until it ends. */
-void vm_run(struct vm *vm, unsigned cpu);
 void vm_destroy(struct vm *vm);
 /* End the VM: the vCPU loop stops at the next check; first reason wins. */
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)

@@ -229,19 +229,6 @@ static void vcpu_done(struct vcpu *v)
 		guest_over(vm);
 }
 
-/* guests_in_turn: each of the CPU's guests to its end, in module order. */
-static void run_in_turn(unsigned cpu)
-{
-	for (unsigned i = 0; i < nr_guests; i++) {
-		struct vm *vm = guests[i].cpu == cpu ? make_guest(&guests[i]) : NULL;
-
-		if (!vm)
-			continue;
-		vm_run(vm, cpu);
-		guest_over(vm);
-	}
-}
-
 /* Something for a queued vCPU that does not run now: console input, a
  * request of another CPU (an IPI, its VM's end). */
 static bool news_for(const struct vcpu *v) { return v->remote || v->vm->input_ready; }
@@ -281,6 +268,15 @@ static void take_news(struct runq *q)
 	}
 }
 
+/* The VM's vCPUs on their CPUs (as placed), and it starts. */
+static void start_guest(const struct guest *g, struct vm *vm)
+{
+	vm->vcpus_queued = vm->nr_vcpus;
+	for (unsigned k = 0; k < vm->nr_vcpus; k++)
+		vm->vcpus[k].cpu = g->vcpu_cpu[k];
+	vm_start(vm, g->cpu);
+}
+
 /* The boot CPU makes every guest's VM before any CPU runs one, so that
  * the vCPUs of an SMP guest find their VM on whichever CPU they are. */
 static void make_guests(void)
@@ -290,55 +286,78 @@ static void make_guests(void)
 		struct vm *vm = make_guest(g);
 
 		g->vm = vm;
-		if (!vm)
-			continue;
-		vm->vcpus_queued = vm->nr_vcpus;
-		for (unsigned k = 0; k < vm->nr_vcpus; k++)
-			vm->vcpus[k].cpu = g->vcpu_cpu[k];
-		vm_start(vm, g->cpu);
+		if (vm)
+			start_guest(g, vm);
 	}
 }
 
-/* Every CPU's work: all of its guests start at once and share the CPU,
- * a slice each in turn while more than one can run (hv/sched.h). */
-static void cpu_work(unsigned cpu)
+/* Run the queue's vCPUs until none is left: a slice each in turn while
+ * more than one can run (hv/sched.h). */
+static void serve(struct runq *q)
 {
 	uint64_t quantum = SCHED_QUANTUM_MS * (arch_tsc_hz() / 1000);
+
+	while (q->n) {
+		uint64_t wake;
+		struct vcpu *v;
+
+		take_news(q);
+		v = runq_pick(q, arch_tsc(), &wake);
+		if (!v) {
+			if (q->n)
+				wait_for_sleepers(q, wake);
+			continue;
+		}
+		v->slice_end = q->n > 1 ? arch_tsc() + quantum : 0;
+		if (vm_run_slice(v)) {
+			runq_remove(q, v);
+			vcpu_done(v);
+		}
+	}
+}
+
+/* Queue the VM's vCPUs that are this CPU's. */
+static void queue_vcpus(struct runq *q, struct vm *vm, unsigned cpu)
+{
+	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+		if (vm->vcpus[k].cpu != cpu)
+			continue;
+		if (runq_add(q, &vm->vcpus[k])) { /* never: RUNQ_MAX >= MAX_VMS */
+			vm_end(vm, VM_END_ERROR, 0, "CPU %u's run queue is full", cpu);
+			vcpu_done(&vm->vcpus[k]);
+		}
+	}
+}
+
+/* guests_in_turn: each of the CPU's guests to its end, in module order;
+ * an SMP guest's vCPUs share the CPU (place_guest put them all there). */
+static void run_in_turn(unsigned cpu)
+{
+	for (unsigned i = 0; i < nr_guests; i++) {
+		struct runq q = { 0 };
+		struct vm *vm = guests[i].cpu == cpu ? make_guest(&guests[i]) : NULL;
+
+		if (!vm)
+			continue;
+		start_guest(&guests[i], vm);
+		queue_vcpus(&q, vm, cpu);
+		serve(&q);
+	}
+}
+
+/* Every CPU's work: all of its guests start at once and share the CPU. */
+static void cpu_work(unsigned cpu)
+{
 	struct runq q = { 0 };
 
 	if (config.guests_in_turn) {
 		run_in_turn(cpu);
 		return;
 	}
-	for (unsigned i = 0; i < nr_guests; i++) {
-		struct vm *vm = guests[i].vm;
-
-		for (unsigned k = 0; vm && k < vm->nr_vcpus; k++) {
-			if (vm->vcpus[k].cpu != cpu)
-				continue;
-			if (runq_add(&q, &vm->vcpus[k])) { /* never: RUNQ_MAX >= MAX_VMS */
-				vm_end(vm, VM_END_ERROR, 0, "CPU %u's run queue is full", cpu);
-				vcpu_done(&vm->vcpus[k]);
-			}
-		}
-	}
-	while (q.n) {
-		uint64_t wake;
-		struct vcpu *v;
-
-		take_news(&q);
-		v = runq_pick(&q, arch_tsc(), &wake);
-		if (!v) {
-			if (q.n)
-				wait_for_sleepers(&q, wake);
-			continue;
-		}
-		v->slice_end = q.n > 1 ? arch_tsc() + quantum : 0;
-		if (vm_run_slice(v)) {
-			runq_remove(&q, v);
-			vcpu_done(v);
-		}
-	}
+	for (unsigned i = 0; i < nr_guests; i++)
+		if (guests[i].vm)
+			queue_vcpus(&q, guests[i].vm, cpu);
+	serve(&q);
 }
 
 static void idle_work(unsigned cpu) { UNUSED(cpu); }
@@ -367,11 +386,6 @@ static int place_guest(struct guest *g, unsigned *load, char *err, size_t errlen
 			    MAX_VCPUS_PER_VM);
 		return HV_ERANGE;
 	}
-	if (g->opts.vcpus > 1 && config.guests_in_turn) {
-		hv_snprintf(err, errlen, "vcpus=%u: an SMP guest cannot wait its turn "
-			    "(guests_in_turn)", g->opts.vcpus);
-		return HV_EINVAL;
-	}
 	for (unsigned c = 0; c < 64; c++) {
 		if (allowed && (allowed & (1ULL << c)) && !arch_cpu_online(c)) {
 			hv_snprintf(err, errlen, "cpus=: CPU %u is not online", c);
@@ -379,8 +393,13 @@ static int place_guest(struct guest *g, unsigned *load, char *err, size_t errlen
 		}
 	}
 	/* Each vCPU on the least loaded CPU it may use, one after another:
-	 * the vCPUs of one guest spread over its CPUs. */
+	 * the vCPUs of one guest spread over its CPUs.  With guests_in_turn
+	 * a guest waits for one CPU: all its vCPUs share that one. */
 	for (unsigned k = 0; k < g->opts.vcpus; k++) {
+		if (k && config.guests_in_turn) {
+			g->vcpu_cpu[k] = g->vcpu_cpu[0];
+			continue;
+		}
 		best = -1;
 		for (unsigned c = 0; c < 64; c++) {
 			if ((allowed && !(allowed & (1ULL << c))) || !arch_cpu_online(c))

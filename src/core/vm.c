@@ -275,13 +275,6 @@ bool vm_run_slice(struct vcpu *v)
 	return vm_ended(vm);
 }
 
-void vm_run(struct vm *vm, unsigned cpu)
-{
-	vm_start(vm, cpu);
-	while (!vm_run_slice(&vm->vcpus[0]))
-		;
-}
-
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)
 {
 	va_list ap;

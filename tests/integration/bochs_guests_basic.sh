@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bochs_guests_basic: one Bochs run (emulated VT-x + EPT, legacy BIOS) with
-# eleven test guests (tests/guests) as modules, run by tinyhv in order:
+# the test guests (tests/guests) as modules, run by tinyhv in order:
 #   cpuid      CPUID (no VMX, hypervisor bit, "TinyHVTinyHV"), the Multiboot
 #              information (32 MiB of RAM, memory map, command line) and the
 #              hypercalls HC_PRINT/HC_NOP
@@ -24,6 +24,9 @@
 #   lapic      the PC platform's local APIC: IA32_APIC_BASE, ID, a timer
 #              interrupt, an IPI to itself
 #   bare       the same guest with platform=none: no local APIC at all
+#   smp        ipibench with 2 vCPUs (guests_in_turn puts both on CPU 0):
+#              it starts its second CPU (INIT, start-up IPIs, real mode)
+#              and IPIs go back and forth, xAPIC and x2APIC
 # Each guest's PASS lines, its end and "all guests ended" are checked, no
 # guest may print FAIL, and the machine must power itself off.
 # Usage: bash tests/integration/bochs_guests_basic.sh BUILD_DIR
@@ -54,6 +57,7 @@ GT_MODULES+=(--module "$IT_BUILD/integration/module1.txt=module greeting --verbo
 gt_add mods nomods
 gt_add lapic lapic
 gt_add lapic "bare,platform=none"
+gt_add ipibench "smp,vcpus=2 n=3"
 # One more "module" first, after no guest at all.
 GT_MODULES=(--module "$IT_BUILD/integration/module1.txt=module orphan" "${GT_MODULES[@]}")
 it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" "${GT_MODULES[@]}"
@@ -238,6 +242,12 @@ gt_end "$HYPERCALL_OK"
 gt_guest bare lapic
 gt_says "no local APIC (CPUID.1:EDX.APIC clear)" "done, all checks passed"
 gt_pass "rdmsr IA32_APIC_BASE raised #GP(0) on a bare machine"
+gt_end "$HYPERCALL_OK"
+gt_guest smp ipibench
+it_expect_after "$GT_AFTER" '^vm [0-9]+ \(smp\): starting, 2 vCPUs on CPUs 0,0, '
+gt_says "iterations 3, the second CPU's APIC ID 1" "handlers run: 32" "done, all checks passed"
+gt_pass "the second CPU took every IPI, and answered each"
+gt_says_re "x2apic-ipi-hlt 3 iterations, mean [0-9]+ cycles\$"
 gt_end "$HYPERCALL_OK"
 it_expect "^warning: module 0: a boot module named 'module' with no Multiboot guest before it: ignored\$"
 
