@@ -455,7 +455,10 @@ void arch_vcpu_report_exits(const struct vcpu *v)
 		return;
 	for (int r = 0; r < EXIT_REASON_MAX; r++)
 		total += x->exits[r];
-	kprintf("vm %u (%s): %lu VM exits\n", v->vm->id, v->vm->name, total);
+	if (v->vm->nr_vcpus > 1)
+		kprintf("vm %u (%s): vCPU %u: %lu VM exits\n", v->vm->id, v->vm->name, v->id, total);
+	else
+		kprintf("vm %u (%s): %lu VM exits\n", v->vm->id, v->vm->name, total);
 	for (int r = 0; r < EXIT_REASON_MAX; r++) {
 		char rd[24], wr[24];
 
