@@ -80,6 +80,19 @@ static enum vmexit_ret emulate(struct vcpu *v, const struct mmio_request *r, con
 
 	v->regs.gpr[GPR_RSP] = rsp;
 	rc = insn_emulate(in, r->gpa, v->regs.gpr, &rflags, &ops);
+	if (rc == HV_ENOTSUP && in->kind == INSN_MOVS) {
+		/* Its other operand would need the guest's segments and page
+		 * tables here: not emulated (docs/SECURITY.md). */
+		vm_end(v->vm, VM_END_ERROR, r->gpa, "MMIO access at guest-physical 0x%lx (RIP 0x%lx): "
+		       "MOVS on device memory is not emulated", r->gpa, vcpu_get(v, VREG_RIP));
+		return VMEXIT_STOP;
+	}
+	if (rc == HV_ENOENT) {
+		/* It starts in a device's range but does not end there. */
+		vm_end(v->vm, VM_END_ERROR, r->gpa, "MMIO access at guest-physical 0x%lx (RIP 0x%lx) "
+		       "goes beyond its device", r->gpa, vcpu_get(v, VREG_RIP));
+		return VMEXIT_STOP;
+	}
 	if (rc < 0) {
 		vm_end(v->vm, VM_END_ERROR, r->gpa, "MMIO access at guest-physical 0x%lx failed: %s",
 		       r->gpa, hv_strerror(rc));

@@ -228,6 +228,30 @@ static void test_unsupported_instruction(void **state)
 	assert_int_equal(dev.n, 0);
 }
 
+/* MOVS has a second memory operand, which would need the guest's
+ * segments and page tables: refused, and said so. */
+static void test_movs_refused(void **state)
+{
+	(void)state;
+	code(CODE, "\xa5", 1);                     /* movsd */
+	v->regs.gpr[GPR_RSI] = DEV;
+	v->regs.gpr[GPR_RDI] = 0x8000;
+	assert_int_equal(mmio(DEV, false, false), VMEXIT_STOP);
+	assert_stopped("MOVS on device memory is not emulated");
+	assert_int_equal(dev.n, 0);
+}
+
+/* An access that starts in the device's range and runs past its end. */
+static void test_access_beyond_device(void **state)
+{
+	(void)state;
+	code(CODE, "\x8b\x03", 2);                 /* mov eax, [ebx] */
+	v->regs.gpr[GPR_RBX] = DEV + 0xffe;
+	assert_int_equal(mmio(DEV + 0xffe, false, false), VMEXIT_STOP);
+	assert_stopped("MMIO access at guest-physical 0xfed00ffe (RIP 0x1000) goes beyond its device");
+	assert_int_equal(dev.n, 0);
+}
+
 /* ---- 64-bit mode, paging on ---- */
 
 static struct guest_pt pt;
@@ -349,6 +373,8 @@ int main(void)
 		T(test_fetch_from_nothing),
 		T(test_page_walk_and_delivery),
 		T(test_unsupported_instruction),
+		T(test_movs_refused),
+		T(test_access_beyond_device),
 		T(test_64bit_load_store),
 		T(test_insn_at_page_end_before_unmapped_page),
 		T(test_insn_at_page_end_before_non_ram_page),
