@@ -178,6 +178,11 @@ void vcpu_plan_events(struct vcpu *v, unsigned blocking, struct event_plan *p)
 	*p = (struct event_plan){ 0 };
 	if (e->interrupted.valid || e->exception.valid) {
 		plan_fault(v, p);
+		/* Real mode pushes no error code (SDM Vol. 3A 20.1.4), and VM
+		 * entry refuses to deliver one into a guest with CR0.PE clear
+		 * (Vol. 3C 26.2.1.3): a #GP from RDMSR in real mode, say. */
+		if (!(vcpu_get(v, VREG_CR0) & CR0_PE))
+			p->inject.has_error = false;
 		p->irq_window = vcpu_irq_pending(v);
 	} else if (e->nmi_pending &&
 		   !(blocking & (EVENT_BLOCK_NMI | EVENT_BLOCK_STI | EVENT_BLOCK_MOV_SS))) {

@@ -3,7 +3,11 @@
 # (VMXON, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE, VMLAUNCH, VMRESUME,
 # VMXOFF, INVEPT, INVVPID, VMFUNC) and GETSEC at ring 0 and at ring 3: each
 # raises #UD in the guest at the instruction (most exit to tinyhv whatever
-# the CPL), and CR4.VMXE/SMXE cannot be set; a canary (cpuid) passes after.
+# the CPL), and CR4.VMXE/SMXE cannot be set.  The attacker realmode does
+# the same in real-address mode (where the CPU itself raises #UD for most)
+# and makes tinyhv inject #GP there (RDMSR, MOV to CR4): real mode pushes
+# no error code, and an injected one would make the VM entry fail.  A
+# canary (cpuid) passes after them.
 # Usage: bash tests/integration/bochs_attack_vmx.sh BUILD_DIR
 set -euo pipefail
 
@@ -13,6 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_vmx "$@"
 gt_add vmx_all_modes vmx_all_modes
+gt_add realmode realmode
 gt_add cpuid cpuid-after
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=30000" \
 	"${GT_MODULES[@]}"
@@ -38,6 +43,18 @@ for want in VMXON:2 VMCLEAR:2 VMPTRLD:2 VMPTRST:2 VMREAD:4 VMWRITE:4 VMLAUNCH:2 
 	n=$(awk -v r="${want%:*}" '$1 == r {print $2}' <<<"$report")
 	[[ $n == "${want#*:}" ]] || it_fail "vmx_all_modes: ${n:-no} ${want%:*} exits, not ${want#*:}"
 done
+
+gt_guest realmode realmode
+gt_says "back in protected mode"
+gt_pass "RDMSR 0x1234 in real mode raised #GP, no error code pushed" \
+	"MOV CR4 with VMXE in real mode raised #GP, no error code pushed"
+for insn in VMXON VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME VMXOFF \
+	INVEPT INVVPID VMFUNC GETSEC; do
+	gt_pass "$insn in real mode raised #UD"
+done
+gt_pass "CPUID in real mode raised nothing" "VMCALL HC_NOP at CPL 0 in real mode returned 0"
+gt_says "done, all checks passed"
+gt_end 'ended by hypercall, status 0$'
 
 gt_canary cpuid-after
 

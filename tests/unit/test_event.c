@@ -21,6 +21,7 @@ static int setup(void **state)
 	vm = fake_vm(1 << 20);
 	v = &vm->vcpus[0];
 	fake_hw_set(v, VREG_RFLAGS, RFLAGS_IF | 2);
+	fake_hw_set(v, VREG_CR0, CR0_PE | CR0_ET);   /* protected mode */
 	return 0;
 }
 
@@ -150,6 +151,26 @@ static void test_page_fault_sets_cr2(void **state)
 	assert_true(p.set_cr2);
 	assert_int_equal(p.cr2, 0xdead000);
 	assert_int_equal(p.inject.error, 2);
+}
+
+/* In real mode an exception pushes no error code (SDM Vol. 3A 20.1.4)
+ * and VM entry refuses to deliver one (Vol. 3C 26.2.1.3): a #GP(0) from
+ * an emulated RDMSR goes in without; in protected mode with it. */
+static void test_real_mode_no_error_code(void **state)
+{
+	struct event_plan p;
+
+	(void)state;
+	fake_hw_set(v, VREG_CR0, 0x10);                  /* ET only: real mode */
+	vcpu_queue_exception(v, X86_GP, true, 0);
+	vcpu_plan_events(v, 0, &p);
+	assert_event(&p.inject, EVENT_HW_EXCEPTION, X86_GP);
+	assert_false(p.inject.has_error);
+	fake_hw_set(v, VREG_CR0, 0x11);                  /* PE */
+	fake_exit(v);                                    /* the next exit reads it */
+	vcpu_queue_exception(v, X86_GP, true, 0);
+	vcpu_plan_events(v, 0, &p);
+	assert_true(p.inject.has_error);
 }
 
 /* The delivery of a #PF was interrupted (its IDT entry in an unmapped
@@ -303,6 +324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan_exception_then_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_exception_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_fault_sets_cr2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_mode_no_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_interrupted_fault_becomes_double_fault, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_plan_triple_fault, setup, teardown),

@@ -24,6 +24,7 @@ static int setup(void **state)
 	vm = fake_vm(1 << 20);
 	v = &vm->vcpus[0];
 	fake_hw_set(v, VREG_RFLAGS, RFLAGS_IF | 2);
+	fake_hw_set(v, VREG_CR0, CR0_PE | CR0_ET);   /* protected mode */
 	fake_hw_set(v, VREG_RIP, 0x101000);
 	fake_hw_set(v, VREG_DR6, DR6_RESET);
 	fake_hw_set(v, VREG_DR7, 0x400);
