@@ -6,7 +6,9 @@
 #    (its own, and one tinyhv injects) through a not-present gate becomes
 #    #DF(0); the guest ends with status 0;
 #  - event_triple: #PF during #PF delivery into a not-present IDT page, and
-#    a fault during the #DF: the VM ends by triple fault.
+#    a fault during the #DF: the VM ends by triple fault;
+#  - taskswitch: a far JMP to an available TSS, a hardware task switch,
+#    which tinyhv does not emulate: the VM stops, saying so.
 # Usage: bash tests/integration/bochs_attack_events.sh BUILD_DIR
 set -euo pipefail
 
@@ -23,19 +25,23 @@ EDGES_PASS=(
 EDGES_END_RE='^vm 1 \(event_edges\): ended by hypercall, status 0$'
 TRIPLE_SAYS_RE='^\[event_triple\] event_triple: paging on, the IDT.s page not present, reading unmapped 0x800000: expect #PF, #DF, triple fault$'
 TRIPLE_END_RE='^vm 3 \(event_triple\): ended by triple fault at RIP 0x[0-9a-f]+ \(CR0 0x[0-9a-f]+, IDTR limit 0x7ff\)$'
+TASK_SAYS_RE='^\[taskswitch\] taskswitch: far JMP to an available TSS: a task switch \(tinyhv must stop this VM\)$'
+TASK_END_RE='^vm 5 \(taskswitch\): stopped: task switch by JMP to TSS selector 0x20 at RIP 0x[0-9a-f]+: not emulated$'
 CANARY_RE() { echo "^vm $1 \(cpuid\): ended by hypercall, status 0$"; }
 RUN_TIMEOUT=240
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 it_init bochs_attack_events "$@"
 guests=$IT_BUILD/guests
-for g in event_edges event_triple cpuid; do
+for g in event_edges event_triple taskswitch cpuid; do
 	[[ -f $guests/$g.elf ]] || it_fail "no test guest $guests/$g.elf (build target test_guests)"
 done
 it_run --cmdline guests_in_turn --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" \
 	--module "$guests/event_edges.elf=event_edges" \
 	--module "$guests/cpuid.elf=cpuid" \
 	--module "$guests/event_triple.elf=event_triple" \
+	--module "$guests/cpuid.elf=cpuid" \
+	--module "$guests/taskswitch.elf=taskswitch" \
 	--module "$guests/cpuid.elf=cpuid"
 it_expect_none '^\[event_(edges|triple)\] event_(edges|triple): FAIL' "a failed check"
 for p in "${EDGES_PASS[@]}"; do
@@ -46,6 +52,9 @@ it_expect_after "$IT_LINE" "$(CANARY_RE 2)"
 it_expect_after "$IT_LINE" "$TRIPLE_SAYS_RE"
 it_expect_after "$IT_LINE" "$TRIPLE_END_RE"
 it_expect_after "$IT_LINE" "$(CANARY_RE 4)"
+it_expect_after "$IT_LINE" "$TASK_SAYS_RE"
+it_expect_after "$IT_LINE" "$TASK_END_RE"
+it_expect_after "$IT_LINE" "$(CANARY_RE 6)"
 it_expect_after "$IT_LINE" "^all guests ended$"
 it_expect_ended_by_itself
 it_pass

@@ -182,6 +182,20 @@ static enum vmexit_ret exit_ept_misconfig(struct vcpu *v)
 	return VMEXIT_STOP;
 }
 
+/* A hardware task switch exits whatever caused it (SDM Vol. 3C 26.4.2);
+ * tinyhv does not emulate it: the VM stops, saying what asked for it
+ * (the qualification's source, 28.2.1 table 28-2, and the TSS selector). */
+static enum vmexit_ret exit_task_switch(struct vcpu *v)
+{
+	static const char *const source[4] = { "CALL", "IRET", "JMP", "a task gate in the IDT" };
+	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+
+	vm_end(v->vm, VM_END_ERROR, EXIT_TASK_SWITCH,
+	       "task switch by %s to TSS selector 0x%x at RIP 0x%lx: not emulated",
+	       source[(qual >> 30) & 3], (unsigned)(qual & 0xffff), vcpu_get(v, VREG_RIP));
+	return VMEXIT_STOP;
+}
+
 static void report_progress(struct vcpu *v);
 
 /* The timers' deadline came (it may have been cut to the timer's 32 bits,
@@ -205,7 +219,7 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX] = {
 	[EXIT_SIPI] = { "start-up IPI", NULL, false },
 	[EXIT_INTERRUPT_WINDOW] = { "interrupt window", exit_window, false },
 	[EXIT_NMI_WINDOW] = { "NMI window", exit_window, false },
-	[EXIT_TASK_SWITCH] = { "task switch", NULL, true },
+	[EXIT_TASK_SWITCH] = { "task switch", exit_task_switch, true },
 	[EXIT_CPUID] = { "CPUID", cpuid_emulate, false },
 	[EXIT_GETSEC] = { "GETSEC", exit_undefined, false },
 	[EXIT_HLT] = { "HLT", vcpu_emulate_hlt, false },
