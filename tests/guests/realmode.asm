@@ -11,6 +11,7 @@
 ; then goes back to protected mode and reports each.
 %define GUEST_NAME "realmode"
 %include "common.inc"
+%include "vectors.inc"
 
 LOW             equ 0x8000          ; where the real-mode code runs
 LOW_SEG         equ LOW >> 4
@@ -19,7 +20,7 @@ DATA16_SEL      equ 0x20
 RM_STACK        equ 0x0ff0          ; SP in segment LOW_SEG
 BAD_MSR         equ 0x1234
 CR4_VMXE        equ 1 << 13
-NONE            equ 0xff            ; no exception
+NONE            equ VEC_NONE
 NTESTS          equ 16
 
 ; Offsets in the real-mode segment, and their protected-mode addresses.
@@ -50,58 +51,18 @@ pm_return:
 	lidt [idtr]
 	LINE "back in protected mode"
 
-	xor ebx, ebx
-.report:
-	movzx eax, byte [PM(results) + ebx]
-	movzx ecx, byte [expected + ebx]
-	mov edx, [names + ebx * 4]
-	cmp eax, ecx
-	jne .bad
-	cmp eax, NONE
-	je .good
-	; An exception: the handler saw SP 6 below the instruction's.
-	cmp byte [PM(sp_drop) + ebx], 6
-	jne .bad
-.good:
-	SAY "PASS "
-	call puts_edx
-	NL
-	jmp .next
-.bad:
-	SAY "FAIL "
-	call puts_edx
-	PUTS ": vector "
-	HEX eax
-	PUTS ", SP dropped by "
-	movzx eax, byte [PM(sp_drop) + ebx]
-	DEC eax
-	NL
-	inc dword [fail_count]
-.next:
-	inc ebx
-	cmp ebx, NTESTS
-	jb .report
+	mov esi, PM(results)
+	mov edi, expected
+	mov ebx, names
+	mov ecx, NTESTS
+	call check_vectors
 	cmp dword [PM(hc_result)], 0
 	CHECK e, "VMCALL HC_NOP at CPL 0 in real mode returned 0"
 	ret
 
-; puts_edx: the NUL-terminated string at EDX.
-puts_edx:
-	pushad
-	mov esi, edx
-.loop:
-	lodsb
-	test al, al
-	jz .done
-	call uart_putc
-	jmp .loop
-.done:
-	popad
-	ret
-
 ; RM_TRY index, instruction: run it in real mode with the handlers armed;
-; results[index] = the vector taken (NONE if none), sp_drop[index] = how
-; far below SP the handler found its stack.
+; results[index] = the vector taken (NONE if none; VEC_BAD_FRAME when the
+; handler's frame was not 6 bytes: FLAGS, CS, IP).
 %macro RM_TRY 2+
 	mov byte [R(results) + %1], NONE
 	mov word [R(cont)], R(%%after)
@@ -172,10 +133,13 @@ gp_handler:
 handler:
 	pop ax
 	mov bx, [R(idx)]
+	mov cx, [R(sp_at)]
+	sub cx, sp
+	cmp cx, 6                       ; FLAGS, CS, IP: no error code
+	je .frame_ok
+	mov al, VEC_BAD_FRAME
+.frame_ok:
 	mov [R(results) + bx], al
-	mov ax, [R(sp_at)]
-	sub ax, sp
-	mov [R(sp_drop) + bx], al       ; 6, or 8 with an error code
 	mov sp, [R(sp_at)]              ; the frame dropped: resume after it
 	jmp word [R(cont)]
 
@@ -188,7 +152,6 @@ idx:            dw 0
 sp_at:          dw 0
 hc_result:      dd -1
 results:        times NTESTS db 0
-sp_drop:        times NTESTS db 0
 	align 16
 vmx_region:     times 16 db 0
 rm_end:

@@ -6,8 +6,10 @@
 # the CPL), and CR4.VMXE/SMXE cannot be set.  The attacker realmode does
 # the same in real-address mode (where the CPU itself raises #UD for most)
 # and makes tinyhv inject #GP there (RDMSR, MOV to CR4): real mode pushes
-# no error code, and an injected one would make the VM entry fail.  A
-# canary (cpuid) passes after them.
+# no error code, and an injected one would make the VM entry fail.  The
+# attacker longmode does it in 64-bit mode, after trying the writes that
+# would make EFER.LMA, CR0.PG and CR4.PAE disagree (each #GP(0), never a
+# failed VM entry).  A canary (cpuid) passes after them.
 # Usage: bash tests/integration/bochs_attack_vmx.sh BUILD_DIR
 set -euo pipefail
 
@@ -18,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_vmx "$@"
 gt_add vmx_all_modes vmx_all_modes
 gt_add realmode realmode
+gt_add longmode longmode
 gt_add cpuid cpuid-after
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=30000" \
 	"${GT_MODULES[@]}"
@@ -53,6 +56,23 @@ for insn in VMXON VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME VMXOF
 	gt_pass "$insn in real mode raised #UD"
 done
 gt_pass "CPUID in real mode raised nothing" "VMCALL HC_NOP at CPL 0 in real mode returned 0"
+gt_says "done, all checks passed"
+gt_end 'ended by hypercall, status 0$'
+
+gt_guest longmode longmode
+gt_pass "CR0.PG with EFER.LME set and CR4.PAE clear raised #GP(0)" "paging is still off" \
+	"MOV to CR4 clearing PAE in 64-bit mode raised #GP" \
+	"MOV to CR0 clearing PG in 64-bit code raised #GP" \
+	"WRMSR EFER clearing LME with paging on raised #GP" \
+	"RDMSR 0x1234 in 64-bit mode raised #GP" \
+	"MOV to CR4 setting VMXE in 64-bit mode raised #GP" \
+	"still in IA-32e mode after the refused writes (EFER.LMA)" \
+	"VMCALL HC_NOP at CPL 0 in 64-bit mode returned 0" \
+	"back in 32-bit protected mode: EFER.LMA clear"
+for insn in VMXON VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME VMXOFF \
+	INVEPT INVVPID VMFUNC GETSEC; do
+	gt_pass "$insn in 64-bit mode raised #UD"
+done
 gt_says "done, all checks passed"
 gt_end 'ended by hypercall, status 0$'
 
