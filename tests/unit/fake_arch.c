@@ -43,14 +43,11 @@ void fake_entry(struct vcpu *v)
 	v->regs.dirty = 0;
 }
 
-struct vm *fake_vm(uint64_t ram_size)
+static void vm_init(struct vm *vm, void *ram, uint64_t ram_size, struct vcpu_arch *arch)
 {
-	struct vm *vm = calloc(1, sizeof(*vm));
-	void *ram = NULL;
-
-	if (!vm || posix_memalign(&ram, 4096, ram_size))
-		abort();
+	memset(vm, 0, sizeof(*vm));
 	memset(ram, 0, ram_size);
+	memset(arch, 0, sizeof(*arch));
 	vm->id = 1;
 	vm->state = VM_RUNNING;
 	strcpy(vm->name, "fake");
@@ -61,10 +58,28 @@ struct vm *fake_vm(uint64_t ram_size)
 	vm_console_init(&vm->console, vm->name);
 	vm->nr_vcpus = 1;
 	vm->vcpus[0].vm = vm;
-	vm->vcpus[0].arch = calloc(1, sizeof(struct vcpu_arch));
+	vm->vcpus[0].arch = arch;
 	vm->vcpus[0].feat = (struct vcpu_features){ .maxphyaddr = 39, .host_max_leaf = 0xd,
 						    .cr4_valid = 0x3727ff & ~(uint64_t)CR4_VMXE };
+}
+
+struct vm *fake_vm(uint64_t ram_size)
+{
+	struct vm *vm = malloc(sizeof(*vm));
+	struct vcpu_arch *arch = malloc(sizeof(*arch));
+	void *ram = NULL;
+
+	if (!vm || !arch || posix_memalign(&ram, 4096, ram_size))
+		abort();
+	vm_init(vm, ram, ram_size, arch);
 	return vm;
+}
+
+void fake_vm_init(struct vm *vm, void *ram, uint64_t ram_size)
+{
+	static struct vcpu_arch arch;
+
+	vm_init(vm, ram, ram_size, &arch);
 }
 
 static int no_console_input(struct vm *vm) { (void)vm; return -1; }

@@ -10,6 +10,9 @@
 
 /* A VM with one vCPU and ram_size bytes of zeroed RAM, no devices. */
 struct vm *fake_vm(uint64_t ram_size);
+/* The same in the caller's memory (a fuzz harness's, reused run after
+ * run; one such VM at a time: its vCPU's fake hardware is static). */
+void fake_vm_init(struct vm *vm, void *ram, uint64_t ram_size);
 void fake_vm_free(struct vm *vm);
 /* Give vm the PC platform (local APIC and the rest) on the fake clock:
  * its RAM must hold the ACPI tables (1 MiB or more). */

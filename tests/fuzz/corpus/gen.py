@@ -311,3 +311,48 @@ write('vkbc', 'commands', wr(1, 0, 0x20) + rd(1, 0) + rd(0, 0) + wr(1, 0, 0x60) 
       wr(1, 0, 0xaa) + rd(0, 0) + wr(1, 0, 0xd1) + wr(0, 0, 0xdf) + wr(1, 0, 0xd0) + rd(0, 0))
 write('vkbc', 'keyboard', wr(0, 0, 0xff) + rd(0, 0) + rd(0, 0) + wr(0, 0, 0xf2) + rd(0, 0) + rd(0, 0) +
       wr(0, 0, 0xed) + wr(0, 0, 0x02) + rd(1, 0) + wr(1, 0, 0xfe))
+
+# ---- platform: the whole PC platform, op streams (tests/fuzz/fuzz_platform.c).
+def p_in(port, size=1): return u8({1: 0, 2: 8, 4: 16}[size]) + u16(port)
+def p_out(port, v, size=1): return u8(1 | {1: 0, 2: 8, 4: 16}[size]) + u16(port) + u32(v)
+def p_mrd(lapic, off): return u8(2 | 16) + u8(lapic) + u16(off)
+def p_mwr(lapic, off, v): return u8(3 | 16) + u8(lapic) + u16(off) + u32(v)
+def p_msr_wr(cpu, sel, v): return u8(5) + u8(cpu) + u16(sel) + u64(v)
+def p_msr_rd(cpu, sel): return u8(4) + u8(cpu) + u16(sel)
+def p_time(ticks, shift=0): return u8(6 | shift << 3) + u32(ticks)
+def p_intr(cpu): return u8(7) + u8(cpu)
+X2 = 0  # msr_of selector 0x0000-0x3fff: 0x800 + low byte
+
+
+# The PIC initialised as Linux does, the PIT's channel 0 periodic, time.
+pic = b''.join(p_out(a, v) for a, v in ((0x20, 0x11), (0x21, 0x30), (0x21, 4), (0x21, 1),
+                                         (0xa0, 0x11), (0xa1, 0x38), (0xa1, 2), (0xa1, 1),
+                                         (0x21, 0xfe), (0xa1, 0xff)))
+pit = p_out(0x43, 0x34) + p_out(0x40, 0x9c) + p_out(0x40, 0x2e)
+write('platform', 'pic_pit', pic + pit + p_time(100000, 4) + p_intr(0) + p_out(0x20, 0x20) +
+      p_time(100000, 4) + p_intr(0) + p_in(0x40) + p_in(0x61) + p_in(0x70) + p_out(0x70, 0x0a) + p_in(0x71))
+# x2APIC on both vCPUs, the local APIC timer, an IPI from one to the other.
+apic = b''
+for cpu in (0, 1):
+    apic += p_msr_wr(cpu, 1 << 14, 0xfee00000 | (1 << 11) | (1 << 10) | ((cpu == 0) << 8))
+    apic += p_msr_wr(cpu, 0x0f, 0x1ff)                     # SVR
+write('platform', 'x2apic_ipi', apic + p_msr_wr(0, 0x3e, 0xb) + p_msr_wr(0, 0x32, 0x40) +
+      p_msr_wr(0, 0x38, 50000) + p_time(60000) + p_intr(0) + p_msr_wr(0, 0x0b, 0) +
+      p_msr_wr(1, 0x30, (0 << 32) | 0x41) + p_intr(0) + p_msr_wr(0, 0x30, (1 << 32) | 0x42) +
+      p_intr(1) + p_msr_rd(1, 0x02) + p_msr_wr(0, 2 << 14, 0x5000))
+# The I/O APIC: a redirection entry for the PIT's pin 2 to vCPU 1, time.
+io = p_mwr(0, 0, 0x10 + 2 * 2) + p_mwr(0, 0x10, 0x30) + p_mwr(0, 0, 0x11 + 2 * 2) + p_mwr(0, 0x10, 1 << 24)
+write('platform', 'ioapic_pit', apic + io + pit + p_time(100000, 4) + p_intr(1) + p_msr_wr(1, 0x0b, 0) +
+      p_mrd(0, 0x10) + p_mwr(1, 0x80, 0x20) + p_mrd(1, 0x80) + p_mwr(1, 0x300, 0x4500))
+
+# ---- acpi_build: the configuration, base, RAM size, [DSDT].
+def acpi_cfg(ncpus, flags=1, oem=b'TINYHV', base=0xe0000, ram=0x110000, dsdt=b''):
+    return (u16(ncpus) + u32(0xfee00000) + u32(0xfec00000) + u8(ncpus) + u16(0x600) + u16(0x604) +
+            u16(0x608) + u8(9) + u8(flags) + oem + u32(base) + u32(ram) + dsdt)
+
+
+write('acpi_build', 'one_cpu', acpi_cfg(1))
+write('acpi_build', 'eight_cpus', acpi_cfg(8, 3))
+write('acpi_build', 'many_cpus', acpi_cfg(200, 1, b'OEMXYZ'))
+write('acpi_build', 'own_dsdt', acpi_cfg(2, 5, dsdt=b'DSDT' + bytes(32) + bytes.fromhex('08 5f 53 35 5f 12 06 04 0a 05 0a 05 00 00')))
+write('acpi_build', 'low_base', acpi_cfg(4, 1, base=0x1000, ram=0x20000))
