@@ -9,7 +9,9 @@
 # no error code, and an injected one would make the VM entry fail.  The
 # attacker longmode does it in 64-bit mode, after trying the writes that
 # would make EFER.LMA, CR0.PG and CR4.PAE disagree (each #GP(0), never a
-# failed VM entry).  A canary (cpuid) passes after them.
+# failed VM entry).  The attacker v86 runs VMCALL (which tinyhv must
+# refuse from CPL 3 with #UD), VMXON, VMREAD, CPUID (emulated), RDMSR, OUT
+# and INT in virtual-8086 mode.  A canary (cpuid) passes after them.
 # Usage: bash tests/integration/bochs_attack_vmx.sh BUILD_DIR
 set -euo pipefail
 
@@ -21,6 +23,7 @@ gt_init bochs_attack_vmx "$@"
 gt_add vmx_all_modes vmx_all_modes
 gt_add realmode realmode
 gt_add longmode longmode
+gt_add v86 v86
 gt_add cpuid cpuid-after
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=30000" \
 	"${GT_MODULES[@]}"
@@ -73,6 +76,16 @@ for insn in VMXON VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME VMXOF
 	INVEPT INVVPID VMFUNC GETSEC; do
 	gt_pass "$insn in 64-bit mode raised #UD"
 done
+gt_says "done, all checks passed"
+gt_end 'ended by hypercall, status 0$'
+
+gt_guest v86 v86
+gt_pass "VMCALL in v86 mode raised #UD at the VMCALL" \
+	"VMCALL in v86 mode: EAX still holds the function number (no hypercall ran)" \
+	"VMXON in v86 mode raised #UD" "VMREAD in v86 mode raised #UD" \
+	"CPUID in v86 mode ran (then HLT raised #GP)" "CPUID in v86 mode: EAX holds the highest leaf" \
+	"RDMSR in v86 mode raised #GP" "OUT to 0x3ff in v86 mode (no I/O bitmap) raised #GP" \
+	"INT 0x80 in v86 mode at IOPL 0 raised #GP" "its error code is 0"
 gt_says "done, all checks passed"
 gt_end 'ended by hypercall, status 0$'
 
