@@ -101,6 +101,8 @@ struct vcpu {
 	volatile uint8_t sipi_vector;
 	bool wait_sipi;            /* an application processor before its start-up IPI */
 	bool halt_no_irq;          /* asleep in HLT with interrupts off */
+	bool misc_enable_set;      /* IA32_MISC_ENABLE written: misc_enable holds it */
+	uint64_t misc_enable;
 	struct vcpu_events ev;
 	struct vcpu_features feat;
 	uint64_t cr2;              /* the guest's CR2 while it does not run */

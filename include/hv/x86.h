@@ -89,7 +89,14 @@
 #define MSR_IA32_SYSENTER_CS            0x174
 #define MSR_IA32_SYSENTER_ESP           0x175
 #define MSR_IA32_SYSENTER_EIP           0x176
-#define MSR_IA32_MISC_ENABLE            0x1a0
+#define MSR_IA32_MCG_CAP                0x179   /* SDM Vol. 3B 16.3.1.1 */
+#define MSR_IA32_MCG_STATUS             0x17a
+#define MSR_IA32_MISC_ENABLE            0x1a0   /* SDM Vol. 4 table 2-2 */
+#define   MISC_ENABLE_FAST_STRINGS      BIT(0)
+#define   MISC_ENABLE_TCC               BIT(3)   /* automatic thermal control */
+#define   MISC_ENABLE_EIST              BIT(16)
+#define   MISC_ENABLE_MONITOR_FSM       BIT(18)
+#define   MISC_ENABLE_XTPR_DISABLE      BIT(23)
 #define MSR_IA32_DEBUGCTL               0x1d9
 #define MSR_IA32_PAT                    0x277
 #define MSR_IA32_EFER                   0xc0000080

@@ -10,7 +10,11 @@
 #include <hv/vm.h>
 #include <hv/vmexit.h>
 
-#define MISC_ENABLE_FAST_STRINGS BIT(0)
+/* IA32_MISC_ENABLE's bits a guest may change; the rest read as at reset
+ * and writes to them are ignored (a read-modify-write of what it read
+ * must not fault). */
+#define MISC_ENABLE_WRITABLE (MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_TCC | MISC_ENABLE_EIST | \
+			      MISC_ENABLE_MONITOR_FSM | MISC_ENABLE_XTPR_DISABLE)
 
 /* 0: done; negative: inject #GP. */
 typedef int (*msr_read_fn)(struct vcpu *v, uint64_t *val);
@@ -46,7 +50,16 @@ static int write_tsc_adjust(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
-/* The TSC is shared with the host; a guest write is ignored. */
+/* A write to IA32_TSC adds the difference to IA32_TSC_ADJUST as well
+ * (SDM Vol. 3B 18.17.3): both move by what the TSC moved. */
+static int write_tsc(struct vcpu *v, uint64_t val)
+{
+	uint64_t now;
+
+	read_tsc(v, &now);
+	return write_tsc_adjust(v, v->vm->tsc_adjust + (val - now));
+}
+
 static int write_ignored(struct vcpu *v, uint64_t val) { UNUSED(v); UNUSED(val); return 0; }
 static int read_zero(struct vcpu *v, uint64_t *val) { UNUSED(v); *val = 0; return 0; }
 static int write_zero_only(struct vcpu *v, uint64_t val) { UNUSED(v); return val ? -1 : 0; }
@@ -61,8 +74,14 @@ static int read_feature_control(struct vcpu *v, uint64_t *val)
 
 static int read_misc_enable(struct vcpu *v, uint64_t *val)
 {
-	UNUSED(v);
-	*val = MISC_ENABLE_FAST_STRINGS;
+	*val = v->misc_enable_set ? v->misc_enable : MISC_ENABLE_FAST_STRINGS;
+	return 0;
+}
+
+static int write_misc_enable(struct vcpu *v, uint64_t val)
+{
+	v->misc_enable = val & MISC_ENABLE_WRITABLE;
+	v->misc_enable_set = true;
 	return 0;
 }
 
@@ -145,14 +164,16 @@ static int read_arch_capabilities(struct vcpu *v, uint64_t *val)
 }
 
 static const struct msr_entry msr_table[] = {
-	{ MSR_IA32_TSC, read_tsc, write_ignored },
+	{ MSR_IA32_TSC, read_tsc, write_tsc },
 	{ MSR_IA32_TSC_ADJUST, read_tsc_adjust, write_tsc_adjust },
 	{ MSR_IA32_FEATURE_CONTROL, read_feature_control, NULL },
 	{ MSR_IA32_BIOS_SIGN_ID, read_zero, write_ignored },
 	{ MSR_IA32_SYSENTER_CS, read_sysenter_cs, write_sysenter_cs },
 	{ MSR_IA32_SYSENTER_ESP, read_sysenter_esp, write_sysenter_esp },
 	{ MSR_IA32_SYSENTER_EIP, read_sysenter_eip, write_sysenter_eip },
-	{ MSR_IA32_MISC_ENABLE, read_misc_enable, write_ignored },
+	{ MSR_IA32_MCG_CAP, read_zero, NULL },            /* no banks, no MCG_CTL */
+	{ MSR_IA32_MCG_STATUS, read_zero, write_zero_only },
+	{ MSR_IA32_MISC_ENABLE, read_misc_enable, write_misc_enable },
 	{ MSR_IA32_DEBUGCTL, read_zero, write_zero_only },
 	{ MSR_IA32_PAT, read_pat, write_pat },
 	{ MSR_IA32_EFER, read_efer, write_efer },

@@ -6,8 +6,8 @@
 ;    agrees with RDTSC.
 ;  - Every index that reads is one tinyhv emulates or passes through (a
 ;    list below); each is written back with the value read and read again
-;    (the TSC aside, which moves); IA32_FEATURE_CONTROL alone refuses the
-;    write-back (read-only).
+;    (the TSC aside, which moves); IA32_FEATURE_CONTROL and IA32_MCG_CAP
+;    alone refuse the write-back (read-only).
 ;  - IA32_FEATURE_CONTROL reads locked with VMX off; IA32_VMX_* (0x480-0x491)
 ;    raise #GP; SYSENTER_CS/ESP/EIP, STAR, LSTAR, CSTAR, FMASK,
 ;    KERNEL_GS_BASE and TSC_AUX read 0 (their reset value, not the host's).
@@ -25,6 +25,7 @@ TSC_AGREE_MAX   equ 1 << 24         ; RDMSR 0x10 - RDTSC just before, at most
 MAX_READABLE    equ 64
 IA32_TSC        equ 0x10
 IA32_FEATURE_CONTROL equ 0x3a
+IA32_MCG_CAP    equ 0x179
 
 main:
 	mov eax, GP_VECTOR
@@ -284,8 +285,8 @@ check_readable_known:
 	popad
 	ret
 
-; check_write_back: only IA32_FEATURE_CONTROL refused its own value; none
-; read back differently.
+; check_write_back: only IA32_FEATURE_CONTROL and IA32_MCG_CAP refused
+; their own value; none read back differently.
 check_write_back:
 	pushad
 	xor ebx, ebx
@@ -297,7 +298,10 @@ check_write_back:
 	shl esi, 4
 	mov eax, [table + esi + 12]
 	cmp dword [table + esi], IA32_FEATURE_CONTROL
+	je .read_only
+	cmp dword [table + esi], IA32_MCG_CAP
 	jne .other
+.read_only:
 	cmp eax, 1                      ; refused, as a read-only MSR
 	je .step
 	inc ebp
@@ -311,7 +315,7 @@ check_write_back:
 	jmp .next
 .done:
 	test ebp, ebp
-	CHECK z, "each readable MSR takes back the value read and reads it again (IA32_FEATURE_CONTROL, read-only, refuses with #GP)"
+	CHECK z, "each readable MSR takes back the value read and reads it again (IA32_FEATURE_CONTROL and IA32_MCG_CAP, read-only, refuse with #GP)"
 	popad
 	ret
 
@@ -391,7 +395,7 @@ beyond_ranges:
 	dd 0xfffffff0, 0xffffffff
 	dd 0, 0
 known_msrs:
-	dd 0x10, 0x3a, 0x3b, 0x8b, 0x174, 0x175, 0x176, 0x1a0, 0x1d9, 0x277
+	dd 0x10, 0x3a, 0x3b, 0x8b, 0x174, 0x175, 0x176, 0x179, 0x17a, 0x1a0, 0x1d9, 0x277
 	dd 0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084
 	dd 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103
 	dd 0xffffffff

@@ -145,7 +145,8 @@ static void test_arch_capabilities(void **state)
 	assert_gp(wrmsr(MSR_IA32_SPEC_CTRL, 1));
 }
 
-/* IA32_TSC reads the guest's TSC; writes are ignored (it is the host's). */
+/* IA32_TSC reads the guest's TSC; a write sets it, through the TSC
+ * offset, and IA32_TSC_ADJUST moves by as much (SDM Vol. 3B 18.17.3). */
 static void test_tsc(void **state)
 {
 	(void)state;
@@ -155,8 +156,11 @@ static void test_tsc(void **state)
 	assert_int_equal(v->regs.gpr[GPR_RDX], 3);
 	assert_int_equal(v->regs.gpr[GPR_RAX], 0x3456789a);
 	assert_wrmsr_ok(MSR_IA32_TSC, 5);
-	assert_int_equal(rdmsr_ok(MSR_IA32_TSC), 0x33456789aULL);
-	assert_int_equal(vm->tsc_offset, 0x100000000ULL);
+	assert_int_equal(rdmsr_ok(MSR_IA32_TSC), 5);
+	assert_int_equal(rdmsr_ok(MSR_IA32_TSC_ADJUST), 5 - 0x33456789aULL);
+	assert_int_equal(fake_hw(v, VREG_TSC_OFFSET), 5 - 0x23456789aULL);
+	fake_tsc_now += 100;
+	assert_int_equal(rdmsr_ok(MSR_IA32_TSC), 105);
 }
 
 /* Every VM's TSC starts at 0 with the VM, not at the host's (a Multiboot
@@ -293,14 +297,27 @@ static void test_sysenter(void **state)
 	assert_int_equal(fake_hw(v, VREG_SYSENTER_EIP), 0x00007ffffffff000ULL);
 }
 
-/* What a guest's kernel reads and writes at boot and gets a fixed answer
- * for. */
+/* What a guest's kernel reads and writes at boot: IA32_MISC_ENABLE, the
+ * machine-check MSRs, microcode and debug control. */
 static void test_fixed_msrs(void **state)
 {
+	uint64_t val;
+
 	(void)state;
 	assert_int_equal(rdmsr_ok(MSR_IA32_MISC_ENABLE), 1);   /* fast strings */
+	/* Its writable bits keep what is written (fast strings, thermal
+	 * control, EIST, MONITOR, xTPR); the rest are ignored. */
 	assert_wrmsr_ok(MSR_IA32_MISC_ENABLE, 0x850089);
-	assert_int_equal(rdmsr_ok(MSR_IA32_MISC_ENABLE), 1);
+	assert_int_equal(rdmsr_ok(MSR_IA32_MISC_ENABLE), 0x850009);
+	assert_wrmsr_ok(MSR_IA32_MISC_ENABLE, 0);
+	assert_int_equal(rdmsr_ok(MSR_IA32_MISC_ENABLE), 0);
+	/* Machine-check architecture: no banks, nothing to report. */
+	assert_int_equal(rdmsr_ok(MSR_IA32_MCG_CAP), 0);
+	assert_gp(wrmsr(MSR_IA32_MCG_CAP, 0));
+	assert_int_equal(rdmsr_ok(MSR_IA32_MCG_STATUS), 0);
+	assert_wrmsr_ok(MSR_IA32_MCG_STATUS, 0);
+	assert_gp(wrmsr(MSR_IA32_MCG_STATUS, 1));
+	assert_gp(rdmsr(0x17b, &val));                         /* MCG_CTL: CAP.CTL_P clear */
 	assert_int_equal(rdmsr_ok(MSR_IA32_BIOS_SIGN_ID), 0);  /* no microcode */
 	assert_wrmsr_ok(MSR_IA32_BIOS_SIGN_ID, 0);
 	assert_int_equal(rdmsr_ok(MSR_IA32_DEBUGCTL), 0);
