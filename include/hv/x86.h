@@ -38,6 +38,7 @@
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
 #define RFLAGS_DF BIT(10)
+#define RFLAGS_RF BIT(16)
 #define RFLAGS_AC BIT(18)
 
 /* DR6, the debug status register (Vol. 3A 17.2.3): B0-B3 say which

@@ -107,6 +107,18 @@ struct event event_merge(const struct event *first, const struct event *second, 
 	return *second; /* handled serially */
 }
 
+/* Fault-class exceptions (SDM Vol. 3A 6.5, table 6-1): not #DB (a trap
+ * as tinyhv raises it; an instruction breakpoint comes with its own RF
+ * from the CPU), #BP, #OF (traps), #DF, #MC (aborts) or NMI. */
+static bool is_fault(const struct event *e)
+{
+	const uint32_t not_faults = BIT(X86_DB) | BIT(X86_NMI) | BIT(X86_BP) | BIT(X86_OF) |
+				    BIT(X86_DF) | BIT(X86_MC);
+
+	return e->valid && e->type == EVENT_HW_EXCEPTION && e->vector < 32 &&
+	       !(not_faults & BIT(e->vector));
+}
+
 /* The interrupted delivery and the new exception become one event.  An
  * NMI or external interrupt that lost its delivery to the exception waits
  * for its turn again; a software interrupt or exception is simply raised
@@ -129,11 +141,16 @@ static void plan_fault(struct vcpu *v, struct event_plan *p)
 		p->cr2 = e->pf_addr;
 	}
 	p->inject = second;
-	if (!first.valid)
-		return;
-	if (first.type == EVENT_HW_EXCEPTION)
+	if (first.valid && first.type == EVENT_HW_EXCEPTION)
 		p->inject = event_merge(&first, &second, &p->triple_fault);
-	else if (first.type == EVENT_NMI)
+	/* A fault's frame holds RFLAGS with RF set, so that the IRET back
+	 * to the faulting instruction does not break on it again (SDM Vol.
+	 * 3A 18.3.1.1); injection does not do it for the hypervisor. */
+	if (is_fault(&p->inject))
+		vcpu_set(v, VREG_RFLAGS, vcpu_get(v, VREG_RFLAGS) | RFLAGS_RF);
+	if (!first.valid || first.type == EVENT_HW_EXCEPTION)
+		return;
+	if (first.type == EVENT_NMI)
 		e->nmi_pending = true;
 	else if (first.type == EVENT_EXT_INTR)
 		e->irq[first.vector / 64] |= BIT(first.vector % 64);

@@ -11,6 +11,7 @@
 ;   - RDMSR of an MSR tinyhv refuses: #GP(0);
 ;   - every VMX instruction and GETSEC: #UD;
 ;   - VMCALL HC_NOP at CPL 0: EAX = 0;
+;   - the injected faults' frames have RF set (RDMSR's #GP, VMXON's #UD);
 ; then back through compatibility mode to 32-bit protected mode (paging
 ; off, LME clear), where it reports.
 %define GUEST_NAME "longmode"
@@ -109,6 +110,12 @@ pm_again:
 	call check_vectors
 	cmp dword [hc_result], 0
 	CHECK e, "VMCALL HC_NOP at CPL 0 in 64-bit mode returned 0"
+	; Faults the hypervisor injects push RFLAGS with RF set, as the
+	; CPU's own do (SDM Vol. 3A 18.3.1.1): RDMSR's #GP, VMXON's #UD.
+	cmp byte [lm_rf + 3], 1
+	CHECK e, "the #GP of RDMSR pushed RFLAGS with RF set"
+	cmp byte [lm_rf + 5], 1
+	CHECK e, "the #UD of VMXON pushed RFLAGS with RF set"
 	ret
 
 ; gate64: the 64-bit interrupt gate for vector EAX to handler EDX.
@@ -184,14 +191,19 @@ compat:
 
 bits 64
 ud64:
+	mov rdx, [rsp + 16]             ; RFLAGS in the frame
 	push 6
 	jmp handler64
 gp64:
-	push 13                         ; (above the CPU's error code)
+	mov rdx, [rsp + 24]             ; (above the CPU's error code)
+	push 13
 handler64:
 	pop rax
 	mov ecx, [lm_idx]
 	mov [lm_results + rcx], al
+	shr edx, 16                     ; RF
+	and dl, 1
+	mov [lm_rf + rcx], dl
 	mov rsp, [lm_rsp]
 	jmp [lm_cont]
 bits 32
@@ -253,3 +265,4 @@ lm_rsp:         resq 1
 lm_idx:         resd 1
 lm_rsp32:       resd 1
 lm_results:     resb NTESTS
+lm_rf:          resb NTESTS            ; RF in the exception's frame

@@ -71,7 +71,8 @@ gt_pass "CR0.PG with EFER.LME set and CR4.PAE clear raised #GP(0)" "paging is st
 	"MOV to CR4 setting VMXE in 64-bit mode raised #GP" \
 	"still in IA-32e mode after the refused writes (EFER.LMA)" \
 	"VMCALL HC_NOP at CPL 0 in 64-bit mode returned 0" \
-	"back in 32-bit protected mode: EFER.LMA clear"
+	"back in 32-bit protected mode: EFER.LMA clear" \
+	"the #GP of RDMSR pushed RFLAGS with RF set" "the #UD of VMXON pushed RFLAGS with RF set"
 for insn in VMXON VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE VMLAUNCH VMRESUME VMXOFF \
 	INVEPT INVVPID VMFUNC GETSEC; do
 	gt_pass "$insn in 64-bit mode raised #UD"

@@ -153,6 +153,31 @@ static void test_page_fault_sets_cr2(void **state)
 	assert_int_equal(p.inject.error, 2);
 }
 
+/* A fault is delivered with RF set in the RFLAGS it pushes (SDM Vol. 3A
+ * 18.3.1.1), as the CPU does for its own; traps, aborts and software
+ * exceptions leave RF alone. */
+static void test_fault_sets_rf(void **state)
+{
+	struct event_plan p;
+
+	(void)state;
+	vcpu_queue_exception(v, X86_GP, true, 0);
+	vcpu_plan_events(v, 0, &p);
+	assert_event(&p.inject, EVENT_HW_EXCEPTION, X86_GP);
+	assert_true(vcpu_get(v, VREG_RFLAGS) & RFLAGS_RF);
+	vcpu_set(v, VREG_RFLAGS, RFLAGS_IF | 2);
+	vcpu_queue_exception(v, X86_DB, false, 0);              /* a single step: a trap */
+	vcpu_plan_events(v, 0, &p);
+	assert_event(&p.inject, EVENT_HW_EXCEPTION, X86_DB);
+	assert_false(vcpu_get(v, VREG_RFLAGS) & RFLAGS_RF);
+	/* #GP in the delivery of #GP: #DF, an abort. */
+	v->ev.interrupted = hw(X86_GP, true);
+	vcpu_queue_exception(v, X86_GP, true, 0);
+	vcpu_plan_events(v, 0, &p);
+	assert_event(&p.inject, EVENT_HW_EXCEPTION, X86_DF);
+	assert_false(vcpu_get(v, VREG_RFLAGS) & RFLAGS_RF);
+}
+
 /* In real mode an exception pushes no error code (SDM Vol. 3A 20.1.4)
  * and VM entry refuses to deliver one (Vol. 3C 26.2.1.3): a #GP(0) from
  * an emulated RDMSR goes in without; in protected mode with it. */
@@ -325,6 +350,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_exception_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_fault_sets_cr2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_mode_no_error_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_sets_rf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_interrupted_fault_becomes_double_fault, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_plan_triple_fault, setup, teardown),
