@@ -67,6 +67,10 @@ static inline void vcpu_queue_ud(struct vcpu *v) { vcpu_queue_exception(v, 6, fa
  * vcpu_queue_exception's. */
 void vcpu_queue_event(struct vcpu *v, const struct event *e);
 void vcpu_queue_nmi(struct vcpu *v);
+/* An instruction the hypervisor completed with RFLAGS.TF set owes the
+ * single-step trap the CPU would have raised after it (SDM Vol. 3A
+ * 18.3.1.4): DR6.BS, and #DB next. */
+void vcpu_single_step_done(struct vcpu *v);
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 /* The event whose delivery the exit interrupted (from the arch's
  * IDT-vectoring information): it is delivered again unless an exception

@@ -48,6 +48,12 @@ void vcpu_queue_pf(struct vcpu *v, uint64_t addr, uint32_t error)
 	v->ev.pf_addr = addr;
 }
 
+void vcpu_single_step_done(struct vcpu *v)
+{
+	vcpu_set(v, VREG_DR6, vcpu_get(v, VREG_DR6) | DR6_BS);
+	vcpu_queue_exception(v, X86_DB, false, 0);
+}
+
 void vcpu_queue_nmi(struct vcpu *v)
 {
 	v->ev.nmi_pending = true;

@@ -159,7 +159,12 @@ void vcpu_host_interrupt(struct vcpu *v)
  * the VM can never run again, so it ends. */
 enum vmexit_ret vcpu_emulate_hlt(struct vcpu *v)
 {
-	bool interrupts_on = vcpu_get(v, VREG_RFLAGS) & RFLAGS_IF;
+	uint64_t rflags = vcpu_get(v, VREG_RFLAGS);
+	bool interrupts_on = rflags & RFLAGS_IF;
+
+	/* Single-stepping HLT: the trap after it ends the halt at once. */
+	if (rflags & RFLAGS_TF)
+		return VMEXIT_NEXT;
 
 	/* The guest waits: a prompt it printed without a line end shows. */
 	vm_console_flush(&v->vm->console, true);

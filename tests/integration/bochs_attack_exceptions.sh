@@ -3,8 +3,8 @@
 # their own delivery cannot hold the CPU (tinyhv intercepts #AC and #DB and
 # reflects each delivery attempt; cpu_limit= stops the VM), and the same
 # interception leaves a guest's own debugging exact.  One Bochs run:
-#  - debug: single step, INT1, a DR0 instruction breakpoint and general
-#    detect reach the guest's #DB handler once each with the right DR6 bits
+#  - debug: single step (also over CPUID and HLT, which exit), INT1, a DR0
+#    instruction breakpoint and general detect reach the guest's #DB handler once each with the right DR6 bits
 #    (DR7.GD cleared), and a ring-3 alignment check its #AC handler once;
 #  - ac_loop: #AC in #AC delivery (CVE-2015-5307): stopped by its CPU-time
 #    limit, its exit report counting the #AC exits;
@@ -52,6 +52,10 @@ gt_guest debug debug
 gt_pass "single step: the #DB handler ran once" \
 	"single step: DR6.BS set, B0-B3 and BD clear" \
 	"single step: saved EIP after the stepped instruction" \
+	"single step over CPUID: the #DB handler ran once" \
+	"single step over CPUID: saved EIP after the CPUID" "single step over CPUID: DR6.BS set" \
+	"single step over HLT (interrupts off): the #DB handler ran once" \
+	"single step over HLT: saved EIP after the HLT" \
 	"INT1: the #DB handler ran once" \
 	"INT1: saved EIP after the one-byte instruction" \
 	"INT1: DR6 has no B0-B3, BD or BS" \

@@ -153,6 +153,22 @@ static void test_page_fault_sets_cr2(void **state)
 	assert_int_equal(p.inject.error, 2);
 }
 
+/* A completed instruction stepped with TF: DR6.BS, then #DB (a trap: no
+ * RF, no error code). */
+static void test_single_step_done(void **state)
+{
+	struct event_plan p;
+
+	(void)state;
+	fake_hw_set(v, VREG_DR6, 0xffff0ff0);
+	vcpu_single_step_done(v);
+	assert_int_equal(vcpu_get(v, VREG_DR6), 0xffff0ff0 | DR6_BS);
+	vcpu_plan_events(v, 0, &p);
+	assert_event(&p.inject, EVENT_HW_EXCEPTION, X86_DB);
+	assert_false(p.inject.has_error);
+	assert_false(vcpu_get(v, VREG_RFLAGS) & RFLAGS_RF);
+}
+
 /* A fault is delivered with RF set in the RFLAGS it pushes (SDM Vol. 3A
  * 18.3.1.1), as the CPU does for its own; traps, aborts and software
  * exceptions leave RF alone. */
@@ -351,6 +367,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_page_fault_sets_cr2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_mode_no_error_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_sets_rf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_step_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_interrupted_fault_becomes_double_fault, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_plan_triple_fault, setup, teardown),

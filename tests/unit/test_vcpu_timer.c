@@ -85,6 +85,18 @@ static void test_hlt_ignores_the_limit(void **state)
 	assert_int_equal(vm->end, VM_END_HALTED);
 }
 
+/* HLT with TF set: the single-step trap after it ends the halt at once
+ * (the dispatcher queues it), even with interrupts off and nothing else
+ * to wake the guest: the VM goes on. */
+static void test_hlt_single_step(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_RFLAGS, RFLAGS_TF | 2);
+	assert_int_equal(vcpu_emulate_hlt(v), VMEXIT_NEXT);
+	assert_false(vm_ended(vm));
+	assert_false(v->req & (VCPU_REQ_HALT | VCPU_REQ_YIELD));
+}
+
 /* A slice (others wait for the CPU) arms the timer too, and its end
  * makes the vCPU yield; its own timers still run. */
 static void test_slice_end_yields(void **state)
@@ -135,6 +147,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deadline_is_the_earlier, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_stops_the_vm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_ignores_the_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hlt_single_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slice_end_yields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_yields_when_shared, setup, teardown),
 	};

@@ -315,7 +315,8 @@ static enum vmexit_ret unhandled(struct vcpu *v, uint32_t basic)
  * (the stress guest's "step" operations).  Vol. 3C 26.3.1.5 also forbids
  * entering with blocking by STI after an instruction that is no longer
  * next, and with either blocking in the HLT state.  RIP goes straight to
- * the VMCS: it is the one register almost every exit changes. */
+ * the VMCS: it is the one register almost every exit changes.  A single
+ * step owed (RFLAGS.TF) is queued as the #DB the CPU would have raised. */
 static inline void next_instruction(struct vcpu *v)
 {
 	uint32_t len = v->insn_len ? v->insn_len : (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN);
@@ -328,6 +329,10 @@ static inline void next_instruction(struct vcpu *v)
 	if (__builtin_expect(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS), 0))
 		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
 			   intr & ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	/* Stepping through an instruction that exits: the CPU owes the trap
+	 * after it, and the exit leaves that to the hypervisor. */
+	if (__builtin_expect(vcpu_get(v, VREG_RFLAGS) & RFLAGS_TF, 0))
+		vcpu_single_step_done(v);
 }
 
 /* A failed entry or a reason beyond the table: the VM stops. */
