@@ -323,6 +323,8 @@ static inline void next_instruction(struct vcpu *v)
 	uint64_t rip = (v->regs.avail & BIT(VREG_RIP)) ? v->regs.val[VREG_RIP]
 						       : vmcs_read(VMCS_GUEST_RIP);
 	uint32_t intr = (uint32_t)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	uint64_t rflags = (v->regs.avail & BIT(VREG_RFLAGS)) ? v->regs.val[VREG_RFLAGS]
+							   : vmcs_read(VMCS_GUEST_RFLAGS);
 
 	vmcs_write(VMCS_GUEST_RIP, rip + len);
 	v->regs.avail &= ~(uint32_t)BIT(VREG_RIP);   /* the VMCS has the new one */
@@ -331,7 +333,7 @@ static inline void next_instruction(struct vcpu *v)
 			   intr & ~(uint32_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
 	/* Stepping through an instruction that exits: the CPU owes the trap
 	 * after it, and the exit leaves that to the hypervisor. */
-	if (__builtin_expect(vcpu_get(v, VREG_RFLAGS) & RFLAGS_TF, 0))
+	if (__builtin_expect(rflags & RFLAGS_TF, 0))
 		vcpu_single_step_done(v);
 }
 
