@@ -212,9 +212,9 @@ static void power_event(void *ctx, enum vpm_event ev)
 		vm_end(vm, VM_END_RESET, 0, "reset (0xCF9)");
 }
 
-static void kbc_reset(void *ctx)
+static void kbc_reset(void *ctx, const char *how)
 {
-	vm_end(ctx, VM_END_RESET, 0, "reset (keyboard controller)");
+	vm_end(ctx, VM_END_RESET, 0, "reset (%s)", how);
 }
 
 static int attach_devices(struct vm *vm)

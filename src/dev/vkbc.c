@@ -21,10 +21,12 @@ enum {
 #define KBD_ACK 0xfa
 #define KBD_RESEND 0xfe
 
-void vkbc_init(struct vkbc *k, const struct irq_sink *irq, void (*reset)(void *ctx), void *ctx)
+void vkbc_init(struct vkbc *k, const struct irq_sink *irq,
+	       void (*reset)(void *ctx, const char *how), void *ctx)
 {
 	memset(k, 0, sizeof(*k));
 	k->ctr = CTR_DEFAULT;
+	k->port_a = VKBC_PORT_A_A20;   /* as firmware leaves it: nothing masks A20 here */
 	fifo_init(&k->queue, VKBC_QUEUE);
 	if (irq)
 		k->irq = *irq;
@@ -36,7 +38,8 @@ int vkbc_attach(struct vkbc *k, struct io_bus *pio)
 {
 	int rc = io_register(pio, VKBC_DATA_PORT, 1, "i8042-data", vkbc_read, vkbc_write, k);
 
-	return rc ? rc : io_register(pio, VKBC_STATUS_PORT, 1, "i8042-cmd", vkbc_read, vkbc_write, k);
+	rc = rc ? rc : io_register(pio, VKBC_STATUS_PORT, 1, "i8042-cmd", vkbc_read, vkbc_write, k);
+	return rc ? rc : io_register(pio, VKBC_PORT_A, 1, "port-a", vkbc_read, vkbc_write, k);
 }
 
 /* A byte for the guest; dropped when the queue is full. */
@@ -74,7 +77,7 @@ static void command(struct vkbc *k, uint8_t cmd)
 	default:
 		/* 0xF0-0xFF pulse output-port lines; bit 0 low pulses reset. */
 		if (cmd >= 0xf0 && !(cmd & 1) && k->reset)
-			k->reset(k->reset_ctx);
+			k->reset(k->reset_ctx, "keyboard controller");
 		break;
 	}
 }
@@ -101,7 +104,7 @@ static void data_byte(struct vkbc *k, uint8_t b)
 	case CMD_WRITE_CTR: k->ctr = b; break;
 	case CMD_WRITE_OUTPUT:
 		if (!(b & 1) && k->reset)
-			k->reset(k->reset_ctx);
+			k->reset(k->reset_ctx, "keyboard controller");
 		break;
 	case CMD_WRITE_KBD_OBUF: push_kbd(k, b); break;
 	case CMD_WRITE_AUX_OBUF: push(k, b); break;
@@ -115,7 +118,9 @@ int vkbc_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
 	struct vkbc *k = dev;
 
 	UNUSED(size);
-	if (port == VKBC_STATUS_PORT)
+	if (port == VKBC_PORT_A)
+		*val = k->port_a;
+	else if (port == VKBC_STATUS_PORT)
 		*val = STS_SYS | STS_UNLOCKED | (fifo_empty(&k->queue) ? 0 : STS_OBF) | (k->last_was_command ? STS_CMD : 0);
 	else
 		*val = fifo_pop(&k->queue);
@@ -127,6 +132,16 @@ int vkbc_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 	struct vkbc *k = dev;
 
 	UNUSED(size);
+	if (port == VKBC_PORT_A) {
+		/* The fast reset: bit 0 going from 0 to 1 (PS/2 technical
+		 * reference, System Control Port A); A20 is kept as written. */
+		bool reset = (val & VKBC_PORT_A_RESET) && !(k->port_a & VKBC_PORT_A_RESET);
+
+		k->port_a = (uint8_t)val & (VKBC_PORT_A_RESET | VKBC_PORT_A_A20);
+		if (reset && k->reset)
+			k->reset(k->reset_ctx, "port 0x92");
+		return 0;
+	}
 	k->last_was_command = port == VKBC_STATUS_PORT;
 	if (port == VKBC_STATUS_PORT)
 		command(k, (uint8_t)val);

@@ -1,10 +1,10 @@
 /* Fuzz the i8042 keyboard controller model (src/dev/vkbc.c) through its
- * ports. */
+ * ports (0x60, 0x64, and System Control Port A, 0x92). */
 #include "fuzz_dev.h"
 
 #include <hv/vkbc.h>
 
-static void reset(void *ctx) { (void)ctx; }
+static void reset(void *ctx, const char *how) { (void)ctx; FZ_CHECK(how != NULL); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,9 @@
 
 static int resets, irqs;
 
-static void on_reset(void *ctx) { (void)ctx; resets++; }
+static const char *reset_how;
+
+static void on_reset(void *ctx, const char *how) { (void)ctx; resets++; reset_how = how; }
 static void on_irq(void *ctx, unsigned irq, bool level)
 {
 	(void)ctx;
@@ -89,12 +91,35 @@ static void test_reset_line(void **state)
 	assert_int_equal(resets, 2);
 }
 
+/* System Control Port A (0x92): A20 reads as enabled and keeps what is
+ * written; bit 0 going from 0 to 1 resets, once. */
+static void test_port_a(void **state)
+{
+	struct vkbc k;
+
+	(void)state;
+	setup(&k);
+	assert_int_equal(rd(&k, 0x92), 0x02);
+	vkbc_write(&k, 0x92, 1, 0x00);               /* A20 off: kept */
+	assert_int_equal(rd(&k, 0x92), 0x00);
+	assert_int_equal(resets, 0);
+	vkbc_write(&k, 0x92, 1, 0x03);               /* fast reset */
+	assert_int_equal(resets, 1);
+	assert_string_equal(reset_how, "port 0x92");
+	vkbc_write(&k, 0x92, 1, 0x03);               /* still 1: no new edge */
+	assert_int_equal(resets, 1);
+	vkbc_write(&k, 0x64, 1, 0xfe);               /* the i8042's reset line */
+	assert_int_equal(resets, 2);
+	assert_string_equal(reset_how, "keyboard controller");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linux_probe),
 		cmocka_unit_test(test_keyboard_commands),
 		cmocka_unit_test(test_reset_line),
+		cmocka_unit_test(test_port_a),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
