@@ -88,7 +88,14 @@ if grep -qw vmx <<<"$flags"; then
 fi
 it_expect "$MARKER_RE"
 it_expect_after "$IT_LINE" "$ENDED_RE"
-it_expect_after "$IT_LINE" "$EXITS_RE"
+if ((VCPUS > 1)); then
+	# An SMP VM's report has a block per vCPU.
+	for ((k = 0; k < VCPUS; k++)); do
+		it_expect_after "$IT_LINE" "^vm [0-9]+ \\(linux\\): vCPU $k: [0-9]+ VM exits\$"
+	done
+else
+	it_expect_after "$IT_LINE" "$EXITS_RE"
+fi
 it_expect_after "$IT_LINE" "$ALL_ENDED_RE"
 it_expect_none "$KERNEL_TROUBLE_RE" "the guest kernel reported trouble"
 it_expect_ended_by_itself
