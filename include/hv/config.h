@@ -50,6 +50,9 @@ struct vm_options {
 	uint32_t vcpus;            /* vcpus=N (1 until SMP guests) */
 	uint64_t cpus;             /* cpus=LIST: the physical CPUs it may use (bits); 0: any */
 	bool bare;                 /* platform=none: a bare machine (Multiboot guests) */
+	bool holes_stop;           /* holes=stop: an access to no RAM and no device stops
+				    * the VM; default holes=ones: reads all ones, writes
+				    * dropped, as on a PC */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

@@ -408,6 +408,10 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 	} else if (!strcmp(key, "cpus")) {
 		if (!parse_cpu_list(value, &o->cpus))
 			goto bad;
+	} else if (!strcmp(key, "holes")) {
+		if (strcmp(value, "ones") && strcmp(value, "stop"))
+			goto bad;
+		o->holes_stop = !strcmp(value, "stop");
 	} else {
 		hv_snprintf(err, errlen, "unknown option '%s'", key);
 		return HV_EINVAL;

@@ -194,6 +194,7 @@ static struct vm *make_guest(const struct guest *g)
 	vm->entry_fail_test = vm->id == 1 ? config.entry_fail_test : ENTRY_FAIL_NONE;
 	vm->input_polled = !console_irq;
 	vm->bare = g->opts.bare;
+	vm->holes_stop = g->opts.holes_stop;
 	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	rc = load_guest(vm, g);

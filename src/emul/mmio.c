@@ -1,6 +1,8 @@
 /* Accesses to guest-physical space that holds no RAM.  Guest RAM is
  * mapped in full, so such an access is meant for an emulated device's
- * MMIO range, or for nothing, which stops the VM with a report.  The exit
+ * MMIO range, or for a hole: there the bus floats as on a PC (reads all
+ * ones, writes dropped), or, with the VM option holes=stop, the VM stops
+ * with a report.  The exit
  * tells only the address, so the instruction at RIP is fetched through
  * the guest's page tables, decoded and carried out against the device on
  * the VM's MMIO bus (hv/insn.h).  The hypervisor's memory and other VMs'
@@ -54,14 +56,27 @@ static int fetch(struct vcpu *v, uint8_t *buf, size_t *len, int *fault_rc,
 	return rc;
 }
 
+/* Where no device answers the bus floats, as on a PC: reads give all
+ * ones and writes go nowhere (holes=ones, the default); with holes=stop
+ * the access fails and the VM stops. */
 static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	return io_read(ctx, gpa, size, val);
+	struct vm *vm = ctx;
+	int rc = io_read(&vm->mmio, gpa, size, val);
+
+	if (rc == HV_ENOENT && !vm->holes_stop) {
+		*val = ~0ULL;
+		return 0;
+	}
+	return rc;
 }
 
 static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-	return io_write(ctx, gpa, size, val);
+	struct vm *vm = ctx;
+	int rc = io_write(&vm->mmio, gpa, size, val);
+
+	return rc == HV_ENOENT && !vm->holes_stop ? 0 : rc;
 }
 
 static enum vmexit_ret cannot(struct vcpu *v, const struct mmio_request *r, const char *why)
@@ -73,7 +88,7 @@ static enum vmexit_ret cannot(struct vcpu *v, const struct mmio_request *r, cons
 
 static enum vmexit_ret emulate(struct vcpu *v, const struct mmio_request *r, const struct insn *in)
 {
-	struct insn_mem_ops ops = { bus_read, bus_write, NULL, &v->vm->mmio };
+	struct insn_mem_ops ops = { bus_read, bus_write, NULL, v->vm };
 	uint64_t rflags = vcpu_get(v, VREG_RFLAGS);
 	uint64_t rsp = vcpu_get(v, VREG_RSP);
 	int rc;
@@ -119,8 +134,12 @@ enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r)
 	size_t len;
 	int rc, fault_rc;
 	enum vmexit_ret ret;
+	bool device = io_find(&v->vm->mmio, r->gpa, 1);
 
-	if (!io_find(&v->vm->mmio, r->gpa, 1))
+	/* A hole is emulated as an open bus for an instruction's data only
+	 * (holes=ones): not for its fetch, a page walk or an event's
+	 * delivery, which no PC software makes there on purpose. */
+	if (!device && (v->vm->holes_stop || r->fetch || r->page_walk || r->in_delivery))
 		return cannot(v, r, "no device there");
 	/* A device's registers are no instructions: refuse, do not emulate. */
 	if (r->fetch)

@@ -8,9 +8,10 @@
 ;   (an illegal-register error in the ESR, 11.5.3), read-modify-write
 ;   (OR, XCHG, ADD), REP STOSD onto the page, and the page's last dword.
 ; Then, by "end=N" on its command line, an access that no device can
-; take, which stops the VM with its reason:
+; take, which stops the VM with its reason (1 and 2 with the VM option
+; holes=stop; by default the bus floats there, end=5):
 ;   end=1  a dword read across the page's end, 0xfee00ffe: "MMIO access
-;          at guest-physical 0xfee00ffe failed"
+;          at guest-physical 0xfee00ffe ... goes beyond its device"
 ;   end=2  a dword read from just below the page into it, 0xfedffffe:
 ;          "no device there"
 ;   end=3  an 8-byte SSE load (MOVQ xmm0) of the ID register: "cannot be
@@ -18,6 +19,9 @@
 ;   end=4  MOVSD from the ID register to RAM: "MOVS on device memory is
 ;          not emulated" (its second operand would need the guest's
 ;          segments and page tables)
+;   end=5  (holes=ones, the default) those two reads and one of 0xfed00000
+;          (where a PC's HPET would be: no device here) give all ones,
+;          and the VM goes on
 ; Without end= it ends normally.
 %define GUEST_NAME "apic_mmio"
 %include "common.inc"
@@ -129,6 +133,19 @@ main:
 	je .wide
 	cmp eax, 4
 	je .movs
+	cmp eax, 5
+	je .open_bus
+	ret
+.open_bus:
+	mov eax, [APIC + 0xffe]
+	cmp eax, 0xffffffff
+	CHECK e, "a dword read across the page's end gives all ones (holes=ones)"
+	mov eax, [APIC - 2]
+	cmp eax, 0xffffffff
+	CHECK e, "a dword read into the page from below gives all ones"
+	mov eax, [0xfed00000]
+	cmp eax, 0xffffffff
+	CHECK e, "0xfed00000, a hole (no HPET), reads all ones"
 	ret
 .straddle:
 	LINE "a dword read at 0xfee00ffe, across the page's end (tinyhv must stop this VM)"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # bochs_attack_mmio: the attacker apic_mmio on its local APIC page (the PC
-# platform's xAPIC, 0xfee00000), five times in one Bochs run, one after
+# platform's xAPIC, 0xfee00000), six times in one Bochs run, one after
 # another: every access size, misaligned dwords, a read-only and a
 # reserved register, read-modify-write, REP STOSD and the page's last
 # dword are emulated or ignored as docs/SECURITY.md says and leave the
 # registers intact (each run); then each of four runs ends with an access
 # no device can take, which stops that VM with its reason: a dword across
-# the page's end, one from below into the page, an 8-byte SSE load, MOVSD
-# to RAM.  A canary (cpuid) passes after them.
+# the page's end, one from below into the page (these two with holes=stop),
+# an 8-byte SSE load, MOVSD to RAM; and by default (holes=ones) the first
+# two and a read of 0xfed00000 give all ones.  A canary (cpuid) passes
+# after them.
 # Usage: bash tests/integration/bochs_attack_mmio.sh BUILD_DIR
 set -euo pipefail
 
@@ -17,9 +19,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/guests_lib.sh"
 gt_init bochs_attack_mmio "$@"
 gt_add apic_mmio apic
-for n in 1 2 3 4; do
+for n in 1 2; do
+	gt_add apic_mmio "apic$n,holes=stop end=$n"
+done
+for n in 3 4; do
 	gt_add apic_mmio "apic$n end=$n"
 done
+gt_add apic_mmio "apic-ones end=5"
 gt_add cpuid cpuid-after
 it_run --rig bochs --firmware bios --timeout "$RUN_TIMEOUT" --cmdline "guests_in_turn cpu_limit=60000" \
 	"${GT_MODULES[@]}"
@@ -61,6 +67,13 @@ gt_end 'stopped: MMIO read at guest-physical 0xfee00020 \(RIP 0x[0-9a-f]+\): ins
 mmio_checks apic4
 gt_says "MOVSD from the ID register to RAM (tinyhv must stop this VM)"
 gt_end 'stopped: MMIO access at guest-physical 0xfee00020 \(RIP 0x[0-9a-f]+\): MOVS on device memory is not emulated$'
+
+mmio_checks apic-ones
+gt_pass "a dword read across the page's end gives all ones (holes=ones)" \
+	"a dword read into the page from below gives all ones" \
+	"0xfed00000, a hole (no HPET), reads all ones"
+gt_says "done, all checks passed"
+gt_end 'ended by hypercall, status 0$'
 
 gt_canary cpuid-after
 

@@ -439,6 +439,11 @@ static void test_vm_options_all(void **state)
 	assert_int_equal(vm_options_parse("g,platform=pc", &o, err, sizeof(err)), 0);
 	assert_false(o.bare);
 	assert_string_equal(o.args, "");
+	assert_false(o.holes_stop);
+	assert_int_equal(vm_options_parse("g,holes=stop", &o, err, sizeof(err)), 0);
+	assert_true(o.holes_stop);
+	assert_int_equal(vm_options_parse("g,holes=ones", &o, err, sizeof(err)), 0);
+	assert_false(o.holes_stop);
 }
 
 static void expect_bad(const char *s, const char *why)
@@ -457,6 +462,7 @@ static void test_vm_options_bad(void **state)
 	expect_bad("g,mem=1", "bad value '1' for option 'mem'");
 	expect_bad("g,mem=3073", "bad value '3073' for option 'mem'");
 	expect_bad("g,mem=12k", "bad value '12k'");
+	expect_bad("g,holes=zeros", "bad value 'zeros' for option 'holes'");
 	expect_bad("g,vcpus=0", "bad value '0' for option 'vcpus'");
 	expect_bad("g,cpus=", "option 'cpus=' is not key=value");
 	expect_bad("g,cpus=3-1", "bad value '3-1' for option 'cpus'");

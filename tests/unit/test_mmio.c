@@ -167,10 +167,36 @@ static void test_cs_base(void **state)
 static void test_no_device(void **state)
 {
 	(void)state;
-	code(CODE, "\x8b\x03", 2);
+	code(CODE, "\x8b\x03", 2);                 /* mov eax, [ebx] */
+	vm->holes_stop = true;
 	assert_int_equal(mmio(0xfec00000, false, false), VMEXIT_STOP);
 	assert_stopped("no device there");
 	assert_int_equal(dev.n, 0);
+}
+
+/* By default a hole is an open bus, as on a PC: a read gives all ones,
+ * a write goes nowhere, and the guest goes on after the instruction. */
+static void test_hole_open_bus(void **state)
+{
+	(void)state;
+	code(CODE, "\x8b\x03", 2);                 /* mov eax, [ebx] */
+	v->regs.gpr[GPR_RBX] = 0xfec00000;
+	assert_int_equal(mmio(0xfec00000, false, false), VMEXIT_NEXT);
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0xffffffff);
+	assert_int_equal(v->insn_len, 2);
+	code(CODE, "\x89\x03", 2);                 /* mov [ebx], eax */
+	assert_int_equal(mmio(0xfec00000, true, false), VMEXIT_NEXT);
+	assert_false(vm_ended(vm));
+	assert_int_equal(dev.n, 0);
+	/* Running past the device's end into the hole: all ones as well. */
+	code(CODE, "\x8b\x03", 2);
+	v->regs.gpr[GPR_RBX] = DEV + 0xffe;
+	assert_int_equal(mmio(DEV + 0xffe, false, false), VMEXIT_NEXT);
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0xffffffff);
+	/* Code is never fetched from a hole. */
+	fake_hw_set(v, VREG_RIP, 0xfec00000);
+	assert_int_equal(mmio(0xfec00000, false, true), VMEXIT_STOP);
+	assert_stopped("no device there");
 }
 
 /* Code cannot run from device memory: the VM stops and says so, nothing
@@ -247,6 +273,7 @@ static void test_access_beyond_device(void **state)
 	(void)state;
 	code(CODE, "\x8b\x03", 2);                 /* mov eax, [ebx] */
 	v->regs.gpr[GPR_RBX] = DEV + 0xffe;
+	vm->holes_stop = true;
 	assert_int_equal(mmio(DEV + 0xffe, false, false), VMEXIT_STOP);
 	assert_stopped("MMIO access at guest-physical 0xfed00ffe (RIP 0x1000) goes beyond its device");
 	assert_int_equal(dev.n, 0);
@@ -368,6 +395,7 @@ int main(void)
 		T(test_mov_store),
 		T(test_cs_base),
 		T(test_no_device),
+		T(test_hole_open_bus),
 		T(test_fetch_from_device),
 		T(test_data_access_with_rip_in_device),
 		T(test_fetch_from_nothing),
