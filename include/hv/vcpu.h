@@ -12,6 +12,7 @@
 #define HV_VCPU_H
 
 #include <hv/event.h>
+#include <hv/mtrr.h>
 #include <hv/types.h>
 #include <hv/x86.h>
 
@@ -36,6 +37,7 @@ enum vreg {
 	VREG_CR4,           /* as the guest sees it */
 	VREG_EFER,
 	VREG_PAT,
+	VREG_DEBUGCTL,      /* IA32_DEBUGCTL (VMX: saved and loaded with the debug controls) */
 	VREG_SYSENTER_CS,
 	VREG_SYSENTER_ESP,
 	VREG_SYSENTER_EIP,
@@ -103,6 +105,7 @@ struct vcpu {
 	bool halt_no_irq;          /* asleep in HLT with interrupts off */
 	bool misc_enable_set;      /* IA32_MISC_ENABLE written: misc_enable holds it */
 	uint64_t misc_enable;
+	struct mtrr_state mtrr;    /* its MTRRs (hv/mtrr.h) */
 	struct vcpu_events ev;
 	struct vcpu_features feat;
 	uint64_t cr2;              /* the guest's CR2 while it does not run */

@@ -32,7 +32,6 @@
 #define L1_ECX_HYPERVISOR BIT(31)
 #define L1_EDX_MCE       BIT(7)
 #define L1_EDX_APIC      BIT(9)
-#define L1_EDX_MTRR      BIT(12)
 #define L1_EDX_MCA       BIT(14)
 #define L1_EDX_DS        BIT(21)
 #define L1_EDX_ACPI      BIT(22)
@@ -59,7 +58,8 @@ static void leaf_1(struct vcpu *v, struct cpuid_regs *r)
 	/* OSXSAVE mirrors the guest's own CR4.OSXSAVE. */
 	if (vcpu_get(v, VREG_CR4) & CR4_OSXSAVE)
 		r->ecx |= L1_ECX_OSXSAVE;
-	r->edx &= ~(uint32_t)(L1_EDX_MCE | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_MCA | L1_EDX_DS |
+	/* MTRR stays: the MTRRs are virtual (src/emul/mtrr.c). */
+	r->edx &= ~(uint32_t)(L1_EDX_MCE | L1_EDX_APIC | L1_EDX_MCA | L1_EDX_DS |
 			      L1_EDX_ACPI | L1_EDX_TM | L1_EDX_PBE);
 	/* A VM with the PC platform has a local APIC: xAPIC, x2APIC and the
 	 * TSC-deadline timer mode (src/dev/vlapic.c). */

@@ -6,6 +6,7 @@
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/log.h>
+#include <hv/mtrr.h>
 #include <hv/platform.h>
 #include <hv/vm.h>
 #include <hv/vmexit.h>
@@ -95,6 +96,7 @@ VREG_MSR(sysenter_cs, VREG_SYSENTER_CS)
 VREG_MSR(sysenter_esp, VREG_SYSENTER_ESP)
 VREG_MSR(sysenter_eip, VREG_SYSENTER_EIP)
 VREG_MSR(pat, VREG_PAT)
+VREG_MSR(debugctl, VREG_DEBUGCTL)
 VREG_MSR(efer, VREG_EFER)
 #undef VREG_MSR
 
@@ -121,6 +123,21 @@ static int write_sysenter_eip(struct vcpu *v, uint64_t val)
 	if (!canonical(val))
 		return -1;
 	vcpu_set(v, VREG_SYSENTER_EIP, val);
+	return 0;
+}
+
+/* IA32_DEBUGCTL: LBR and BTF (SDM Vol. 3B 18.4.1, 19.4.1); the VM-exit
+ * and VM-entry controls save and load it, so the CPU applies them in the
+ * guest.  The other bits need what tinyhv hides (BTS: DS; the freezes:
+ * performance monitoring) and are reserved for the guest: #GP. */
+#define DEBUGCTL_LBR BIT(0)
+#define DEBUGCTL_BTF BIT(1)
+
+static int write_debugctl(struct vcpu *v, uint64_t val)
+{
+	if (val & ~(DEBUGCTL_LBR | DEBUGCTL_BTF))
+		return -1;
+	vcpu_set(v, VREG_DEBUGCTL, val);
 	return 0;
 }
 
@@ -174,7 +191,7 @@ static const struct msr_entry msr_table[] = {
 	{ MSR_IA32_MCG_CAP, read_zero, NULL },            /* no banks, no MCG_CTL */
 	{ MSR_IA32_MCG_STATUS, read_zero, write_zero_only },
 	{ MSR_IA32_MISC_ENABLE, read_misc_enable, write_misc_enable },
-	{ MSR_IA32_DEBUGCTL, read_zero, write_zero_only },
+	{ MSR_IA32_DEBUGCTL, read_debugctl, write_debugctl },
 	{ MSR_IA32_PAT, read_pat, write_pat },
 	{ MSR_IA32_EFER, read_efer, write_efer },
 	{ MSR_IA32_ARCH_CAPABILITIES, read_arch_capabilities, NULL },
@@ -188,12 +205,15 @@ static const struct msr_entry *find_msr(uint32_t msr)
 	return NULL;
 }
 
-/* The platform's MSRs first (local APIC), then the table. */
+/* The platform's MSRs first (local APIC), the MTRRs, then the table. */
 static int read_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	const struct msr_entry *e;
 	int rc = platform_msr_read(v, msr, val);
 
+	if (rc != HV_ENOENT)
+		return rc;
+	rc = mtrr_read(&v->mtrr, msr, v->feat.maxphyaddr, val);
 	if (rc != HV_ENOENT)
 		return rc;
 	e = find_msr(msr);
@@ -210,6 +230,9 @@ static int write_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 		vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 		return rc;
 	}
+	rc = mtrr_write(&v->mtrr, msr, v->feat.maxphyaddr, val);
+	if (rc != HV_ENOENT)
+		return rc;
 	e = find_msr(msr);
 	return e && e->write ? e->write(v, val) : HV_ENOENT;
 }

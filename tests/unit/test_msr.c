@@ -322,7 +322,18 @@ static void test_fixed_msrs(void **state)
 	assert_wrmsr_ok(MSR_IA32_BIOS_SIGN_ID, 0);
 	assert_int_equal(rdmsr_ok(MSR_IA32_DEBUGCTL), 0);
 	assert_wrmsr_ok(MSR_IA32_DEBUGCTL, 0);
-	assert_gp(wrmsr(MSR_IA32_DEBUGCTL, 1));                /* LBR: not emulated */
+	assert_wrmsr_ok(MSR_IA32_DEBUGCTL, 3);                 /* LBR, BTF: the CPU's */
+	assert_int_equal(rdmsr_ok(MSR_IA32_DEBUGCTL), 3);
+	assert_int_equal(fake_hw(v, VREG_DEBUGCTL), 3);
+	assert_gp(wrmsr(MSR_IA32_DEBUGCTL, 1ULL << 7));        /* BTS: no DS */
+	assert_gp(wrmsr(MSR_IA32_DEBUGCTL, 1ULL << 63));
+	assert_int_equal(rdmsr_ok(MSR_IA32_DEBUGCTL), 3);
+	/* MTRRs: virtual (test_mtrr.c), here only that msr.c reaches them. */
+	assert_int_equal(rdmsr_ok(0xfe), 0x508);
+	assert_gp(wrmsr(0xfe, 0x508));
+	assert_wrmsr_ok(0x2ff, 0x806);
+	assert_int_equal(rdmsr_ok(0x2ff), 0x806);
+	assert_gp(wrmsr(0x2ff, 0x802));
 }
 
 /* With the PC platform, IA32_APIC_BASE and the x2APIC MSRs are the local
