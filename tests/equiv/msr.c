@@ -178,11 +178,11 @@ static void apic_modes(void)
 
 		rdmsr_safe(APIC_BASE, &v);
 		eq("APIC_BASE to %s => %s, reads %#lx", steps[i].what, eq_fault(vec), v);
-		if (steps[i].bits & EXTD && vec == EQ_NONE) {
+		if (steps[i].bits & EXTD) {
 			uint64_t id;
 
 			vec = rdmsr_safe(0x802, &id);
-			eq("  in x2APIC mode, rdmsr X2APIC_APICID => %s %#lx", eq_fault(vec), id);
+			eq("  %s: rdmsr X2APIC_APICID => %s %#lx", steps[i].what, eq_fault(vec), id);
 		}
 	}
 	if (wrmsr_safe(APIC_BASE, orig) != EQ_NONE)

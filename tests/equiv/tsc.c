@@ -123,14 +123,15 @@ static void clear_registers(bool avx)
  * x87 instruction and data pointers (bytes 8-23: where the last x87
  * instruction was, the same in both runs but not across the library's
  * code paths), and the AVX region. */
-static void show_image(const char *what, const uint8_t *img, unsigned avx_off, bool avx)
+static void show_image(const char *trip, const char *what, const uint8_t *img, unsigned avx_off,
+		       bool avx)
 {
-	eq("  %s image: FCW, MXCSR, x87 and XMM registers => %#x %#x hash %#x", what,
+	eq("  %s: %s image: FCW, MXCSR, x87 and XMM registers => %#x %#x hash %#x", trip, what,
 	   *(const uint16_t *)img, *(const uint32_t *)(img + 24), fnv(img + 32, 160 + 256));
-	eq("  %s image: XSTATE_BV XCOMP_BV => %#lx %#lx", what, *(const uint64_t *)(img + 512),
+	eq("  %s: %s image: XSTATE_BV XCOMP_BV => %#lx %#lx", trip, what, *(const uint64_t *)(img + 512),
 	   *(const uint64_t *)(img + 520));
 	if (avx)
-		eq("  %s image: upper YMM halves => hash %#x", what, fnv(img + avx_off, 256));
+		eq("  %s: %s image: upper YMM halves => hash %#x", trip, what, fnv(img + avx_off, 256));
 }
 
 enum save { XSAVE, XSAVEOPT, XSAVEC, XSAVES };
@@ -168,16 +169,17 @@ static void round_trip(enum save how, uint64_t xcr0, bool avx, unsigned avx_off)
 	eq("%s with XCR0 %#lx => %s", names[how], xcr0, eq_fault(vec));
 	if (vec != EQ_NONE)
 		return;
-	show_image(names[how], area[0], compact ? 576 : avx_off, avx);
+	show_image(names[how], names[how], area[0], compact ? 576 : avx_off, avx);
 	clear_registers(avx);
 	if (how == XSAVES)
 		vec = XSAVE_INSN("xrstors", area[0], xcr0);
 	else
 		vec = XSAVE_INSN("xrstor", area[0], xcr0);
-	eq("  %s of it => %s", how == XSAVES ? "xrstors" : "xrstor", eq_fault(vec));
+	eq("  %s: %s of its image => %s", names[how], how == XSAVES ? "xrstors" : "xrstor",
+	   eq_fault(vec));
 	vec = XSAVE_INSN("xsave", area[1], xcr0);
-	eq("  xsave after the restore => %s", eq_fault(vec));
-	show_image("restored", area[1], avx_off, avx);
+	eq("  %s: xsave after the restore => %s", names[how], eq_fault(vec));
+	show_image(names[how], "restored", area[1], avx_off, avx);
 }
 
 static void xsave(void)
@@ -208,7 +210,7 @@ static void xsave(void)
 	static const uint64_t tries[] = { 1, 0, 2, 3, 5, 7, 1ull << 9 | 3, 1ull << 63 | 3 };
 	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		eq("xsetbv XCR0 <- %#lx => %s", tries[i], eq_fault(xsetbv_safe(0, tries[i])));
-		eq("  xgetbv XCR0 => %#lx", xgetbv(0));
+		eq("  xgetbv XCR0 after xsetbv %#lx => %#lx", tries[i], xgetbv(0));
 	}
 	eq("xsetbv XCR1 <- 0 => %s", eq_fault(xsetbv_safe(1, 0)));
 	int vec = EQ_TRY("xgetbv", : : "c"(1) : "rax", "rdx", "memory");
