@@ -80,8 +80,13 @@ static int write_cr0(struct vcpu *v, struct ctl *c, uint64_t val)
 	bool pg_off = !(val & CR0_PG) && (c->cr0 & CR0_PG);
 	uint64_t changed;
 
-	val |= CR0_ET; /* hard-wired to 1 since the i486 */
-	if ((val & ~CR0_VALID) || ((val & CR0_PG) && !(val & CR0_PE)) ||
+	/* A 1 in CR0[63:32] is #GP; the reserved bits of CR0[31:0] are
+	 * ignored and read as 0 (SDM Vol. 2B MOV to CR0 lists only the
+	 * former; the CPU, and bare Bochs, drop the latter). */
+	if (val >> 32)
+		return HV_EINVAL;
+	val = (val & CR0_VALID) | CR0_ET; /* ET: hard-wired to 1 since the i486 */
+	if (((val & CR0_PG) && !(val & CR0_PE)) ||
 	    ((val & CR0_NW) && !(val & CR0_CD)))
 		return HV_EINVAL;
 	if (pg_on && (c->efer & EFER_LME)) {

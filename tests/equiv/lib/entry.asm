@@ -20,6 +20,8 @@ MB1_FLAGS     equ 0x00000003          ; page-aligned modules, memory info
 EFER          equ 0xC0000080
 EFER_LME      equ 1 << 8
 CR0_PG        equ 1 << 31
+CR0_CD        equ 1 << 30
+CR0_NW        equ 1 << 29
 CR4_PAE       equ 1 << 5
 
 ; GDT selectors (lib/equiv.h has the same).  The order after KDATA is the
@@ -108,7 +110,11 @@ _start:
 	rdmsr
 	or eax, EFER_LME
 	wrmsr
+	; Caching on (the loader may leave CD and NW set, as bare Bochs's
+	; BIOS and GRUB do; Multiboot leaves CR0 but PE and PG undefined):
+	; both runs start from the same CR0.
 	mov eax, cr0
+	and eax, ~(CR0_CD | CR0_NW)
 	or eax, CR0_PG
 	mov cr0, eax
 	jmp KCODE64:long_mode
