@@ -171,7 +171,7 @@ asm(".pushsection .text\n"
     "	mov %cr4, %rax\n"
     "	or $(1 << 17), %rax\n"           /* PCIDE (CR3's PCID is 0) */
     "	mov %rax, %cr4\n"
-    "	pushq $0x30\n"
+    "	pushq $0x38\n"                   /* EQ_KCODE32 */
     "	lea 1f(%rip), %rax\n"
     "	push %rax\n"
     "	lretq\n"

@@ -24,16 +24,19 @@ CR0_CD        equ 1 << 30
 CR0_NW        equ 1 << 29
 CR4_PAE       equ 1 << 5
 
-; GDT selectors (lib/equiv.h has the same).  The order after KDATA is the
-; one SYSCALL/SYSRET imply (SDM SYSRET: CS = STAR[63:48] (+16 for 64-bit),
-; SS = STAR[63:48] + 8).
+; GDT selectors (lib/equiv.h has the same).  The order from KCODE64 on
+; is the one SYSCALL/SYSRET and SYSENTER/SYSEXIT imply with STAR[47:32] =
+; SYSENTER_CS = KCODE64 and STAR[63:48] = UCODE32 (SDM Vol. 2B: SYSRET
+; CS = STAR[63:48] (+16 for 64-bit), SS = STAR[63:48] + 8; SYSEXIT CS =
+; SYSENTER_CS + 16 (+32 for 64-bit), SS = SYSENTER_CS + 24 (+40)).
 KCODE64       equ 0x08
 KDATA         equ 0x10
 UCODE32       equ 0x18
 UDATA         equ 0x20
 UCODE64       equ 0x28
-KCODE32       equ 0x30
-TSS_SEL       equ 0x38
+UDATA64       equ 0x30
+KCODE32       equ 0x38
+TSS_SEL       equ 0x40
 
 PTE_P         equ 1 << 0
 PTE_RW        equ 1 << 1
@@ -153,7 +156,7 @@ tss_init:
 	mov [rdi + 7], ah               ; base 31:24
 	shr rax, 16
 	mov [rdi + 8], eax              ; base 63:32
-	mov rax, eq_stack_top
+	mov rax, eq_ring0_stack_top
 	mov [eq_tss + 4], rax           ; RSP0: CPL 3 code traps onto this stack
 	ret
 
@@ -256,6 +259,7 @@ gdt:
 	dq 0x00CFFA000000FFFF           ; UCODE32: flat 32-bit code, DPL 3
 	dq 0x00CFF2000000FFFF           ; UDATA: flat data, DPL 3
 	dq 0x00AFFA000000FFFF           ; UCODE64: 64-bit code, DPL 3
+	dq 0x00CFF2000000FFFF           ; UDATA64: flat data, DPL 3 (SYSEXIT's SS)
 	dq 0x00CF9A000000FFFF           ; KCODE32: flat 32-bit code, DPL 0
 	dq 0x0000890000000067           ; TSS_SEL: available 64-bit TSS, limit 0x67
 	dq 0                            ;   (base filled in by tss_init)
@@ -285,3 +289,8 @@ alignb 16
 eq_stack: resb 32768
 global eq_stack_top
 eq_stack_top:
+; Where an interrupt or exception from CPL 3 starts (TSS.RSP0): not the
+; stack the C code runs on, which it would overwrite.
+alignb 16
+eq_ring0_stack: resb 8192
+eq_ring0_stack_top:

@@ -34,8 +34,9 @@
 #define EQ_UCODE32 0x18
 #define EQ_UDATA   0x20
 #define EQ_UCODE64 0x28
-#define EQ_KCODE32 0x30
-#define EQ_TSS     0x38
+#define EQ_UDATA64 0x30
+#define EQ_KCODE32 0x38
+#define EQ_TSS     0x40
 
 /* What lib/entry.asm's stubs push: general registers, the vector, the
  * error code (0 where the CPU pushes none), and the CPU's frame. */
