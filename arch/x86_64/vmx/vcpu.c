@@ -29,7 +29,7 @@ static struct vcpu_arch vcpu_pool[MAX_VMS][MAX_VCPUS_PER_VM];
 #define AR_CODE32   0xc09b  /* present, code exec/read accessed, D=1, G=1 */
 #define AR_DATA32   0xc093  /* present, data read/write accessed, D=1, G=1 */
 #define AR_TSS32    0x008b  /* present, busy 32-bit TSS */
-#define AR_UNUSABLE 0x10000
+#define AR_LDT      0x0082  /* present, LDT */
 
 /* CR0 bits the guest may change without an exit: the FPU-context bits
  * that OSes flip often.  Every other bit is shadowed (src/emul/cr.c). */
@@ -223,13 +223,16 @@ static void write_guest_state(struct vcpu *v, const struct vcpu_start *s)
 		write_segment(VMCS_GUEST_FS_SEL, s->ds_sel, AR_DATA32);
 		write_segment(VMCS_GUEST_GS_SEL, s->ds_sel, AR_DATA32);
 	}
+	/* LDTR and TR as the CPU leaves them at reset (Vol. 3A table 10-1),
+	 * as a loader that never loads them passes them on: a guest that
+	 * uses an LDT selector before LLDT sees the CPU's behaviour. */
 	vmcs_write(VMCS_GUEST_LDTR_SEL, 0);
-	vmcs_write(VMCS_GUEST_LDTR_AR, AR_UNUSABLE);
-	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0);
+	vmcs_write(VMCS_GUEST_LDTR_AR, AR_LDT);
+	vmcs_write(VMCS_GUEST_LDTR_LIMIT, 0xffff);
 	vmcs_write(VMCS_GUEST_LDTR_BASE, 0);
 	vmcs_write(VMCS_GUEST_TR_SEL, 0);
 	vmcs_write(VMCS_GUEST_TR_AR, AR_TSS32);
-	vmcs_write(VMCS_GUEST_TR_LIMIT, 0xff);
+	vmcs_write(VMCS_GUEST_TR_LIMIT, 0xffff);
 	vmcs_write(VMCS_GUEST_TR_BASE, 0);
 	vmcs_write(VMCS_GUEST_GDTR_BASE, s->gdt_base);
 	vmcs_write(VMCS_GUEST_GDTR_LIMIT, s->real_mode ? 0xffff : s->gdt_limit);

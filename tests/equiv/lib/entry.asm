@@ -37,6 +37,7 @@ UCODE64       equ 0x28
 UDATA64       equ 0x30
 KCODE32       equ 0x38
 TSS_SEL       equ 0x40
+USER_RETURN   equ 0x81                ; EQ_USER_RETURN in equiv.h
 
 PTE_P         equ 1 << 0
 PTE_RW        equ 1 << 1
@@ -180,6 +181,48 @@ idt_init:
 	inc ecx
 	cmp ecx, 256
 	jb .gate
+	mov rax, user_return            ; USER_RETURN's gate: eq_user's way back
+	mov rdi, idt + USER_RETURN * 16
+	mov [rdi], ax
+	shr rax, 16
+	mov [rdi + 6], ax
+	shr rax, 16
+	mov [rdi + 8], eax
+	ret
+
+; eq_user(fn): calls fn at CPL 3 in 64-bit mode (UCODE64 and UDATA64, a
+; stack of its own, RFLAGS with IF clear) and returns when fn does, by
+; INT USER_RETURN, whose gate comes here on the TSS's RSP0 stack.
+global eq_user
+eq_user:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	mov [user_krsp], rsp
+	push UDATA64 | 3                ; SS
+	push qword user_stack_top       ; RSP
+	push 0x2                        ; RFLAGS
+	push UCODE64 | 3                ; CS
+	push qword .user                ; RIP
+	iretq
+.user:
+	call rdi
+	int USER_RETURN
+user_return:
+	mov ax, KDATA                   ; SS is null after an interrupt from
+	mov ss, ax                      ; CPL 3 (SDM Vol. 3A 7.14.2); DS and
+	mov ds, ax                      ; ES after the IRET to CPL 3
+	mov es, ax
+	mov rsp, [user_krsp]
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
 	ret
 
 ; The vectors for which the CPU pushes an error code (SDM Vol. 3A 7.13).
@@ -263,6 +306,7 @@ gdt:
 	dq 0x00CF9A000000FFFF           ; KCODE32: flat 32-bit code, DPL 0
 	dq 0x0000890000000067           ; TSS_SEL: available 64-bit TSS, limit 0x67
 	dq 0                            ;   (base filled in by tss_init)
+	dq 0, 0                         ; SPARE0, SPARE1: an area's own descriptors
 gdt_end:
 
 gdtr32:
@@ -281,6 +325,8 @@ global eq_pml4, eq_pdpt, eq_pd
 eq_pml4: resb 4096
 eq_pdpt: resb 4096
 eq_pd:   resb 4 * 4096
+global eq_idt
+eq_idt:
 idt:     resb 256 * 16
 alignb 16
 global eq_tss
@@ -294,3 +340,7 @@ eq_stack_top:
 alignb 16
 eq_ring0_stack: resb 8192
 eq_ring0_stack_top:
+alignb 16
+user_stack: resb 8192
+user_stack_top:
+user_krsp: resq 1

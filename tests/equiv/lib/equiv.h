@@ -36,7 +36,13 @@
 #define EQ_UCODE64 0x28
 #define EQ_UDATA64 0x30
 #define EQ_KCODE32 0x38
-#define EQ_TSS     0x40
+#define EQ_TSS     0x40     /* 16 bytes */
+#define EQ_SPARE0  0x50     /* zero: an area's own descriptors */
+#define EQ_SPARE1  0x58
+extern uint64_t eq_gdt[];
+extern uint64_t eq_pd[];    /* the 2048 2 MiB mappings of the first 4 GiB */
+extern uint8_t eq_idt[];    /* 256 16-byte gates */
+extern uint8_t eq_tss[];    /* the 64-bit TSS, 0x68 bytes */
 
 /* What lib/entry.asm's stubs push: general registers, the vector, the
  * error code (0 where the CPU pushes none), and the CPU's frame. */
@@ -55,6 +61,7 @@ void eq_main(void);
 void eq(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void eq_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int eq_format(char *buf, size_t size, const char *fmt, va_list ap);
+void eq_sformat(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool eq_under_tinyhv(void);
 __attribute__((noreturn)) void eq_exit(unsigned status);
 /* A check of the guest's own (not compared): FAIL counts toward the
@@ -66,10 +73,14 @@ void eq_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * outputs and must be given, ": : : \"memory\"" at least) and gives the
  * vector of the exception it raised, EQ_NONE if none; eq_error and
  * eq_fault_rip (and eq_cr2 for a #PF) tell more.  It resumes after the
- * last instruction. */
+ * last instruction, with RFLAGS.TF clear. */
 #define EQ_NONE (-1)
 extern volatile int eq_vector;
-extern volatile uint64_t eq_error, eq_fault_rip, eq_cr2, eq_fixup;
+extern volatile uint64_t eq_error, eq_fault_rip, eq_fault_rflags, eq_cr2, eq_fixup;
+/* The fixup of the last EQ_TRY that caught an exception: eq_fault_rip -
+ * eq_fixup_hit is where the exception pointed, from the end of the
+ * instructions tried (minus the instruction's length for a fault). */
+extern volatile uint64_t eq_fixup_hit;
 
 #define EQ_TRY(insn, ...)                                                   \
 	({                                                                  \
@@ -78,6 +89,13 @@ extern volatile uint64_t eq_error, eq_fault_rip, eq_cr2, eq_fixup;
 			     "movq $0, eq_fixup(%%rip)" __VA_ARGS__);        \
 		eq_vector;                                                  \
 	})
+
+/* Calls FN at CPL 3 (64-bit code, UCODE64 and UDATA64, a stack of its
+ * own, interrupts off) and returns when it does.  FN cannot print (port
+ * I/O faults at CPL 3): it keeps what it saw for the caller; EQ_TRY works
+ * there as at CPL 0.  Vector EQ_USER_RETURN is taken: FN's way back. */
+#define EQ_USER_RETURN 0x81
+void eq_user(void (*fn)(void));
 
 /* "ok" for EQ_NONE, else the exception as "#GP(0x0)" ("#UD", "#PF(0x2)"):
  * a string that stays valid for the next few calls. */

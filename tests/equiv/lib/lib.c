@@ -12,7 +12,7 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 volatile int eq_vector = EQ_NONE;
-volatile uint64_t eq_error, eq_fault_rip, eq_cr2, eq_fixup;
+volatile uint64_t eq_error, eq_fault_rip, eq_fault_rflags, eq_cr2, eq_fixup, eq_fixup_hit;
 
 static bool hv;
 static unsigned checks, failures;
@@ -265,7 +265,7 @@ static bool has_error_code(unsigned v)
 	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
 
-static void sfmt(char *buf, size_t size, const char *fmt, ...)
+void eq_sformat(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -283,11 +283,11 @@ const char *eq_fault(int vector)
 	if (vector == EQ_NONE)
 		return "ok";
 	if (vector < 0 || vector >= 32 || !mnemonics[vector])
-		sfmt(b, sizeof(bufs[0]), "vector %d", vector);
+		eq_sformat(b, sizeof(bufs[0]), "vector %d", vector);
 	else if (has_error_code((unsigned)vector))
-		sfmt(b, sizeof(bufs[0]), "%s(%#lx)", mnemonics[vector], eq_error);
+		eq_sformat(b, sizeof(bufs[0]), "%s(%#lx)", mnemonics[vector], eq_error);
 	else
-		sfmt(b, sizeof(bufs[0]), "%s", mnemonics[vector]);
+		eq_sformat(b, sizeof(bufs[0]), "%s", mnemonics[vector]);
 	return b;
 }
 
@@ -303,9 +303,12 @@ void eq_trap(struct eq_frame *f)
 		eq_vector = (int)f->vector;
 		eq_error = f->error;
 		eq_fault_rip = f->rip;
+		eq_fault_rflags = f->rflags;
+		eq_fixup_hit = eq_fixup;
 		if (f->vector == 14)
 			eq_cr2 = EQ_READ_CR(2);
 		f->rip = eq_fixup;
+		f->rflags &= ~0x100ull;     /* TF: a caught single step steps no further */
 		eq_fixup = 0;
 		return;
 	}
