@@ -50,6 +50,10 @@ enum vreg {
 	VREG_PDPTE3,
 	VREG_XCR0,
 	VREG_TSC_OFFSET,    /* guest TSC = host TSC + this */
+	VREG_DR0,           /* the guest's breakpoint addresses (VMX: the CPU's own DR0-DR3) */
+	VREG_DR1,
+	VREG_DR2,
+	VREG_DR3,
 	VREG_DR6,           /* the guest's debug status (VMX: the CPU's own DR6) */
 	VREG_DR7,           /* the guest's debug control */
 	VREG_COUNT
@@ -104,6 +108,8 @@ struct vcpu {
 	bool wait_sipi;            /* an application processor before its start-up IPI */
 	bool halt_no_irq;          /* asleep in HLT with interrupts off */
 	bool misc_enable_set;      /* IA32_MISC_ENABLE written: misc_enable holds it */
+	bool breakpoints_off;      /* the guest's DR7 is known to enable no breakpoint
+				    * (arch_vcpu_watch_breakpoints; hv/breakpoint.h) */
 	uint64_t misc_enable;
 	struct mtrr_state mtrr;    /* its MTRRs (hv/mtrr.h) */
 	struct vcpu_events ev;
@@ -153,6 +159,10 @@ enum vmexit_ret {
 
 /* Read a register from the hardware (arch): vcpu_get() calls it on a miss. */
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r);
+
+/* The guest's DR7 enables no breakpoint: watch for a change if the arch
+ * can (VMX: MOV DR exits), and set v->breakpoints_off while it does. */
+void arch_vcpu_watch_breakpoints(struct vcpu *v);
 
 static inline uint64_t vcpu_get(struct vcpu *v, enum vreg r)
 {

@@ -44,6 +44,8 @@ struct mmio_request {
 	bool fetch;
 	bool in_delivery;   /* the access delivered an event (its IDT entry or stack) */
 	bool page_walk;     /* the access was the guest's own page-table walk */
+	bool gla_valid;     /* gla is the linear address of the instruction's access */
+	uint64_t gla;
 };
 enum vmexit_ret mmio_emulate(struct vcpu *v, const struct mmio_request *r);
 

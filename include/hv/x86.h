@@ -22,6 +22,7 @@
 #define CR0_PG BIT(31)
 
 /* CR4. */
+#define CR4_DE BIT(3)
 #define CR4_PSE BIT(4)
 #define CR4_PAE BIT(5)
 #define CR4_PGE BIT(7)
@@ -48,9 +49,13 @@
 #define DR6_BD     BIT(13)
 #define DR6_BS     BIT(14)
 #define DR6_RESET  0xffff0ff0ULL   /* the value at power-up (17.2.3) */
-/* DR7, the debug control register (Vol. 3A 17.2.4): GD, general detect,
- * which the processor clears on entering the #DB handler. */
+/* DR7, the debug control register (Vol. 3A 17.2.4): L0/G0-L3/G3 enable
+ * the breakpoints; GD, general detect, which the processor clears on
+ * entering the #DB handler; R/W and LEN of breakpoint n at bits 16 + 4n. */
+#define DR7_ENABLES 0xffULL
 #define DR7_GD     BIT(13)
+#define DR7_RW(dr7, n)  (((dr7) >> (16 + 4 * (n))) & 3)
+#define DR7_LEN(dr7, n) (((dr7) >> (18 + 4 * (n))) & 3)
 
 /* IA32_EFER (Vol. 3A 2.2.1). */
 #define EFER_SCE BIT(0)

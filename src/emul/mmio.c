@@ -7,6 +7,7 @@
  * the guest's page tables, decoded and carried out against the device on
  * the VM's MMIO bus (hv/insn.h).  The hypervisor's memory and other VMs'
  * are never in a guest's second-level tables: no address reaches them. */
+#include <hv/breakpoint.h>
 #include <hv/errno.h>
 #include <hv/guest_mem.h>
 #include <hv/insn.h>
@@ -86,6 +87,29 @@ static enum vmexit_ret cannot(struct vcpu *v, const struct mmio_request *r, cons
 	return VMEXIT_STOP;
 }
 
+/* Whether the instruction writes its memory operand: what a write
+ * breakpoint sees.  The EPT violation may report only the read of a
+ * read-modify-write. */
+static bool writes_memory(const struct mmio_request *r, const struct insn *in)
+{
+	return r->write || (in->mem_is_dst && in->kind != INSN_CMP && in->kind != INSN_TEST &&
+			    in->kind != INSN_BT);
+}
+
+/* A data breakpoint on the device's register traps after the emulated
+ * access as after the CPU's own (Vol. 3B 18.3.1.2). */
+static void data_breakpoint(struct vcpu *v, const struct mmio_request *r, const struct insn *in)
+{
+	uint32_t hits;
+
+	if (!r->gla_valid)
+		return;
+	hits = vcpu_breakpoint_hits(v, writes_memory(r, in) ? BP_WRITE : BP_READ, r->gla,
+				    in->mem_size);
+	if (hits)
+		vcpu_breakpoint_trap(v, hits);
+}
+
 static enum vmexit_ret emulate(struct vcpu *v, const struct mmio_request *r, const struct insn *in)
 {
 	struct insn_mem_ops ops = { bus_read, bus_write, NULL, v->vm };
@@ -115,6 +139,7 @@ static enum vmexit_ret emulate(struct vcpu *v, const struct mmio_request *r, con
 	}
 	vcpu_set(v, VREG_RSP, v->regs.gpr[GPR_RSP]);
 	vcpu_set(v, VREG_RFLAGS, rflags);
+	data_breakpoint(v, r, in);
 	/* Devices may raise interrupts or move timers on any access. */
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (vm_ended(v->vm))

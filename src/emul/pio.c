@@ -2,6 +2,7 @@
  * REP, through the VM's port-I/O bus.  Every port exits (a guest reaches
  * no real device); a port no device owns reads as all ones and ignores
  * writes, like an empty ISA bus. */
+#include <hv/breakpoint.h>
 #include <hv/errno.h>
 #include <hv/guest_mem.h>
 #include <hv/log.h>
@@ -43,15 +44,17 @@ static void pio_simple(struct vcpu *v, const struct pio_request *r)
 	uint64_t rax = v->regs.gpr[GPR_RAX];
 	uint64_t mask = size_mask(r->size);
 
-	if (!r->in) {
+	uint32_t hits;
+
+	if (!r->in)
 		port_out(v, r->port, r->size, rax & mask);
-		return;
-	}
-	/* IN to EAX zero-extends into RAX; to AL/AX it keeps the rest. */
-	if (r->size == 4)
+	else if (r->size == 4)  /* IN to EAX zero-extends into RAX; to AL/AX it keeps the rest */
 		v->regs.gpr[GPR_RAX] = port_in(v, r->port, r->size);
 	else
 		v->regs.gpr[GPR_RAX] = (rax & ~mask) | port_in(v, r->port, r->size);
+	hits = vcpu_breakpoint_hits(v, BP_IO, r->port, r->size);
+	if (hits)
+		vcpu_breakpoint_trap(v, hits);
 }
 
 /* Add to a register as an instruction with this address size would: a
@@ -101,6 +104,7 @@ static enum vmexit_ret pio_string(struct vcpu *v, const struct pio_request *r)
 	for (uint64_t i = 0; i < n && !vm_ended(v->vm); i++) {
 		uint64_t gla = base + (v->regs.gpr[idx] & amask);
 		int rc = string_element(v, r, gla);
+		uint32_t hits;
 
 		if (rc == HV_ENOENT)
 			return VMEXIT_INJECTED; /* the instruction restarts after the guest's handler */
@@ -113,6 +117,14 @@ static enum vmexit_ret pio_string(struct vcpu *v, const struct pio_request *r)
 		advance(&v->regs.gpr[idx], step, amask);
 		if (r->rep)
 			advance(&v->regs.gpr[GPR_RCX], -1ULL, amask);
+		/* A breakpoint on the port or the buffer traps after this
+		 * element (Vol. 3B 18.3.1.2); a REP goes on after the handler. */
+		hits = vcpu_breakpoint_hits(v, BP_IO, r->port, r->size) |
+		       vcpu_breakpoint_hits(v, r->in ? BP_WRITE : BP_READ, gla, r->size);
+		if (hits) {
+			vcpu_breakpoint_trap(v, hits);
+			return r->rep && (v->regs.gpr[GPR_RCX] & amask) ? VMEXIT_INJECTED : VMEXIT_NEXT;
+		}
 	}
 	if (vm_ended(v->vm))
 		return VMEXIT_STOP;

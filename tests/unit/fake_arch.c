@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <hv/errno.h>
+#include <hv/x86.h>
 
 #include "fake_arch.h"
 
@@ -23,6 +24,9 @@ uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
 	v->arch->reads[r]++;
 	return v->arch->hw[r];
 }
+
+/* No MOV-DR exiting here: v->breakpoints_off stays false, DR7 is read. */
+void arch_vcpu_watch_breakpoints(struct vcpu *v) { (void)v; }
 
 void fake_hw_set(struct vcpu *v, enum vreg r, uint64_t val) { v->arch->hw[r] = val; }
 uint64_t fake_hw(struct vcpu *v, enum vreg r) { return v->arch->hw[r]; }

@@ -78,9 +78,8 @@ static void code(uint64_t gpa, const char *bytes, size_t len)
 	memcpy(fake_ram(vm) + gpa, bytes, len);
 }
 
-static enum vmexit_ret mmio(uint64_t gpa, bool write, bool fetch)
+static enum vmexit_ret emulate(struct mmio_request r)
 {
-	struct mmio_request r = { .gpa = gpa, .write = write, .fetch = fetch };
 	enum vmexit_ret ret;
 
 	fake_exit(v);
@@ -88,6 +87,11 @@ static enum vmexit_ret mmio(uint64_t gpa, bool write, bool fetch)
 	ret = mmio_emulate(v, &r);
 	fake_entry(v);
 	return ret;
+}
+
+static enum vmexit_ret mmio(uint64_t gpa, bool write, bool fetch)
+{
+	return emulate((struct mmio_request){ .gpa = gpa, .write = write, .fetch = fetch });
 }
 
 static void assert_access(unsigned i, bool write, uint64_t gpa, unsigned size, uint64_t val)
@@ -386,6 +390,44 @@ static void test_code_page_unmapped(void **state)
 	assert_int_equal(dev.n, 0);
 }
 
+/* A data breakpoint on a device register traps after the emulated access
+ * (Vol. 3B 18.3.1.2), with the linear address the exit reports. */
+static enum vmexit_ret mmio_at(uint64_t gpa, uint64_t gla, bool write)
+{
+	return emulate((struct mmio_request){ .gpa = gpa, .write = write, .gla_valid = true,
+					      .gla = gla });
+}
+
+static void test_data_breakpoint(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_DR6, 0xffff0ff0);
+	fake_hw_set(v, VREG_DR2, DEV + 0x10);
+	/* L2, R/W2 = 01 (writes), LEN2 = 11 (4 bytes). */
+	fake_hw_set(v, VREG_DR7, 0x400 | BIT(4) | (0xdULL << 24));
+	code(CODE, "\x8b\x03", 2);                 /* mov eax, [ebx]: a read */
+	v->regs.gpr[GPR_RBX] = DEV + 0x10;
+	assert_int_equal(mmio_at(DEV + 0x10, DEV + 0x10, false), VMEXIT_NEXT);
+	assert_false(v->ev.exception.valid);
+	code(CODE, "\x89\x0b", 2);                 /* mov [ebx], ecx: a write */
+	assert_int_equal(mmio_at(DEV + 0x10, DEV + 0x10, true), VMEXIT_NEXT);
+	assert_int_equal(dev.n, 2);
+	assert_true(v->ev.exception.valid);
+	assert_int_equal(v->ev.exception.vector, X86_DB);
+	assert_int_equal(fake_hw(v, VREG_DR6), 0xffff0ff4);
+	/* add [ebx], ecx: reported as a read by the exit, written all the same. */
+	code(CODE, "\x01\x0b", 2);
+	assert_int_equal(mmio_at(DEV + 0x10, DEV + 0x10, false), VMEXIT_NEXT);
+	assert_true(v->ev.exception.valid);
+	/* cmp [ebx], ecx only reads; an access elsewhere meets nothing. */
+	code(CODE, "\x39\x0b", 2);
+	assert_int_equal(mmio_at(DEV + 0x10, DEV + 0x10, false), VMEXIT_NEXT);
+	assert_false(v->ev.exception.valid);
+	code(CODE, "\x89\x0b", 2);
+	assert_int_equal(mmio_at(DEV + 0x14, DEV + 0x14, true), VMEXIT_NEXT);
+	assert_false(v->ev.exception.valid);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -409,6 +451,7 @@ int main(void)
 		T(test_insn_crossing_into_non_ram_page),
 		T(test_insn_crossing_into_unmapped_page),
 		T(test_code_page_unmapped),
+		T(test_data_breakpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -416,6 +416,75 @@ static void test_string_32bit_address_in_64bit_mode(void **state)
 	assert_int_equal(v->regs.gpr[GPR_RSI], 0x400011);
 }
 
+/* ---- I/O and data breakpoints (Vol. 3B 18.2.4, 18.3.1.2) ---- */
+
+#define DR7_L0 BIT(0)
+#define DR7_IO0 (2ULL << 16)        /* R/W0 = 10: I/O */
+#define DR7_ACCESS1_LEN4 (0xfULL << 20)   /* R/W1 = 11, LEN1 = 11 */
+
+static void assert_db(uint64_t b_bits)
+{
+	assert_true(v->ev.exception.valid);
+	assert_int_equal(v->ev.exception.vector, X86_DB);
+	assert_int_equal(fake_hw(v, VREG_DR6) & 0xf, b_bits);
+}
+
+static void test_io_breakpoint(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_DR6, 0xffff0ff0);
+	fake_hw_set(v, VREG_DR0, PORT + 2);
+	fake_hw_set(v, VREG_DR7, 0x400 | DR7_L0 | DR7_IO0);
+	/* Without CR4.DE, R/W 10 means nothing. */
+	assert_int_equal(pio(out(PORT + 2, 1)), VMEXIT_NEXT);
+	assert_false(v->ev.exception.valid);
+	fake_hw_set(v, VREG_CR4, CR4_DE);
+	assert_int_equal(pio(out(PORT + 1, 1)), VMEXIT_NEXT);
+	assert_false(v->ev.exception.valid);
+	/* A word at PORT + 1 covers PORT + 2: the access happens, then #DB. */
+	assert_int_equal(pio(in(PORT + 1, 2)), VMEXIT_NEXT);
+	assert_db(1);
+	assert_int_equal(dev.n, 3);
+}
+
+static void test_rep_outs_breakpoint_stops_after_the_element(void **state)
+{
+	(void)state;
+	memcpy(fake_ram(vm) + 0x2000, "\x01\x02\x03\x04", 4);
+	fake_hw_set(v, VREG_CR4, CR4_DE);
+	fake_hw_set(v, VREG_DR0, PORT);
+	fake_hw_set(v, VREG_DR7, 0x400 | DR7_L0 | DR7_IO0);
+	v->regs.gpr[GPR_RSI] = 0x2000;
+	v->regs.gpr[GPR_RCX] = 3;
+	/* One element moved, the #DB queued, RIP left at the instruction
+	 * for the other two. */
+	assert_int_equal(pio(str(false, 1, true, 4, 0x2000)), VMEXIT_INJECTED);
+	assert_db(1);
+	assert_int_equal(dev.n, 1);
+	assert_int_equal(v->regs.gpr[GPR_RCX], 2);
+	assert_int_equal(v->regs.gpr[GPR_RSI], 0x2001);
+	/* The last element: RIP moves on, the #DB still comes. */
+	v->regs.gpr[GPR_RCX] = 1;
+	assert_int_equal(pio(str(false, 1, true, 4, 0x2001)), VMEXIT_NEXT);
+	assert_db(1);
+}
+
+static void test_ins_data_breakpoint_on_the_buffer(void **state)
+{
+	(void)state;
+	fake_hw_set(v, VREG_DR1, 0x2004);
+	fake_hw_set(v, VREG_DR7, 0x400 | BIT(2) | DR7_ACCESS1_LEN4);
+	v->regs.gpr[GPR_RDI] = 0x2000;
+	v->regs.gpr[GPR_RCX] = 4;
+	/* Words to 0x2000, 0x2002, 0x2004: the third one meets DR1 (an
+	 * access breakpoint: INS writes its buffer). */
+	assert_int_equal(pio(str(true, 2, true, 4, 0x2000)), VMEXIT_INJECTED);
+	assert_db(2);
+	assert_int_equal(dev.n, 3);
+	assert_int_equal(v->regs.gpr[GPR_RCX], 1);
+	assert_int_equal(v->regs.gpr[GPR_RDI], 0x2006);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -436,6 +505,9 @@ int main(void)
 		T(test_rep_ins_faults_midway),
 		T(test_outs_source_fault),
 		T(test_string_32bit_address_in_64bit_mode),
+		T(test_io_breakpoint),
+		T(test_rep_outs_breakpoint_stops_after_the_element),
+		T(test_ins_data_breakpoint_on_the_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

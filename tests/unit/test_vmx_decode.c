@@ -215,20 +215,26 @@ static void test_ept_violation(void **state)
 
 	(void)state;
 	/* A data write to a linear address's own page (bits 7 and 8 set). */
-	vmx_decode_ept_violation(BIT(1) | BIT(7) | BIT(8), 0xfec00010, false, &r);
+	vmx_decode_ept_violation(BIT(1) | BIT(7) | BIT(8), 0xfec00010, 0x7fec00010, false, &r);
 	assert_int_equal(r.gpa, 0xfec00010);
+	assert_true(r.gla_valid);
+	assert_int_equal(r.gla, 0x7fec00010);
+	assert_true(vmx_ept_violation_has_gla(BIT(1) | BIT(7) | BIT(8)));
 	assert_true(r.write);
 	assert_false(r.fetch);
 	assert_false(r.page_walk);
 	assert_false(r.in_delivery);
 	/* The guest's page walk: bit 7 set, bit 8 clear. */
-	vmx_decode_ept_violation(BIT(0) | BIT(7), 0xfee00000, false, &r);
+	vmx_decode_ept_violation(BIT(0) | BIT(7), 0xfee00000, 0x1000, false, &r);
 	assert_true(r.page_walk);
+	assert_false(r.gla_valid);      /* the walk's own entry, not the access's address */
 	/* No linear address at all (bit 7 clear): not a page walk. */
-	vmx_decode_ept_violation(BIT(0), 0xfee00000, true, &r);
+	assert_false(vmx_ept_violation_has_gla(BIT(0)));
+	vmx_decode_ept_violation(BIT(0), 0xfee00000, 0, true, &r);
 	assert_false(r.page_walk);
+	assert_false(r.gla_valid);
 	assert_true(r.in_delivery);
-	vmx_decode_ept_violation(BIT(2) | BIT(7) | BIT(8), 0xc0000000, false, &r);
+	vmx_decode_ept_violation(BIT(2) | BIT(7) | BIT(8), 0xc0000000, 0xc0000000, false, &r);
 	assert_true(r.fetch);
 	assert_true(vmx_ept_violation_unblocked_nmi(BIT(12)));
 	assert_false(vmx_ept_violation_unblocked_nmi(BIT(8)));

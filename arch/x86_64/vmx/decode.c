@@ -56,7 +56,7 @@ void vmx_decode_cr(uint64_t qual, struct cr_request *r)
 				     * not one to a paging-structure entry */
 #define EPTQ_NMI_UNBLOCKING BIT(12)
 
-void vmx_decode_ept_violation(uint64_t qual, uint64_t gpa, bool in_delivery,
+void vmx_decode_ept_violation(uint64_t qual, uint64_t gpa, uint64_t gla, bool in_delivery,
 			      struct mmio_request *r)
 {
 	*r = (struct mmio_request){
@@ -65,8 +65,12 @@ void vmx_decode_ept_violation(uint64_t qual, uint64_t gpa, bool in_delivery,
 		.fetch = qual & EPTQ_FETCH,
 		.in_delivery = in_delivery,
 		.page_walk = (qual & EPTQ_GLA_VALID) && !(qual & EPTQ_GLA_ACCESS),
+		.gla_valid = (qual & EPTQ_GLA_VALID) && (qual & EPTQ_GLA_ACCESS),
+		.gla = gla,
 	};
 }
+
+bool vmx_ept_violation_has_gla(uint64_t qual) { return qual & EPTQ_GLA_VALID; }
 
 bool vmx_ept_violation_unblocked_nmi(uint64_t qual) { return qual & EPTQ_NMI_UNBLOCKING; }
 

@@ -165,6 +165,7 @@ static enum vmexit_ret exit_ept_violation(struct vcpu *v)
 	if (vmx_ept_violation_unblocked_nmi(qual))
 		vmx_reblock_nmi(v);
 	vmx_decode_ept_violation(qual, vmcs_read(VMCS_GUEST_PHYSICAL_ADDRESS),
+				 vmx_ept_violation_has_gla(qual) ? vmcs_read(VMCS_GUEST_LINEAR_ADDRESS) : 0,
 				 v->ev.interrupted.valid, &r);
 	return mmio_emulate(v, &r);
 }
@@ -239,7 +240,7 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX] = {
 	[EXIT_VMXOFF] = { "VMXOFF", exit_undefined, false },
 	[EXIT_VMXON] = { "VMXON", exit_undefined, false },
 	[EXIT_CR_ACCESS] = { "CR access", exit_cr_access, false },
-	[EXIT_DR_ACCESS] = { "DR access", NULL, false },
+	[EXIT_DR_ACCESS] = { "DR access", vmx_dr_access, false },
 	[EXIT_IO_INSTRUCTION] = { "I/O instruction", exit_io, false },
 	[EXIT_RDMSR] = { "RDMSR", msr_emulate_read, false },
 	[EXIT_WRMSR] = { "WRMSR", msr_emulate_write, false },

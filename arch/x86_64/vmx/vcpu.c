@@ -87,8 +87,10 @@ static int compute_controls(struct vcpu_arch *x, const struct vmx_caps *caps)
 			       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 				       PROC_ACTIVATE_SECONDARY | PROC_CR8_LOAD_EXITING |
 				       PROC_CR8_STORE_EXITING,
-			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING,
+			       PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_USE_TSC_OFFSETTING |
+				       PROC_MOV_DR_EXITING,
 			       &x->proc_ctls);
+	x->mov_dr_exiting_ok = x->proc_ctls & PROC_MOV_DR_EXITING;
 	/* Unrestricted guest lets a guest run with paging off, as a Multiboot
 	 * kernel starts (SDM 26.2.1.1). */
 	rc = rc ? rc : control("secondary processor-based", &caps->proc2,
@@ -335,6 +337,7 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 		return rc;
 	}
 	write_controls(v);
+	v->breakpoints_off = x->mov_dr_exiting_ok;     /* DR7 starts as 0x400 */
 	write_host_state(v, this_cpu_id());
 	x->host_cpu = this_cpu_id();
 	write_guest_state(v, start);
@@ -385,13 +388,48 @@ static const enum vmcs_field reg_field[VREG_COUNT] = {
 	[VREG_DR7] = VMCS_GUEST_DR7,
 };
 
+/* MOV-DR exiting is on while the guest's DR7 enables no breakpoint (as
+ * at the start: 0x400), so that an emulated port or MMIO access need not
+ * read DR7 to know that it meets none (v->breakpoints_off).  The guest's
+ * first MOV DR turns it off (vmx_dr_access); the first emulated access
+ * after that reads DR7 and, if it enables nothing, calls this to turn it
+ * on again.  KVM does the same (its "switch_db_regs"). */
+void arch_vcpu_watch_breakpoints(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+
+	if (!x->mov_dr_exiting_ok || (x->proc_ctls & PROC_MOV_DR_EXITING))
+		return;
+	x->proc_ctls |= PROC_MOV_DR_EXITING;
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc_ctls);
+	v->breakpoints_off = true;
+}
+
+/* A MOV to or from a debug register while MOV-DR exiting was on: it goes
+ * off, and the instruction runs again in the guest, where the CPU makes
+ * its own checks (CPL, DR4 and DR5 under CR4.DE, DR7.GD, reserved bits). */
+enum vmexit_ret vmx_dr_access(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+
+	x->proc_ctls &= ~(uint32_t)PROC_MOV_DR_EXITING;
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc_ctls);
+	v->breakpoints_off = false;
+	return VMEXIT_RETRY;
+}
+
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
 {
 	if (r == VREG_XCR0)
 		return vmx(v)->xcr0;
-	if (r == VREG_DR6)
-		return read_dr6();
-	return vmcs_read(reg_field[r]);
+	switch (r) {
+	case VREG_DR0: return read_dr0();
+	case VREG_DR1: return read_dr1();
+	case VREG_DR2: return read_dr2();
+	case VREG_DR3: return read_dr3();
+	case VREG_DR6: return read_dr6();
+	default: return vmcs_read(reg_field[r]);
+	}
 }
 
 /* IA-32e mode guest must equal EFER.LMA on entry (SDM 26.3.1.1): the
@@ -428,6 +466,10 @@ static void write_reg(struct vcpu *v, enum vreg r, uint64_t val)
 		vmx(v)->xcr0 = val;
 		xsetbv(0, val);
 		break;
+	case VREG_DR0: write_dr0(val); break;
+	case VREG_DR1: write_dr1(val); break;
+	case VREG_DR2: write_dr2(val); break;
+	case VREG_DR3: write_dr3(val); break;
 	case VREG_DR6:
 		write_dr6(val);
 		break;

@@ -16,9 +16,12 @@ void vmx_decode_io(uint64_t qual, uint32_t insn_info, uint64_t gla, struct pio_r
 /* Control-register access: the exit qualification (table 28-3). */
 void vmx_decode_cr(uint64_t qual, struct cr_request *r);
 /* EPT violation: the exit qualification (table 28-7), the guest-physical
- * address, and whether the exit interrupted an event's delivery. */
-void vmx_decode_ept_violation(uint64_t qual, uint64_t gpa, bool in_delivery,
+ * address, the guest-linear address (read only where the qualification
+ * says it is valid: vmx_ept_violation_has_gla), and whether the exit
+ * interrupted an event's delivery. */
+void vmx_decode_ept_violation(uint64_t qual, uint64_t gpa, uint64_t gla, bool in_delivery,
 			      struct mmio_request *r);
+bool vmx_ept_violation_has_gla(uint64_t qual);
 /* EPT violation qualification bit 12: the access was an IRET's, which had
  * unblocked NMIs (SDM 28.2.3). */
 bool vmx_ept_violation_unblocked_nmi(uint64_t qual);

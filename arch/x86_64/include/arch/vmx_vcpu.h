@@ -30,6 +30,7 @@ struct vcpu_arch {
 	unsigned host_cpu;         /* the CPU whose tables the VMCS's host state names */
 	uint32_t pin_ctls, proc_ctls, proc2_ctls, entry_ctls, exit_ctls;
 	bool nmi_window_ok;        /* the CPU has NMI-window exiting (needs virtual NMIs) */
+	bool mov_dr_exiting_ok;    /* the CPU has MOV-DR exiting */
 	bool irq_window, nmi_window;   /* window exiting armed */
 	bool timer_on;             /* the preemption timer is enabled */
 	unsigned timer_shift;      /* it counts TSC / 2^timer_shift (IA32_VMX_MISC[4:0]) */
@@ -79,5 +80,6 @@ void vmx_deliver_events(struct vcpu *v);
 void vmx_reblock_nmi(struct vcpu *v);
 /* A #DB exit with TF and an STI/MOV-SS shadow: set the pending BS. */
 void vmx_db_single_step_pending(struct vcpu *v);
+enum vmexit_ret vmx_dr_access(struct vcpu *v);
 
 #endif
