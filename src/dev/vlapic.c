@@ -25,7 +25,6 @@ enum {
 	R_TMR = 0x18,
 	R_IRR = 0x20,
 	R_ESR = 0x28,
-	R_CMCI = 0x2f,
 	R_ICR = 0x30,
 	R_ICR2 = 0x31,
 	R_LVTT = 0x32,
@@ -47,9 +46,10 @@ enum {
 #define BASE_MODE       (BASE_EN | BASE_EXTD)
 #define BASE_ADDR_MASK  (~0xfffULL)
 
-/* Version register (11.4.8): an integrated xAPIC, LVT entries 0-6
- * (CMCI included), no EOI-broadcast suppression (bit 24 = 0). */
-#define APIC_VERSION    (0x14u | 6u << 16)
+/* Version register (11.4.8): an integrated xAPIC, LVT entries 0-5 (no
+ * CMCI: machine checks are hidden, CPUID.1:EDX.MCA = 0), no
+ * EOI-broadcast suppression (bit 24 = 0). */
+#define APIC_VERSION    (0x14u | 5u << 16)
 
 #define SVR_ENABLE      BIT(8)
 #define SVR_WMASK       0x3ffu       /* vector, enable, focus checking (11.9) */
@@ -461,7 +461,7 @@ static void write_esr(struct vlapic *v, unsigned idx, uint32_t val)
 	v->esr_pending = 0;
 }
 
-static const uint8_t lvt_regs[] = { R_CMCI, R_LVTT, R_THERM, R_PERF, R_LINT0, R_LINT1, R_LVTERR };
+static const uint8_t lvt_regs[] = { R_LVTT, R_THERM, R_PERF, R_LINT0, R_LINT1, R_LVTERR };
 
 /* 11.4.7.2: software disable sets every LVT mask bit. */
 static void write_svr(struct vlapic *v, unsigned idx, uint32_t val)
@@ -557,7 +557,6 @@ static const struct reg_desc regs[VLAPIC_NREGS] = {
 	[R_TMR ... R_TMR + 7] = { RO, 0, 0, NULL, NULL },
 	[R_IRR ... R_IRR + 7] = { RO, 0, 0, NULL, NULL },
 	[R_ESR] = { RW, 0, 0, NULL, write_esr },
-	[R_CMCI] = LVT(LVT_DM_WMASK, write_lvt),
 	[R_ICR] = { RW, ICR_WMASK, 0, NULL, write_icr },   /* x2APIC: vlapic_msr_write() */
 	[R_ICR2] = { XR | XW, 0xff000000u, 0, NULL, NULL },
 	[R_LVTT] = LVT(LVTT_WMASK, write_lvtt),
