@@ -12,6 +12,7 @@ enum {
 	HV_EBUSY = -5,    /* already in use / overlapping */
 	HV_ERANGE = -6,   /* value out of range */
 	HV_EIO = -7,      /* device or firmware did not respond as expected */
+	HV_EFAULT = -8,   /* the guest's access faulted: the exception is queued for it */
 };
 
 const char *hv_strerror(int err);

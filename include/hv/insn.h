@@ -34,6 +34,14 @@ enum insn_kind {
 	INSN_BT, INSN_BTS, INSN_BTR, INSN_BTC,
 	INSN_STOS,
 	INSN_MOVS,
+	INSN_LODS,
+	INSN_INC, INSN_DEC,   /* group 4/5 /0, /1 */
+	INSN_NOT, INSN_NEG,   /* group 3 /2, /3 */
+	INSN_CMPXCHG,
+	INSN_XADD,
+	INSN_PUSH,            /* PUSH m: the device is read, the stack written */
+	INSN_POP,             /* POP m: the stack is read, the device written */
+	INSN_VMOV,            /* MOVD, MOVQ, MOVSS, MOVSD between an XMM register and memory */
 };
 
 /* Segment registers in the SDM's Sreg encoding (Vol. 2A 3.1.1.3). */
@@ -44,7 +52,8 @@ enum insn_seg {
 
 /* The memory operand: seg:(base + index * scale + disp), the sum taken
  * modulo the address size.  String instructions name their implicit
- * register here too: base = RDI for STOS, RSI (the source) for MOVS. */
+ * register here too: base = RDI for STOS, RSI (the source) for MOVS and
+ * LODS. */
 struct insn_mem {
 	int8_t base;      /* GPR 0-15, or -1 */
 	int8_t index;     /* GPR 0-15, or -1 */
@@ -61,7 +70,7 @@ struct insn {
 	uint8_t size;       /* operand size in bytes: 1, 2, 4, 8 */
 	uint8_t mem_size;   /* bytes the memory access moves; < size only for MOVZX/MOVSX */
 	uint8_t addr_size;  /* 2, 4 or 8 */
-	int8_t reg;         /* register operand, GPR 0-15, or -1 */
+	int8_t reg;         /* register operand, GPR 0-15 (XMM 0-15 for INSN_VMOV), or -1 */
 	bool reg_high8;     /* reg (0-3) names AH, CH, DH or BH */
 	bool mem_is_dst;    /* memory is the first operand (written unless CMP/TEST/BT) */
 	bool has_imm;
@@ -72,6 +81,8 @@ struct insn {
 	uint8_t rep;        /* 0, 0xf3 (REP/REPE) or 0xf2 (REPNE) */
 	bool lock;
 	uint8_t rex;        /* the REX byte, 0 when none */
+	uint8_t stack_size; /* PUSH, POP: the stack pointer's width, 2, 4 or 8 (taken
+			     * from the mode: SS.B is not looked at) */
 };
 
 /* Decode the instruction at code[0..avail).  0 on success; HV_EINVAL if
@@ -85,15 +96,21 @@ int insn_decode(const uint8_t *code, size_t avail, enum cpu_mode mode, struct in
 
 /* How the emulator reaches memory.  read/write have the io_read_fn and
  * io_write_fn shapes, so an MMIO bus can serve them directly; values are
- * the low size bytes.  translate (optional) gives the guest-physical
- * address of seg:offset; it is only needed for MOVS, whose second operand
- * may be ordinary RAM that read/write must then also reach.  Without it
- * MOVS is HV_ENOTSUP. */
+ * the low size bytes.  ram_read/ram_write reach the instruction's other
+ * memory operand in guest RAM by segment and offset (MOVS's second
+ * operand, PUSH's and POP's stack): 0, HV_EFAULT when the access faulted
+ * and the fault is queued for the guest, HV_EIO when it is not RAM.
+ * xmm_read/xmm_write move the 16 bytes of an XMM register.  Any of the
+ * last four may be NULL: the instructions that need it are HV_ENOTSUP. */
 struct insn_mem_ops {
 	int (*read)(void *ctx, uint64_t gpa, unsigned size, uint64_t *val);
 	int (*write)(void *ctx, uint64_t gpa, unsigned size, uint64_t val);
-	int (*translate)(void *ctx, enum insn_seg seg, uint64_t offset, bool write,
-			 uint64_t *gpa);
+	int (*ram_read)(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size,
+			uint64_t *val);
+	int (*ram_write)(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size,
+			 uint64_t val);
+	void (*xmm_read)(void *ctx, unsigned reg, uint8_t val[16]);
+	void (*xmm_write)(void *ctx, unsigned reg, const uint8_t val[16]);
 	void *ctx;
 };
 
@@ -105,7 +122,7 @@ struct insn_mem_ops {
 /* Perform a decoded instruction.  gpa is the guest-physical address of
  * the memory operand (the EPT violation's address: the operand that
  * faulted), so no effective-address computation is needed for the access;
- * MOVS ignores it and translates both of its operands instead.
+ * for MOVS it is whichever of its operands is not in RAM.
  * regs[16] are the GPRs in register-number order (RAX, RCX, RDX, RBX, RSP,
  * RBP, RSI, RDI, R8-R15); the caller copies RSP from and back to the VMCS.
  * rflags gets CF, PF, AF, ZF, SF and OF as the SDM defines them for the

@@ -42,6 +42,11 @@ enum vreg {
 	VREG_SYSENTER_ESP,
 	VREG_SYSENTER_EIP,
 	VREG_CS_BASE,
+	VREG_SS_BASE,       /* the data segments' bases: MOVS, PUSH and POP on a device */
+	VREG_DS_BASE,
+	VREG_ES_BASE,
+	VREG_FS_BASE,
+	VREG_GS_BASE,
 	VREG_CS_AR,         /* access rights, SEG_AR_* layout */
 	VREG_SS_AR,         /* its DPL is the CPL (SDM Vol. 3A 5.5) */
 	VREG_PDPTE0,        /* PAE paging's PDPTE registers (SDM Vol. 3A 4.4.1) */
@@ -159,6 +164,12 @@ enum vmexit_ret {
 
 /* Read a register from the hardware (arch): vcpu_get() calls it on a miss. */
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r);
+
+/* The guest's XMM register n (0-15), 16 bytes: live in the CPU while an
+ * exit is handled (the hypervisor uses no SSE), for the emulation of the
+ * SSE moves on MMIO. */
+void arch_vcpu_xmm_read(struct vcpu *v, unsigned n, uint8_t val[16]);
+void arch_vcpu_xmm_write(struct vcpu *v, unsigned n, const uint8_t val[16]);
 
 /* The guest's DR7 enables no breakpoint: watch for a change if the arch
  * can (VMX: MOV DR exits), and set v->breakpoints_off while it does. */

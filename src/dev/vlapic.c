@@ -589,12 +589,18 @@ static void write_reg(struct vlapic *v, unsigned idx, uint32_t val)
 
 /* --- xAPIC MMIO (11.4.1) ------------------------------------------------ */
 
-/* The register index of a 32-bit aligned access, or -1 (ignored). */
-static int mmio_index(uint64_t addr, unsigned size)
+/* The register index of an access within a register's 32 bits, or -1
+ * (ignored).  Registers are to be accessed with aligned 32-bit loads and
+ * stores; narrower ones are model-specific (11.4.1): reads of a part of
+ * the 32 bits get that part, as on bare Bochs and the CPUs Linux meets,
+ * and narrower writes are ignored (Bochs stops on them). */
+static int mmio_index(uint64_t addr, unsigned size, bool write)
 {
 	uint64_t off = addr - VLAPIC_DEFAULT_BASE;
 
-	if (size != 4 || off >= VLAPIC_MMIO_SIZE || (off & 0xf))
+	if (off >= VLAPIC_MMIO_SIZE || (write && size != 4))
+		return -1;
+	if ((size != 1 && size != 2 && size != 4) || (off & 0xf) + size > 4)
 		return -1;
 	return (int)(off >> 4);
 }
@@ -618,10 +624,10 @@ int vlapic_mmio_read(void *dev, uint64_t addr, unsigned size, uint64_t *val)
 		*val = ~0ULL;   /* nothing answers there */
 		return 0;
 	}
-	idx = mmio_index(addr, size);
+	idx = mmio_index(addr, size, false);
 	if (idx < 0 || mmio_reserved(v, idx) || !(regs[idx].flags & XR))
 		return 0;
-	*val = read_reg(v, (unsigned)idx);
+	*val = (read_reg(v, (unsigned)idx) >> (8 * (addr & 3))) & (0xffffffffu >> (32 - 8 * size));
 	return 0;
 }
 
@@ -632,7 +638,7 @@ int vlapic_mmio_write(void *dev, uint64_t addr, unsigned size, uint64_t val)
 
 	if (!xapic_mode(v))
 		return 0;
-	idx = mmio_index(addr, size);
+	idx = mmio_index(addr, size, true);
 	if (idx < 0 || mmio_reserved(v, idx) || !(regs[idx].flags & XW))
 		return 0;
 	write_reg(v, (unsigned)idx, (uint32_t)val);

@@ -27,10 +27,11 @@ enum {
 	F_STRING = 1 << 9,  /* implicit rSI/rDI operands */
 	F_ONLY64 = 1 << 10, /* another instruction outside 64-bit mode */
 	F_IMM8U = 1 << 11,  /* the Ib is a bit offset: not sign-extended */
+	F_SSE = 1 << 12,    /* an SSE move: the 66, F2 or F3 prefix chooses (decode_sse) */
 };
 
 /* Opcodes whose ModRM.reg field extends the opcode (Vol. 2D table A-6). */
-enum { G_NONE, G_1, G_3, G_8, G_11, G_COUNT };
+enum { G_NONE, G_1, G_1A, G_3, G_4, G_5, G_8, G_11, G_COUNT };
 
 struct opdesc {
 	uint8_t kind;    /* enum insn_kind, or INSN_NONE for a group */
@@ -39,11 +40,16 @@ struct opdesc {
 };
 
 /* ModRM.reg -> kind.  Gaps are INSN_NONE: group 3 /1 is an undocumented
- * alias of TEST and NOT/NEG/MUL/DIV are not emulated; group 11 /7 with a
- * register is XABORT; group 8 /0-/3 are reserved. */
+ * alias of TEST and MUL/IMUL/DIV/IDIV are not emulated; group 5's CALL
+ * and JMP through memory are not either (code does not run from a
+ * device's registers); group 11 /7 with a register is XABORT; group 8
+ * /0-/3 are reserved. */
 static const uint8_t group_kinds[G_COUNT][8] = {
 	[G_1] = { INSN_ADD, INSN_OR, INSN_ADC, INSN_SBB, INSN_AND, INSN_SUB, INSN_XOR, INSN_CMP },
-	[G_3] = { [0] = INSN_TEST },
+	[G_1A] = { [0] = INSN_POP },
+	[G_3] = { [0] = INSN_TEST, [2] = INSN_NOT, [3] = INSN_NEG },
+	[G_4] = { INSN_INC, INSN_DEC },
+	[G_5] = { INSN_INC, INSN_DEC, [6] = INSN_PUSH },
 	[G_8] = { [4] = INSN_BT, INSN_BTS, INSN_BTR, INSN_BTC },
 	[G_11] = { [0] = INSN_MOV },
 };
@@ -86,17 +92,29 @@ static const struct opdesc onebyte[256] = {
 	[0xa5] = { INSN_MOVS, G_NONE, F_STRING | F_MEMDST },
 	[0xaa] = { INSN_STOS, G_NONE, F_STRING | F_BYTE | F_MEMDST },
 	[0xab] = { INSN_STOS, G_NONE, F_STRING | F_MEMDST },
+	[0xac] = { INSN_LODS, G_NONE, F_STRING | F_BYTE },
+	[0xad] = { INSN_LODS, G_NONE, F_STRING },
+	[0x8f] = { INSN_NONE, G_1A, F_MODRM | F_MEMDST },
 	[0xc6] = { INSN_NONE, G_11, F_MODRM | F_BYTE | F_MEMDST | F_IMM8 },
 	[0xc7] = { INSN_NONE, G_11, F_MODRM | F_MEMDST | F_IMMZ },
-	/* Only /0 (TEST) is supported, which takes an immediate. */
+	/* The immediate is TEST's (/0) only: NOT and NEG have none. */
 	[0xf6] = { INSN_NONE, G_3, F_MODRM | F_BYTE | F_MEMDST | F_IMM8 },
 	[0xf7] = { INSN_NONE, G_3, F_MODRM | F_MEMDST | F_IMMZ },
+	[0xfe] = { INSN_NONE, G_4, F_MODRM | F_BYTE | F_MEMDST },
+	[0xff] = { INSN_NONE, G_5, F_MODRM | F_MEMDST },
 };
 
 /* Two-byte opcode map, 0F xx (Vol. 2D table A-3). */
 static const struct opdesc twobyte[256] = {
+	[0x10] = { INSN_VMOV, G_NONE, F_MODRM | F_SSE },     /* MOVSS/MOVSD xmm, m */
+	[0x11] = { INSN_VMOV, G_NONE, F_MODRM | F_SSE },     /* MOVSS/MOVSD m, xmm */
+	[0x6e] = { INSN_VMOV, G_NONE, F_MODRM | F_SSE },     /* MOVD/MOVQ xmm, m */
+	[0x7e] = { INSN_VMOV, G_NONE, F_MODRM | F_SSE },     /* MOVD/MOVQ m, xmm; MOVQ xmm, m */
+	[0xd6] = { INSN_VMOV, G_NONE, F_MODRM | F_SSE },     /* MOVQ m, xmm */
 	[0xa3] = { INSN_BT, G_NONE, F_MODRM | F_MEMDST },
 	[0xab] = { INSN_BTS, G_NONE, F_MODRM | F_MEMDST },
+	[0xb0] = { INSN_CMPXCHG, G_NONE, F_MODRM | F_BYTE | F_MEMDST },
+	[0xb1] = { INSN_CMPXCHG, G_NONE, F_MODRM | F_MEMDST },
 	[0xb3] = { INSN_BTR, G_NONE, F_MODRM | F_MEMDST },
 	[0xb6] = { INSN_MOVZX, G_NONE, F_MODRM | F_SRC8 },
 	[0xb7] = { INSN_MOVZX, G_NONE, F_MODRM | F_SRC16 },
@@ -104,6 +122,8 @@ static const struct opdesc twobyte[256] = {
 	[0xbb] = { INSN_BTC, G_NONE, F_MODRM | F_MEMDST },
 	[0xbe] = { INSN_MOVSX, G_NONE, F_MODRM | F_SRC8 },
 	[0xbf] = { INSN_MOVSX, G_NONE, F_MODRM | F_SRC16 },
+	[0xc0] = { INSN_XADD, G_NONE, F_MODRM | F_BYTE | F_MEMDST },
+	[0xc1] = { INSN_XADD, G_NONE, F_MODRM | F_MEMDST },
 };
 
 /* The bytes being decoded; limit is at most INSN_MAX_LEN, so running off
@@ -273,6 +293,65 @@ static void decode_sizes(struct insn *out, const struct decode_state *st)
 		out->mem_size = 4;
 }
 
+/* The SSE moves, whose 66, F2 or F3 prefix is part of the opcode (SDM
+ * Vol. 2A 2.1.2, the "mandatory prefix"): MOVSS/MOVSD (F3/F2 0F 10, 11:
+ * 4 or 8 bytes), MOVD/MOVQ (66 0F 6E, 7E: 4 bytes, 8 with REX.W), MOVQ
+ * (F3 0F 7E, 66 0F D6: 8 bytes).  A load zero-extends into the XMM
+ * register.  Without its prefix the opcode is an MMX move or a 16-byte
+ * one (MOVUPS), neither of which is emulated. */
+static int decode_sse(struct insn *out, const struct decode_state *st)
+{
+	bool w = out->rex & REX_W;
+	uint8_t rep = out->rep;
+
+	out->rep = 0;
+	switch (out->opcode) {
+	case 0x10:
+	case 0x11:
+		if (st->opsize || !rep)
+			return HV_ENOTSUP;
+		out->size = rep == 0xf3 ? 4 : 8;
+		out->mem_is_dst = out->opcode == 0x11;
+		break;
+	case 0x6e:
+	case 0x7e:
+		if (st->opsize && !rep) {
+			out->size = w ? 8 : 4;
+			out->mem_is_dst = out->opcode == 0x7e;
+		} else if (out->opcode == 0x7e && rep == 0xf3 && !st->opsize) {
+			out->size = 8;
+		} else {
+			return HV_ENOTSUP;
+		}
+		break;
+	case 0xd6:
+		if (!st->opsize || rep)
+			return HV_ENOTSUP;
+		out->size = 8;
+		out->mem_is_dst = true;
+		break;
+	default:
+		return HV_ENOTSUP;
+	}
+	out->mem_size = out->size;
+	return 0;
+}
+
+/* PUSH and POP: 64 bits in 64-bit mode unless 66 makes them 16 (SDM Vol.
+ * 2B PUSH, "operand size"), else the mode's size; the stack pointer is
+ * taken as wide as the mode's (SS.B is not known here). */
+static void decode_stack(struct insn *out, const struct decode_state *st)
+{
+	if (st->mode == CPU_MODE_64) {
+		out->size = st->opsize ? 2 : 8;
+		out->stack_size = 8;
+	} else {
+		out->stack_size = st->mode == CPU_MODE_32 ? 4 : 2;
+	}
+	out->mem_size = out->size;
+	out->mem_is_dst = out->kind == INSN_POP;
+}
+
 /* 16-bit ModRM (SDM Vol. 2A table 2-1): rm selects a base/index pair. */
 static int decode_mem16(struct cursor *c, struct insn *out, unsigned mod, unsigned rm)
 {
@@ -387,8 +466,9 @@ static int decode_moffs(struct cursor *c, struct insn *out)
 	return rc;
 }
 
-/* STOS stores to ES:rDI; MOVS copies DS:rSI (the operand kept here) to
- * ES:rDI.  STOS's accumulator is its register operand. */
+/* STOS stores to ES:rDI; LODS loads from DS:rSI; MOVS copies DS:rSI
+ * (the operand kept here) to ES:rDI.  The accumulator of STOS and LODS
+ * is their register operand. */
 static void decode_string(struct insn *out)
 {
 	if (out->kind == INSN_STOS) {
@@ -396,6 +476,8 @@ static void decode_string(struct insn *out)
 		out->reg = GPR_AX;
 	} else {
 		out->mem.base = GPR_SI;
+		if (out->kind == INSN_LODS)
+			out->reg = GPR_AX;
 	}
 }
 
@@ -424,6 +506,8 @@ static bool lock_ok(const struct insn *in)
 	case INSN_AND: case INSN_SUB: case INSN_XOR:
 		return in->mem_is_dst;
 	case INSN_XCHG: case INSN_BTS: case INSN_BTR: case INSN_BTC:
+	case INSN_INC: case INSN_DEC: case INSN_NOT: case INSN_NEG:
+	case INSN_CMPXCHG: case INSN_XADD:
 		return true;
 	}
 	return false;
@@ -437,7 +521,7 @@ static bool rep_ok(const struct insn *in)
 {
 	if (!in->rep)
 		return true;
-	if (in->kind == INSN_STOS || in->kind == INSN_MOVS)
+	if (in->kind == INSN_STOS || in->kind == INSN_MOVS || in->kind == INSN_LODS)
 		return in->rep == 0xf3;
 	if (in->lock || in->kind == INSN_XCHG)
 		return true;
@@ -452,7 +536,8 @@ static int decode_operands(struct cursor *c, struct insn *out, const struct deco
 	uint16_t flags = st->desc.flags;
 	int rc = 0;
 
-	out->mem_is_dst = (flags & F_MEMDST) != 0;
+	if (!(flags & F_SSE))
+		out->mem_is_dst = (flags & F_MEMDST) != 0;
 	if (flags & F_MODRM)
 		rc = decode_modrm(c, out, st);
 	else if (flags & F_MOFFS)
@@ -461,6 +546,10 @@ static int decode_operands(struct cursor *c, struct insn *out, const struct deco
 		decode_string(out);
 	if (rc)
 		return rc;
+	if (out->kind == INSN_PUSH || out->kind == INSN_POP)
+		decode_stack(out, st);
+	if (out->kind == INSN_NOT || out->kind == INSN_NEG)
+		flags &= (uint16_t)~(F_IMM8 | F_IMMZ);
 	return decode_imm(c, out, flags);
 }
 
@@ -483,7 +572,9 @@ int insn_decode(const uint8_t *code, size_t avail, enum cpu_mode mode, struct in
 	if (rc)
 		return rc;
 	decode_sizes(out, &st);
-	rc = decode_operands(&c, out, &st);
+	rc = (st.desc.flags & F_SSE) ? decode_sse(out, &st) : 0;
+	if (rc == 0)
+		rc = decode_operands(&c, out, &st);
 	if (rc)
 		return rc;
 	if (out->lock && !lock_ok(out))

@@ -3,8 +3,9 @@
  * updates the SDM's Operation sections give for the instruction. */
 #include <hv/errno.h>
 #include <hv/insn.h>
+#include <hv/string.h>
 
-enum { GPR_AX = 0, GPR_CX = 1, GPR_SI = 6, GPR_DI = 7 };
+enum { GPR_AX = 0, GPR_CX = 1, GPR_SP = 4, GPR_SI = 6, GPR_DI = 7 };
 
 /* RFLAGS bits (SDM Vol. 1 3.4.3). */
 #define FL_CF BIT(0)
@@ -162,6 +163,79 @@ static int emulate_alu(const struct insn *in, uint64_t gpa, uint64_t regs[16],
 	return 0;
 }
 
+/* INC and DEC leave CF alone (SDM Vol. 2A INC, DEC); NEG sets CF unless
+ * the operand was 0, as 0 - m does; NOT changes no flag. */
+static int emulate_unary(const struct insn *in, uint64_t gpa, uint64_t *rflags,
+			 const struct insn_mem_ops *ops)
+{
+	uint64_t m, r, flags = *rflags;
+	int rc = mem_read(ops, gpa, in->size, &m);
+
+	if (rc)
+		return rc;
+	switch (in->kind) {
+	case INSN_INC:
+		r = alu(INSN_ADD, m, 1, in->size, &flags);
+		flags = (flags & ~FL_CF) | (*rflags & FL_CF);
+		break;
+	case INSN_DEC:
+		r = alu(INSN_SUB, m, 1, in->size, &flags);
+		flags = (flags & ~FL_CF) | (*rflags & FL_CF);
+		break;
+	case INSN_NEG:
+		r = alu(INSN_SUB, 0, m, in->size, &flags);
+		break;
+	default:   /* INSN_NOT */
+		r = ~m;
+		break;
+	}
+	rc = mem_write(ops, gpa, in->size, r);
+	if (rc)
+		return rc;
+	*rflags = flags;
+	return 0;
+}
+
+/* CMPXCHG: the flags of CMP accumulator, memory; the memory is written
+ * either way, with its own value when they differ (SDM Vol. 2A CMPXCHG:
+ * "the destination operand receives a write cycle without regard to the
+ * result of the comparison"), and then the accumulator gets it. */
+static int emulate_cmpxchg(const struct insn *in, uint64_t gpa, uint64_t regs[16],
+			   uint64_t *rflags, const struct insn_mem_ops *ops)
+{
+	uint64_t m, acc = reg_read(regs, GPR_AX, false, in->size), flags = *rflags;
+	int rc = mem_read(ops, gpa, in->size, &m);
+
+	if (rc)
+		return rc;
+	alu(INSN_CMP, acc, m, in->size, &flags);
+	rc = mem_write(ops, gpa, in->size, acc == m ? other_operand(in, regs) : m);
+	if (rc)
+		return rc;
+	if (acc != m)
+		reg_write(regs, GPR_AX, false, in->size, m);
+	*rflags = flags;
+	return 0;
+}
+
+/* XADD: the sum to memory, the old memory value to the register. */
+static int emulate_xadd(const struct insn *in, uint64_t gpa, uint64_t regs[16],
+			uint64_t *rflags, const struct insn_mem_ops *ops)
+{
+	uint64_t m, sum, flags = *rflags;
+	int rc = mem_read(ops, gpa, in->size, &m);
+
+	if (rc)
+		return rc;
+	sum = alu(INSN_ADD, m, other_operand(in, regs), in->size, &flags);
+	rc = mem_write(ops, gpa, in->size, sum);
+	if (rc)
+		return rc;
+	reg_write(regs, in->reg, in->reg_high8, in->size, m);
+	*rflags = flags;
+	return 0;
+}
+
 static int emulate_mov(const struct insn *in, uint64_t gpa, uint64_t regs[16],
 		       const struct insn_mem_ops *ops)
 {
@@ -276,32 +350,105 @@ static int emulate_stos(const struct insn *in, uint64_t gpa, uint64_t regs[16],
 	return string_done(in, regs);
 }
 
-/* MOVS has two memory operands and the fault names only one, so both are
- * translated from seg:offset by the caller's translate. */
-static int emulate_movs(const struct insn *in, uint64_t regs[16], uint64_t rflags,
-			const struct insn_mem_ops *ops)
+static int emulate_lods(const struct insn *in, uint64_t gpa, uint64_t regs[16],
+			uint64_t rflags, const struct insn_mem_ops *ops)
 {
-	uint64_t src, dst, v;
+	uint64_t v;
 	int rc;
 
-	if (!ops->translate)
+	if (string_empty(in, regs))
+		return 0;
+	rc = mem_read(ops, gpa, in->size, &v);
+	if (rc)
+		return rc;
+	reg_write(regs, GPR_AX, false, in->size, v);
+	string_advance(in, regs, rflags, GPR_SI);
+	return string_done(in, regs);
+}
+
+/* MOVS has two memory operands and the exit names one: the one that is
+ * not RAM is the device at gpa.  The source is tried as RAM first (no
+ * device is touched by that); a MOVS between two devices is not
+ * emulated. */
+static int emulate_movs(const struct insn *in, uint64_t gpa, uint64_t regs[16],
+			uint64_t rflags, const struct insn_mem_ops *ops)
+{
+	uint64_t si = reg_read(regs, GPR_SI, false, in->addr_size);
+	uint64_t di = reg_read(regs, GPR_DI, false, in->addr_size);
+	uint64_t v;
+	int rc;
+
+	if (!ops->ram_read || !ops->ram_write)
 		return HV_ENOTSUP;
 	if (string_empty(in, regs))
 		return 0;
-	rc = ops->translate(ops->ctx, insn_mem_seg(in),
-			    reg_read(regs, GPR_SI, false, in->addr_size), false, &src);
-	if (rc == 0)
-		rc = ops->translate(ops->ctx, INSN_SEG_ES,
-				    reg_read(regs, GPR_DI, false, in->addr_size), true, &dst);
-	if (rc == 0)
-		rc = mem_read(ops, src, in->size, &v);
-	if (rc == 0)
-		rc = mem_write(ops, dst, in->size, v);
+	rc = ops->ram_read(ops->ctx, insn_mem_seg(in), si, in->size, &v);
+	if (rc == 0) {
+		rc = mem_write(ops, gpa, in->size, v);
+	} else if (rc == HV_EIO) {
+		rc = mem_read(ops, gpa, in->size, &v);
+		if (rc == 0) {
+			rc = ops->ram_write(ops->ctx, INSN_SEG_ES, di, in->size, v);
+			if (rc == HV_EIO)
+				return HV_ENOTSUP;
+		}
+	}
 	if (rc)
-		return rc < 0 ? rc : HV_EINVAL;
+		return rc;
 	string_advance(in, regs, rflags, GPR_SI);
 	string_advance(in, regs, rflags, GPR_DI);
 	return string_done(in, regs);
+}
+
+/* PUSH m: the device's value onto the stack; POP m: the stack's top to
+ * the device.  The stack pointer moves only once the stack access has
+ * succeeded (a fault there leaves the instruction undone). */
+static int emulate_push_pop(const struct insn *in, uint64_t gpa, uint64_t regs[16],
+			    const struct insn_mem_ops *ops)
+{
+	uint64_t sp = reg_read(regs, GPR_SP, false, in->stack_size), v;
+	int rc;
+
+	if (!ops->ram_read || !ops->ram_write)
+		return HV_ENOTSUP;
+	if (in->kind == INSN_PUSH) {
+		sp = (sp - in->size) & size_mask(in->stack_size);
+		rc = mem_read(ops, gpa, in->size, &v);
+		if (rc == 0)
+			rc = ops->ram_write(ops->ctx, INSN_SEG_SS, sp, in->size, v);
+	} else {
+		rc = ops->ram_read(ops->ctx, INSN_SEG_SS, sp, in->size, &v);
+		if (rc == 0)
+			rc = mem_write(ops, gpa, in->size, v);
+		sp = (sp + in->size) & size_mask(in->stack_size);
+	}
+	if (rc)
+		return rc;
+	reg_write(regs, GPR_SP, false, in->stack_size, sp);
+	return 0;
+}
+
+/* A load zero-extends into the 128-bit register (SDM Vol. 2B MOVD/MOVQ,
+ * MOVSS, MOVSD with a memory source); a store takes its low bytes. */
+static int emulate_vmov(const struct insn *in, uint64_t gpa, const struct insn_mem_ops *ops)
+{
+	uint8_t x[16] = { 0 };
+	uint64_t v;
+	int rc;
+
+	if (!ops->xmm_read || !ops->xmm_write)
+		return HV_ENOTSUP;
+	if (in->mem_is_dst) {
+		ops->xmm_read(ops->ctx, (unsigned)in->reg, x);
+		memcpy(&v, x, sizeof(v));
+		return mem_write(ops, gpa, in->size, v);
+	}
+	rc = mem_read(ops, gpa, in->size, &v);
+	if (rc)
+		return rc;
+	memcpy(x, &v, in->size);
+	ops->xmm_write(ops->ctx, (unsigned)in->reg, x);
+	return 0;
 }
 
 int insn_emulate(const struct insn *in, uint64_t gpa, uint64_t regs[16], uint64_t *rflags,
@@ -323,8 +470,20 @@ int insn_emulate(const struct insn *in, uint64_t gpa, uint64_t regs[16], uint64_
 		return emulate_bt(in, gpa, regs, rflags, ops);
 	case INSN_STOS:
 		return emulate_stos(in, gpa, regs, *rflags, ops);
+	case INSN_LODS:
+		return emulate_lods(in, gpa, regs, *rflags, ops);
 	case INSN_MOVS:
-		return emulate_movs(in, regs, *rflags, ops);
+		return emulate_movs(in, gpa, regs, *rflags, ops);
+	case INSN_INC: case INSN_DEC: case INSN_NOT: case INSN_NEG:
+		return emulate_unary(in, gpa, rflags, ops);
+	case INSN_CMPXCHG:
+		return emulate_cmpxchg(in, gpa, regs, rflags, ops);
+	case INSN_XADD:
+		return emulate_xadd(in, gpa, regs, rflags, ops);
+	case INSN_PUSH: case INSN_POP:
+		return emulate_push_pop(in, gpa, regs, ops);
+	case INSN_VMOV:
+		return emulate_vmov(in, gpa, ops);
 	}
 	return HV_ENOTSUP;
 }

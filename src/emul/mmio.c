@@ -62,7 +62,7 @@ static int fetch(struct vcpu *v, uint8_t *buf, size_t *len, int *fault_rc,
  * the access fails and the VM stops. */
 static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
-	struct vm *vm = ctx;
+	struct vm *vm = ((struct vcpu *)ctx)->vm;
 	int rc = io_read(&vm->mmio, gpa, size, val);
 
 	if (rc == HV_ENOENT && !vm->holes_stop) {
@@ -74,10 +74,55 @@ static int bus_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 
 static int bus_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 {
-	struct vm *vm = ctx;
+	struct vm *vm = ((struct vcpu *)ctx)->vm;
 	int rc = io_write(&vm->mmio, gpa, size, val);
 
 	return rc == HV_ENOENT && !vm->holes_stop ? 0 : rc;
+}
+
+/* seg:offset as a linear address: in 64-bit mode only FS and GS have a
+ * base (SDM Vol. 3A 3.4.4); elsewhere the address is 32 bits.  The
+ * segment's limit and rights are not checked: the instruction passed
+ * them for its device operand, and its other one is RAM. */
+static uint64_t linear(struct vcpu *v, enum insn_seg seg, uint64_t offset)
+{
+	static const enum vreg base[] = {
+		[INSN_SEG_ES] = VREG_ES_BASE, [INSN_SEG_CS] = VREG_CS_BASE,
+		[INSN_SEG_SS] = VREG_SS_BASE, [INSN_SEG_DS] = VREG_DS_BASE,
+		[INSN_SEG_FS] = VREG_FS_BASE, [INSN_SEG_GS] = VREG_GS_BASE,
+	};
+
+	if (vcpu_64bit_code(v))
+		return seg == INSN_SEG_FS || seg == INSN_SEG_GS ? offset + vcpu_get(v, base[seg])
+								: offset;
+	return (uint32_t)(vcpu_get(v, base[seg]) + offset);
+}
+
+/* The instruction's other operand, in RAM: a fault there is queued
+ * (HV_EFAULT), no RAM is HV_EIO. */
+static int ram_read(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size, uint64_t *val)
+{
+	struct vcpu *v = ctx;
+	int rc;
+
+	*val = 0;
+	rc = vcpu_read_gva(v, linear(v, seg, offset), val, size);
+	return rc == HV_ENOENT ? HV_EFAULT : rc;
+}
+
+static int ram_write(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size, uint64_t val)
+{
+	struct vcpu *v = ctx;
+	int rc = vcpu_write_gva(v, linear(v, seg, offset), &val, size);
+
+	return rc == HV_ENOENT ? HV_EFAULT : rc;
+}
+
+static void xmm_read(void *ctx, unsigned reg, uint8_t val[16]) { arch_vcpu_xmm_read(ctx, reg, val); }
+
+static void xmm_write(void *ctx, unsigned reg, const uint8_t val[16])
+{
+	arch_vcpu_xmm_write(ctx, reg, val);
 }
 
 static enum vmexit_ret cannot(struct vcpu *v, const struct mmio_request *r, const char *why)
@@ -112,18 +157,18 @@ static void data_breakpoint(struct vcpu *v, const struct mmio_request *r, const 
 
 static enum vmexit_ret emulate(struct vcpu *v, const struct mmio_request *r, const struct insn *in)
 {
-	struct insn_mem_ops ops = { bus_read, bus_write, NULL, v->vm };
+	struct insn_mem_ops ops = { bus_read, bus_write, ram_read, ram_write, xmm_read, xmm_write, v };
 	uint64_t rflags = vcpu_get(v, VREG_RFLAGS);
 	uint64_t rsp = vcpu_get(v, VREG_RSP);
 	int rc;
 
 	v->regs.gpr[GPR_RSP] = rsp;
 	rc = insn_emulate(in, r->gpa, v->regs.gpr, &rflags, &ops);
+	if (rc == HV_EFAULT)
+		return VMEXIT_INJECTED;     /* its RAM operand faulted: the guest's handler runs */
 	if (rc == HV_ENOTSUP && in->kind == INSN_MOVS) {
-		/* Its other operand would need the guest's segments and page
-		 * tables here: not emulated (docs/SECURITY.md). */
 		vm_end(v->vm, VM_END_ERROR, r->gpa, "MMIO access at guest-physical 0x%lx (RIP 0x%lx): "
-		       "MOVS on device memory is not emulated", r->gpa, vcpu_get(v, VREG_RIP));
+		       "MOVS between two devices is not emulated", r->gpa, vcpu_get(v, VREG_RIP));
 		return VMEXIT_STOP;
 	}
 	if (rc == HV_ENOENT) {

@@ -11,6 +11,7 @@ const char *hv_strerror(int err)
 	case HV_EBUSY: return "busy or overlapping";
 	case HV_ERANGE: return "out of range";
 	case HV_EIO: return "I/O error";
+	case HV_EFAULT: return "guest fault";
 	}
 	return "unknown error";
 }

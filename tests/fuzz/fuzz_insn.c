@@ -1,6 +1,7 @@
 /* Fuzz the MMIO instruction decoder and emulator (src/emul/insn_decode.c,
  * insn_emulate.c).  Input: a mode byte (bits 0-1 the CPU mode: 0 or 3
- * 16-bit, 1 32-bit, 2 64-bit; bit 3: MOVS may translate; bits 4-7 the
+ * 16-bit, 1 32-bit, 2 64-bit; bit 3: RAM and XMM callbacks for MOVS,
+ * PUSH, POP and the SSE moves; bits 4-7 the
  * number of instruction bytes, 0 meaning 15), the instruction bytes, then
  * what the emulator sees: the faulting gpa, RFLAGS, RIP, the 16 GPRs, and
  * the values and results of the memory callbacks.  Checks what insn.h
@@ -31,16 +32,45 @@ static int mem_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	return fz_u8(f) == 0xee ? HV_EIO : 0;
 }
 
-static int mem_translate(void *ctx, enum insn_seg seg, uint64_t offset, bool write,
-			 uint64_t *gpa)
+/* RAM: a fault (queued), no RAM, or a value. */
+static int ram_result(struct fz *f, enum insn_seg seg, unsigned size)
+{
+	uint8_t b = fz_u8(f);
+
+	FZ_CHECK(seg <= INSN_SEG_GS);
+	FZ_CHECK(size == 1 || size == 2 || size == 4 || size == 8);
+	return b == 0xee ? HV_EIO : b == 0xef ? HV_EFAULT : 0;
+}
+
+static int ram_read(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size, uint64_t *val)
 {
 	struct fz *f = ctx;
+	int rc = ram_result(f, seg, size);
 
-	FZ_CHECK(seg <= INSN_SEG_NONE);
-	if (fz_u8(f) == 0xee)
-		return HV_EIO;
-	*gpa = offset;
-	return 0;
+	(void)offset;
+	*val = rc ? 0 : fz_u64(f);
+	return rc;
+}
+
+static int ram_write(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size, uint64_t val)
+{
+	(void)offset;
+	(void)val;
+	return ram_result(ctx, seg, size);
+}
+
+static void xmm_read(void *ctx, unsigned reg, uint8_t val[16])
+{
+	FZ_CHECK(reg < 16);
+	memset(val, 0, 16);
+	fz_bytes(ctx, val, 16);
+}
+
+static void xmm_write(void *ctx, unsigned reg, const uint8_t val[16])
+{
+	(void)ctx;
+	(void)val;
+	FZ_CHECK(reg < 16);
 }
 
 static bool valid_gpr(int r) { return r >= -1 && r <= 15; }
@@ -76,11 +106,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(!in.reg_high8 || (in.reg >= 0 && in.reg <= 3));
 	FZ_CHECK(in.mem.scale == 1 || in.mem.scale == 2 || in.mem.scale == 4 ||
 		 in.mem.scale == 8);
-	FZ_CHECK(in.kind > INSN_NONE && in.kind <= INSN_MOVS);
+	FZ_CHECK(in.kind > INSN_NONE && in.kind <= INSN_VMOV);
+	if (in.kind == INSN_PUSH || in.kind == INSN_POP)
+		FZ_CHECK(in.stack_size == 2 || in.stack_size == 4 || in.stack_size == 8);
 	FZ_CHECK(in.seg <= INSN_SEG_NONE);
 	FZ_CHECK(in.rep == 0 || in.rep == 0xf2 || in.rep == 0xf3);
+	/* Outside 64-bit mode only the SSE moves (MOVQ, MOVSD) take 8 bytes. */
 	if (mode != CPU_MODE_64)
-		FZ_CHECK(in.rex == 0 && in.addr_size != 8 && in.size != 8);
+		FZ_CHECK(in.rex == 0 && in.addr_size != 8 && (in.size != 8 || in.kind == INSN_VMOV));
 
 	uint64_t gpa = fz_u64(&f), rflags = fz_u64(&f), rip = fz_u64(&f);
 	uint64_t regs[16];
@@ -89,9 +122,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)insn_mem_offset(&in, regs, rip);
 	FZ_CHECK(insn_mem_seg(&in) <= INSN_SEG_GS);
 
+	bool more = mode_byte & 8;
 	struct insn_mem_ops ops = {
 		.read = mem_read, .write = mem_write,
-		.translate = (mode_byte & 8) ? mem_translate : NULL,
+		.ram_read = more ? ram_read : NULL, .ram_write = more ? ram_write : NULL,
+		.xmm_read = more ? xmm_read : NULL, .xmm_write = more ? xmm_write : NULL,
 		.ctx = &f,
 	};
 	/* A REP string instruction: a few elements, as the exit handler
@@ -111,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(rc == 0);
 			break;
 		}
-		FZ_CHECK(in.kind == INSN_STOS || in.kind == INSN_MOVS);
+		FZ_CHECK(in.kind == INSN_STOS || in.kind == INSN_MOVS || in.kind == INSN_LODS);
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 ; apic_mmio.asm: an attacker on its local APIC page (the PC platform's
 ; xAPIC at 0xfee00000).  The SDM (Vol. 3A 11.4.1) asks for aligned 32-bit
-; accesses only; tinyhv reads any other access as 0 and ignores it as a
-; write.  This guest tries them all and checks that each does what
+; accesses only; tinyhv reads a byte or word within a register's dword as
+; that part of it, any other access as 0, and ignores every write but an
+; aligned dword.  This guest tries them all and checks that each does what
 ; docs/SECURITY.md says, and that the registers are unharmed:
 ;   byte and word reads and writes, a dword at every misaligned offset
 ;   of a register, a read-only register written, a reserved register
@@ -14,11 +15,10 @@
 ;          at guest-physical 0xfee00ffe ... goes beyond its device"
 ;   end=2  a dword read from just below the page into it, 0xfedffffe:
 ;          "no device there"
-;   end=3  an 8-byte SSE load (MOVQ xmm0) of the ID register: "cannot be
-;          emulated"
-;   end=4  MOVSD from the ID register to RAM: "MOVS on device memory is
-;          not emulated" (its second operand would need the guest's
-;          segments and page tables)
+;   end=3  a 16-byte SSE load (MOVDQU xmm0) of the ID register: "cannot
+;          be emulated"
+;   end=4  MOVSD from the ID register to the TPR, from one device to
+;          another: "MOVS between two devices is not emulated"
 ;   end=5  (holes=ones, the default) those two reads and one of 0xfed00000
 ;          (where a PC's HPET would be: no device here) give all ones,
 ;          and the VM goes on
@@ -48,7 +48,9 @@ main:
 	HEX eax
 	NL
 
-	; Byte and word reads of the ID register read 0; the dword its ID.
+	; Byte and word reads within a register's dword read that part: the
+	; ID register (APIC ID 0) reads 0, the version's byte 2 its highest
+	; LVT entry.
 	mov eax, 0xa5a5a5a5
 	mov al, [APIC_ID + 3]
 	cmp eax, 0xa5a5a500
@@ -57,6 +59,12 @@ main:
 	mov ax, [APIC_ID + 2]
 	cmp eax, 0xa5a50000
 	CHECK e, "a word read of the ID register reads 0"
+	movzx eax, byte [APIC_VERSION + 2]
+	mov edx, [version]
+	shr edx, 16
+	movzx edx, dl
+	cmp eax, edx
+	CHECK e, "a byte read of the version register's byte 2 reads its byte 2"
 	mov ecx, 1
 .misaligned:
 	mov eax, [APIC_ID + ecx]
@@ -159,13 +167,13 @@ main:
 	mov eax, cr4
 	or eax, CR4_OSFXSR
 	mov cr4, eax
-	LINE "an 8-byte MOVQ from the ID register (tinyhv must stop this VM)"
-	movq xmm0, [APIC_ID]
+	LINE "a 16-byte MOVDQU from the ID register (tinyhv must stop this VM)"
+	movdqu xmm0, [APIC_ID]
 	jmp .survived
 .movs:
-	LINE "MOVSD from the ID register to RAM (tinyhv must stop this VM)"
+	LINE "MOVSD from the ID register to the TPR, device to device (tinyhv must stop this VM)"
 	mov esi, APIC_ID
-	mov edi, copy
+	mov edi, APIC_TPR
 	movsd
 .survived:
 	FAIL "the VM ran on after it"
@@ -177,4 +185,3 @@ key_end:        db "end=", 0
 section .bss
 end_mode:       resd 1
 version:        resd 1
-copy:           resd 1

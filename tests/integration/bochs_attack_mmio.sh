@@ -7,7 +7,8 @@
 # registers intact (each run); then each of four runs ends with an access
 # no device can take, which stops that VM with its reason: a dword across
 # the page's end, one from below into the page (these two with holes=stop),
-# an 8-byte SSE load, MOVSD to RAM; and by default (holes=ones) the first
+# a 16-byte SSE load, MOVSD from one device register to another; and by
+# default (holes=ones) the first
 # two and a read of 0xfed00000 give all ones.  A canary (cpuid) passes
 # after them.
 # Usage: bash tests/integration/bochs_attack_mmio.sh BUILD_DIR
@@ -35,6 +36,7 @@ mmio_checks() {
 	gt_guest "$1" apic_mmio
 	gt_pass "a byte read of the ID register reads 0 (and keeps the rest of EAX)" \
 		"a word read of the ID register reads 0" \
+		"a byte read of the version register's byte 2 reads its byte 2" \
 		"dword reads at offsets 0x21..0x2f (misaligned) read 0" \
 		"byte, word and misaligned dword writes to the TPR are ignored" \
 		"a write to the read-only version register is ignored" \
@@ -61,12 +63,12 @@ gt_says "a dword read at 0xfedffffe, into the page from below (tinyhv must stop 
 gt_end 'stopped: EPT violation: read at guest-physical 0xfedffffe \(RIP 0x[0-9a-f]+\), no device there$'
 
 mmio_checks apic3
-gt_says "an 8-byte MOVQ from the ID register (tinyhv must stop this VM)"
-gt_end 'stopped: MMIO read at guest-physical 0xfee00020 \(RIP 0x[0-9a-f]+\): instruction f3 0f 7e 05 cannot be emulated \(not supported\)$'
+gt_says "a 16-byte MOVDQU from the ID register (tinyhv must stop this VM)"
+gt_end 'stopped: MMIO read at guest-physical 0xfee00020 \(RIP 0x[0-9a-f]+\): instruction f3 0f 6f 05 cannot be emulated \(not supported\)$'
 
 mmio_checks apic4
-gt_says "MOVSD from the ID register to RAM (tinyhv must stop this VM)"
-gt_end 'stopped: MMIO access at guest-physical 0xfee00020 \(RIP 0x[0-9a-f]+\): MOVS on device memory is not emulated$'
+gt_says "MOVSD from the ID register to the TPR, device to device (tinyhv must stop this VM)"
+gt_end 'stopped: MMIO access at guest-physical 0xfee00020 \(RIP 0x[0-9a-f]+\): MOVS between two devices is not emulated$'
 
 mmio_checks apic-ones
 gt_pass "a dword read across the page's end gives all ones (holes=ones)" \

@@ -11,6 +11,7 @@
 struct vcpu_arch {
 	uint64_t hw[VREG_COUNT];
 	unsigned reads[VREG_COUNT];
+	uint8_t xmm[16][16];
 };
 
 struct vm_arch {
@@ -23,6 +24,16 @@ uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
 {
 	v->arch->reads[r]++;
 	return v->arch->hw[r];
+}
+
+void arch_vcpu_xmm_read(struct vcpu *v, unsigned n, uint8_t val[16])
+{
+	memcpy(val, v->arch->xmm[n], 16);
+}
+
+void arch_vcpu_xmm_write(struct vcpu *v, unsigned n, const uint8_t val[16])
+{
+	memcpy(v->arch->xmm[n], val, 16);
 }
 
 /* No MOV-DR exiting here: v->breakpoints_off stays false, DR7 is read. */

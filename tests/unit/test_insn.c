@@ -74,6 +74,7 @@ struct dcase {
 	uint8_t seg;         /* enum tseg */
 	uint8_t rep;
 	bool lock;
+	uint8_t stack;       /* PUSH, POP: the stack pointer's width */
 };
 
 static const struct dcase dcases[] = {
@@ -200,6 +201,33 @@ static const struct dcase dcases[] = {
 	  .kind = INSN_MOVS, .size = 4, .dst = true, .base = SI, .rep = 0xf3 },
 	{ "movsb %ds:(%rsi),%es:(%rdi)", M64, "a4",
 	  .kind = INSN_MOVS, .size = 1, .dst = true, .base = SI },
+	{ "lods %ds:(%rsi),%eax", M64, "ad", .kind = INSN_LODS, .size = 4, .reg = AX, .base = SI },
+	{ "rep lods %ds:(%rsi),%al", M64, "f3 ac",
+	  .kind = INSN_LODS, .size = 1, .reg = AX, .base = SI, .rep = 0xf3 },
+	{ "notb (%rax)", M64, "f6 10", .kind = INSN_NOT, .size = 1, .dst = true, .base = AX },
+	{ "negl (%rax)", M64, "f7 18", .kind = INSN_NEG, .size = 4, .dst = true, .base = AX },
+	{ "incl (%rax)", M64, "ff 00", .kind = INSN_INC, .size = 4, .dst = true, .base = AX },
+	{ "decb 0x10(%rbx)", M64, "fe 4b 10",
+	  .kind = INSN_DEC, .size = 1, .dst = true, .base = BX, .disp = 0x10 },
+	{ "lock cmpxchg %ecx,(%rdx)", M64, "f0 0f b1 0a",
+	  .kind = INSN_CMPXCHG, .size = 4, .reg = CX, .dst = true, .base = DX, .lock = true },
+	{ "xadd %eax,(%rdi)", M64, "0f c1 07",
+	  .kind = INSN_XADD, .size = 4, .reg = AX, .dst = true, .base = DI },
+	{ "push (%rax)", M64, "ff 30", .kind = INSN_PUSH, .size = 8, .base = AX, .stack = 8 },
+	{ "pushw (%rax)", M64, "66 ff 30", .kind = INSN_PUSH, .size = 2, .base = AX, .stack = 8 },
+	{ "pop (%rax)", M64, "8f 00",
+	  .kind = INSN_POP, .size = 8, .dst = true, .base = AX, .stack = 8 },
+	{ "push 0x4(%ebx)", M32, "ff 73 04",
+	  .kind = INSN_PUSH, .size = 4, .base = BX, .disp = 4, .stack = 4 },
+	{ "movd (%rax),%xmm1", M64, "66 0f 6e 08", .kind = INSN_VMOV, .size = 4, .reg = CX, .base = AX },
+	{ "movq %xmm9,(%rax)", M64, "66 4c 0f 7e 08",
+	  .kind = INSN_VMOV, .size = 8, .reg = R9, .dst = true, .base = AX },
+	{ "movss (%rax),%xmm2", M64, "f3 0f 10 10", .kind = INSN_VMOV, .size = 4, .reg = DX, .base = AX },
+	{ "movsd %xmm3,(%rax)", M64, "f2 0f 11 18",
+	  .kind = INSN_VMOV, .size = 8, .reg = BX, .dst = true, .base = AX },
+	{ "movq (%rax),%xmm0", M64, "f3 0f 7e 00", .kind = INSN_VMOV, .size = 8, .reg = AX, .base = AX },
+	{ "movq %xmm0,(%rax)", M64, "66 0f d6 00",
+	  .kind = INSN_VMOV, .size = 8, .reg = AX, .dst = true, .base = AX },
 	{ "mov %fs:0x28,%rax", M64, "64 48 8b 04 25 28 00 00 00",
 	  .kind = INSN_MOV, .size = 8, .reg = AX, .disp = 0x28, .seg = FS },
 	{ "mov %gs:(%rax),%ecx", M64, "65 8b 08",
@@ -335,6 +363,7 @@ static void check_fields(const struct dcase *d, const struct insn *in, size_t n)
 	assert_int_equal(in->seg, d->seg ? d->seg - 1 : INSN_SEG_NONE);
 	assert_int_equal(in->rep, d->rep);
 	assert_int_equal(in->lock, d->lock);
+	assert_int_equal(in->stack_size, d->stack);
 }
 
 /* Every row decodes from exactly its bytes and from a longer buffer
@@ -374,10 +403,14 @@ static void test_decode_unsupported(void **state)
 	static const struct { const char *hex; enum cpu_mode mode; } cases[] = {
 		{ "89 c8", M64 },            /* mov %ecx,%eax: no memory operand */
 		{ "8b c1", M32 },            /* mov %ecx,%eax */
-		{ "f6 10", M64 },            /* notb (%rax) */
-		{ "f7 18", M64 },            /* negl (%rax) */
+		{ "f7 20", M64 },            /* mull (%rax) */
 		{ "f6 08 01", M64 },         /* test alias /1: undocumented */
-		{ "ff 00", M64 },            /* incl (%rax) */
+		{ "ff 10", M64 },            /* call *(%rax) */
+		{ "8f 08", M64 },            /* 8F /1: XOP, not POP */
+		{ "0f 6e 00", M64 },         /* movd (%rax),%mm0: MMX */
+		{ "66 0f 10 00", M64 },      /* movupd (%rax),%xmm0: 16 bytes */
+		{ "66 0f 7e c0", M64 },      /* movd %xmm0,%eax: no memory */
+		{ "f2 0f 7e 00", M64 },      /* F2 0F 7E is not a move */
 		{ "c7 48 00 00 00 00 00", M64 },  /* C7 /1: only /0 is MOV */
 		{ "0f ba 00 03", M64 },      /* 0F BA /0 is reserved */
 		{ "90", M64 },               /* nop */
@@ -417,6 +450,9 @@ static void test_decode_invalid(void **state)
 		"f0 0f a3 00",   /* lock bt */
 		"f0 0f b6 00",   /* lock movzx */
 		"f0 f3 ab",      /* lock rep stos */
+		"f0 ff 30",      /* lock push */
+		"f0 ad",         /* lock lods */
+		"f0 66 0f 6e 00", /* lock movd */
 	};
 	uint8_t code[32];
 	struct insn in;
@@ -541,22 +577,70 @@ static int dev_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 	return 0;
 }
 
-/* Identity paging with flat segments, for MOVS. */
-static int identity(void *ctx, enum insn_seg seg, uint64_t offset, bool write, uint64_t *gpa)
+/* Guest RAM for the operands that are not the device (MOVS, PUSH, POP):
+ * RAM_SIZE bytes at RAM_BASE, flat segments; below RAM_FAULT an access
+ * faults (HV_EFAULT, as when a #PF was queued), elsewhere it is no RAM. */
+#define RAM_BASE 0x10000ULL
+#define RAM_SIZE 0x1000
+#define RAM_FAULT 0x1000ULL
+
+static uint8_t ram[RAM_SIZE];
+static enum insn_seg last_seg;
+static uint8_t xmm[16][16];
+
+static int ram_check(enum insn_seg seg, uint64_t offset, unsigned size)
 {
-	(void)ctx;
-	(void)seg;
-	(void)write;
-	*gpa = offset;
+	last_seg = seg;
+	if (offset < RAM_FAULT)
+		return HV_EFAULT;
+	if (offset < RAM_BASE || offset + size > RAM_BASE + RAM_SIZE)
+		return HV_EIO;
 	return 0;
 }
 
-static const struct insn_mem_ops ops = { dev_read, dev_write, NULL, &dev };
-static const struct insn_mem_ops ops_movs = { dev_read, dev_write, identity, &dev };
+static int ram_read(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size, uint64_t *val)
+{
+	int rc = ram_check(seg, offset, size);
+
+	(void)ctx;
+	*val = 0;
+	if (rc == 0)
+		memcpy(val, ram + (offset - RAM_BASE), size);
+	return rc;
+}
+
+static int ram_write(void *ctx, enum insn_seg seg, uint64_t offset, unsigned size, uint64_t val)
+{
+	int rc = ram_check(seg, offset, size);
+
+	(void)ctx;
+	if (rc == 0)
+		memcpy(ram + (offset - RAM_BASE), &val, size);
+	return rc;
+}
+
+static void xmm_read(void *ctx, unsigned reg, uint8_t val[16])
+{
+	(void)ctx;
+	memcpy(val, xmm[reg], 16);
+}
+
+static void xmm_write(void *ctx, unsigned reg, const uint8_t val[16])
+{
+	(void)ctx;
+	memcpy(xmm[reg], val, 16);
+}
+
+/* The device alone; and with RAM and XMM registers. */
+static const struct insn_mem_ops ops = { dev_read, dev_write, NULL, NULL, NULL, NULL, &dev };
+static const struct insn_mem_ops ops_all = { dev_read, dev_write, ram_read, ram_write,
+					     xmm_read, xmm_write, &dev };
 
 static int reset(void **state)
 {
 	(void)state;
+	memset(ram, 0, sizeof(ram));
+	memset(xmm, 0, sizeof(xmm));
 	memset(&dev, 0, sizeof(dev));
 	return 0;
 }
@@ -934,33 +1018,184 @@ static void test_stos(void **state)
 	assert_int_equal(dev.last_size, 2);
 }
 
+/* MOVS: the operand that is not RAM is the device at gpa. */
 static void test_movs(void **state)
 {
 	uint64_t regs[16] = { 0 }, fl = RFLAGS_FIXED;
 	struct insn in;
 
 	(void)state;
-	put(0x400, 8, 0x8877665544332211ULL);
-	put(0x408, 1, 0x99);
-	regs[6] = DEV_BASE + 0x400;   /* rsi */
+	/* RAM to the device, REP, two elements. */
+	memcpy(ram, "\x11\x22\x33\x44\x55\x66\x77\x88\x99", 9);
+	regs[6] = RAM_BASE;           /* rsi */
 	regs[7] = DEV_BASE + 0x800;   /* rdi */
 	regs[1] = 2;
 	assert_int_equal(decode_hex("f3 a5", M64, &in), 0);
-	/* The gpa argument is not used by MOVS. */
-	assert_int_equal(insn_emulate(&in, 0, regs, &fl, &ops_movs), INSN_REPEAT);
-	assert_int_equal(insn_emulate(&in, 0, regs, &fl, &ops_movs), 0);
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x800, regs, &fl, &ops_all), INSN_REPEAT);
+	assert_int_equal(last_seg, INSN_SEG_DS);
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x804, regs, &fl, &ops_all), 0);
 	assert_int_equal(get(0x800, 8), 0x8877665544332211ULL);
-	assert_int_equal(regs[6], DEV_BASE + 0x408);
+	assert_int_equal(regs[6], RAM_BASE + 8);
 	assert_int_equal(regs[7], DEV_BASE + 0x808);
 	assert_int_equal(regs[1], 0);
-	/* Without translate it is not supported, and nothing changes. */
+	/* The device to RAM, backwards (DF), with an FS override on the source. */
+	put(0x400, 4, 0xcafef00d);
+	regs[6] = DEV_BASE + 0x400;
+	regs[7] = RAM_BASE + 0x100;
+	fl |= DF;
+	assert_int_equal(decode_hex("64 a5", M64, &in), 0);
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x400, regs, &fl, &ops_all), 0);
+	assert_int_equal(last_seg, INSN_SEG_ES);
+	assert_int_equal(ram[0x100] | ram[0x101] << 8 | ram[0x102] << 16 | (uint32_t)ram[0x103] << 24,
+			 0xcafef00d);
+	assert_int_equal(regs[6], DEV_BASE + 0x3fc);
+	assert_int_equal(regs[7], RAM_BASE + 0xfc);
+	/* A fault on the RAM operand: HV_EFAULT, nothing moved or written. */
+	regs[6] = 0x100;
+	regs[7] = DEV_BASE + 0x800;
+	dev.writes = 0;
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x800, regs, &fl, &ops_all), HV_EFAULT);
+	assert_int_equal(dev.writes, 0);
+	assert_int_equal(regs[6], 0x100);
+	/* From one device to another, or without RAM access: not emulated. */
+	regs[6] = DEV_BASE + 0x400;
+	regs[7] = DEV_BASE + 0x800;
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x400, regs, &fl, &ops_all), HV_ENOTSUP);
 	assert_int_equal(decode_hex("a4", M64, &in), 0);
 	assert_int_equal(insn_emulate(&in, DEV_BASE, regs, &fl, &ops), HV_ENOTSUP);
-	assert_int_equal(regs[6], DEV_BASE + 0x408);
-	assert_int_equal(insn_emulate(&in, 0, regs, &fl, &ops_movs), 0);
-	assert_int_equal(get(0x808, 2), 0x99);
-	assert_int_equal(regs[6], DEV_BASE + 0x409);
-	assert_int_equal(regs[7], DEV_BASE + 0x809);
+	assert_int_equal(regs[6], DEV_BASE + 0x400);
+}
+
+static void test_lods(void **state)
+{
+	uint64_t regs[16] = { 0 }, fl = RFLAGS_FIXED;
+
+	(void)state;
+	put(0x10, 4, 0x12345678);
+	regs[0] = ~0ULL;
+	regs[6] = DEV_BASE + 0x10;
+	assert_int_equal(emulate("ad", M64, 0x10, regs, &fl), 0);   /* lodsl: zero-extends */
+	assert_int_equal(regs[0], 0x12345678);
+	assert_int_equal(regs[6], DEV_BASE + 0x14);
+	regs[0] = ~0ULL;
+	regs[1] = 2;
+	assert_int_equal(emulate("f3 ac", M64, 0x10, regs, &fl), INSN_REPEAT);   /* rep lodsb */
+	assert_int_equal(regs[0], 0xffffffffffffff78ULL);
+	assert_int_equal(regs[1], 1);
+}
+
+static void test_unary(void **state)
+{
+	uint64_t regs[16] = { 0 }, fl = RFLAGS_FIXED | CF;
+
+	(void)state;
+	put(0, 4, 0x7fffffff);
+	assert_int_equal(emulate("ff 00", M64, 0, regs, &fl), 0);      /* incl: CF stays */
+	assert_int_equal(get(0, 4), 0x80000000);
+	assert_int_equal(fl & STATUS, CF | OF | SF | AF | PF);
+	fl = RFLAGS_FIXED;
+	put(0, 1, 0);
+	assert_int_equal(emulate("fe 08", M64, 0, regs, &fl), 0);      /* decb */
+	assert_int_equal(get(0, 1), 0xff);
+	assert_int_equal(fl & STATUS, SF | AF | PF);
+	put(0, 4, 1);
+	assert_int_equal(emulate("f7 18", M64, 0, regs, &fl), 0);      /* negl */
+	assert_int_equal(get(0, 4), 0xffffffff);
+	assert_int_equal(fl & STATUS, CF | SF | AF | PF);
+	put(0, 4, 0);
+	assert_int_equal(emulate("f7 18", M64, 0, regs, &fl), 0);      /* negl 0: CF clear */
+	assert_int_equal(fl & STATUS, ZF | PF);
+	fl = RFLAGS_FIXED | CF | ZF;
+	put(0, 2, 0x0ff0);
+	assert_int_equal(emulate("66 f7 10", M64, 0, regs, &fl), 0);   /* notw: no flags */
+	assert_int_equal(get(0, 4), 0xf00f);
+	assert_int_equal(fl, RFLAGS_FIXED | CF | ZF);
+}
+
+static void test_cmpxchg_xadd(void **state)
+{
+	uint64_t regs[16] = { 0 }, fl = RFLAGS_FIXED;
+
+	(void)state;
+	/* Equal: the source goes to memory, ZF. */
+	put(0, 4, 0x42);
+	regs[0] = 0xffffffff00000042ULL, regs[1] = 0x77;
+	assert_int_equal(emulate("f0 0f b1 08", M64, 0, regs, &fl), 0);
+	assert_int_equal(get(0, 4), 0x77);
+	assert_int_equal(regs[0], 0xffffffff00000042ULL);
+	assert_true(fl & ZF);
+	/* Not equal: memory written back with its own value, EAX gets it. */
+	dev.writes = 0;
+	assert_int_equal(emulate("f0 0f b1 08", M64, 0, regs, &fl), 0);
+	assert_int_equal(get(0, 4), 0x77);
+	assert_int_equal(dev.writes, 1);
+	assert_int_equal(regs[0], 0x77);
+	assert_false(fl & ZF);
+	/* XADD: the sum to memory, the old value to the register. */
+	put(0, 4, 0x10);
+	regs[1] = 5;
+	assert_int_equal(emulate("0f c1 08", M64, 0, regs, &fl), 0);
+	assert_int_equal(get(0, 4), 0x15);
+	assert_int_equal(regs[1], 0x10);
+}
+
+static void test_push_pop(void **state)
+{
+	uint64_t regs[16] = { 0 }, fl = RFLAGS_FIXED;
+	struct insn in;
+	uint64_t v;
+
+	(void)state;
+	put(0x20, 8, 0x1122334455667788ULL);
+	regs[4] = RAM_BASE + 0x100;
+	assert_int_equal(decode_hex("ff 30", M64, &in), 0);         /* push (%rax) */
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x20, regs, &fl, &ops_all), 0);
+	assert_int_equal(last_seg, INSN_SEG_SS);
+	assert_int_equal(regs[4], RAM_BASE + 0xf8);
+	memcpy(&v, ram + 0xf8, 8);
+	assert_int_equal(v, 0x1122334455667788ULL);
+	/* pop (%rax): the stack's top to the device. */
+	v = 0xa1b2c3d4e5f60718ULL;
+	memcpy(ram + 0xf8, &v, 8);
+	assert_int_equal(decode_hex("8f 00", M64, &in), 0);
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x40, regs, &fl, &ops_all), 0);
+	assert_int_equal(get(0x40, 8), 0xa1b2c3d4e5f60718ULL);
+	assert_int_equal(regs[4], RAM_BASE + 0x100);
+	/* A 32-bit push wraps ESP at 32 bits; a fault leaves ESP alone. */
+	regs[4] = 0x800;
+	assert_int_equal(decode_hex("ff 30", M32, &in), 0);
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x20, regs, &fl, &ops_all), HV_EFAULT);
+	assert_int_equal(regs[4], 0x800);
+	/* Without RAM access: not emulated. */
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x20, regs, &fl, &ops), HV_ENOTSUP);
+}
+
+static void test_sse_moves(void **state)
+{
+	uint64_t regs[16] = { 0 }, fl = RFLAGS_FIXED;
+	struct insn in;
+
+	(void)state;
+	memset(xmm[1], 0xee, 16);
+	put(0x30, 8, 0x8877665544332211ULL);
+	/* Loads zero-extend into the whole register. */
+	assert_int_equal(decode_hex("66 0f 6e 08", M64, &in), 0);   /* movd (%rax),%xmm1 */
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x30, regs, &fl, &ops_all), 0);
+	assert_memory_equal(xmm[1], "\x11\x22\x33\x44\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	memset(xmm[0], 0xee, 16);
+	assert_int_equal(decode_hex("f3 0f 7e 00", M64, &in), 0);   /* movq (%rax),%xmm0 */
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x30, regs, &fl, &ops_all), 0);
+	assert_memory_equal(xmm[0], "\x11\x22\x33\x44\x55\x66\x77\x88\0\0\0\0\0\0\0\0", 16);
+	/* Stores take the low 4 or 8 bytes. */
+	memcpy(xmm[9], "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10", 16);
+	assert_int_equal(decode_hex("f3 44 0f 11 08", M64, &in), 0);   /* movss %xmm9,(%rax) */
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x50, regs, &fl, &ops_all), 0);
+	assert_int_equal(get(0x50, 8), 0x04030201);
+	assert_int_equal(decode_hex("66 4c 0f 7e 08", M64, &in), 0);   /* movq %xmm9,(%rax) */
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x60, regs, &fl, &ops_all), 0);
+	assert_int_equal(get(0x60, 8), 0x0807060504030201ULL);
+	assert_int_equal(dev.last_size, 8);
+	assert_int_equal(insn_emulate(&in, DEV_BASE + 0x60, regs, &fl, &ops), HV_ENOTSUP);
 }
 
 /* A failing device access leaves registers and flags alone. */
@@ -968,7 +1203,7 @@ static void test_device_error(void **state)
 {
 	static const char *const hexes[] = {
 		"8b 4f 20", "89 08", "83 20 fe", "33 10", "87 07", "0f ab 08", "f3 ab", "0f b6 06",
-		"f3 a5",
+		"f3 a5", "ff 00", "f0 0f b1 08", "0f c1 08", "ad", "ff 30", "66 0f 6e 08",
 	};
 
 	(void)state;
@@ -981,7 +1216,7 @@ static void test_device_error(void **state)
 		memcpy(before, regs, sizeof(regs));
 		dev.fail = HV_EIO;
 		assert_int_equal(decode_hex(hexes[i], M64, &in), 0);
-		assert_int_equal(insn_emulate(&in, DEV_BASE, regs, &fl, &ops_movs), HV_EIO);
+		assert_int_equal(insn_emulate(&in, DEV_BASE, regs, &fl, &ops_all), HV_EIO);
 		assert_memory_equal(regs, before, sizeof(regs));
 		assert_int_equal(fl, RFLAGS_FIXED | CF);
 	}
@@ -1014,6 +1249,11 @@ int main(void)
 		cmocka_unit_test_setup(test_bt, reset),
 		cmocka_unit_test_setup(test_stos, reset),
 		cmocka_unit_test_setup(test_movs, reset),
+		cmocka_unit_test_setup(test_lods, reset),
+		cmocka_unit_test_setup(test_unary, reset),
+		cmocka_unit_test_setup(test_cmpxchg_xadd, reset),
+		cmocka_unit_test_setup(test_push_pop, reset),
+		cmocka_unit_test_setup(test_sse_moves, reset),
 		cmocka_unit_test_setup(test_device_error, reset),
 		cmocka_unit_test_setup(test_emulate_unknown_kind, reset),
 	};

@@ -260,15 +260,29 @@ static void test_unsupported_instruction(void **state)
 
 /* MOVS has a second memory operand, which would need the guest's
  * segments and page tables: refused, and said so. */
-static void test_movs_refused(void **state)
+/* MOVS with one operand on the device and the other in RAM (paging off,
+ * flat segments); between two devices it is refused. */
+static void test_movs(void **state)
 {
 	(void)state;
 	code(CODE, "\xa5", 1);                     /* movsd */
 	v->regs.gpr[GPR_RSI] = DEV;
 	v->regs.gpr[GPR_RDI] = 0x8000;
+	assert_int_equal(mmio(DEV, false, false), VMEXIT_NEXT);
+	assert_access(0, false, DEV, 4, 0x44332211);
+	assert_memory_equal(fake_ram(vm) + 0x8000, "\x11\x22\x33\x44", 4);
+	assert_int_equal(v->regs.gpr[GPR_RSI], DEV + 4);
+	assert_int_equal(v->regs.gpr[GPR_RDI], 0x8004);
+	memcpy(fake_ram(vm) + 0x9000, "\xef\xbe\xad\xde", 4);
+	v->regs.gpr[GPR_RSI] = 0x9000;
+	v->regs.gpr[GPR_RDI] = DEV + 8;
+	assert_int_equal(mmio(DEV + 8, true, false), VMEXIT_NEXT);
+	assert_access(1, true, DEV + 8, 4, 0xdeadbeef);
+	v->regs.gpr[GPR_RSI] = DEV;
+	v->regs.gpr[GPR_RDI] = DEV + 8;
 	assert_int_equal(mmio(DEV, false, false), VMEXIT_STOP);
-	assert_stopped("MOVS on device memory is not emulated");
-	assert_int_equal(dev.n, 0);
+	assert_stopped("MOVS between two devices is not emulated");
+	assert_int_equal(dev.n, 3);   /* the source was read before the VM stopped */
 }
 
 /* An access that starts in the device's range and runs past its end. */
@@ -443,7 +457,7 @@ int main(void)
 		T(test_fetch_from_nothing),
 		T(test_page_walk_and_delivery),
 		T(test_unsupported_instruction),
-		T(test_movs_refused),
+		T(test_movs),
 		T(test_access_beyond_device),
 		T(test_64bit_load_store),
 		T(test_insn_at_page_end_before_unmapped_page),

@@ -207,8 +207,16 @@ static void test_xapic_mmio(void **state)
 	wr(&v, PPR, 0);
 	assert_int_equal(rd(&v, VER), 0x00050014);
 	assert_int_equal(rd(&v, ID), 3u << 24);
-	/* Other widths and misaligned offsets: ignored, read 0. */
+	/* Reads of a part of the 32 bits get that part (ID is 0x03000000). */
+	assert_int_equal(vlapic_mmio_read(&v, BASE + ID + 3, 1, &val), 0);
+	assert_int_equal(val, 3);
+	assert_int_equal(vlapic_mmio_read(&v, BASE + ID + 2, 2, &val), 0);
+	assert_int_equal(val, 0x0300);
+	/* Other widths, reads across the 32 bits, offsets beyond them and
+	 * narrow writes: ignored, read 0. */
 	assert_int_equal(vlapic_mmio_read(&v, BASE + TPR, 8, &val), 0);
+	assert_int_equal(val, 0);
+	assert_int_equal(vlapic_mmio_read(&v, BASE + ID + 3, 2, &val), 0);
 	assert_int_equal(val, 0);
 	assert_int_equal(vlapic_mmio_read(&v, BASE + TPR + 4, 4, &val), 0);
 	assert_int_equal(val, 0);

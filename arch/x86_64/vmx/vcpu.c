@@ -378,6 +378,11 @@ static const enum vmcs_field reg_field[VREG_COUNT] = {
 	[VREG_SYSENTER_ESP] = VMCS_GUEST_SYSENTER_ESP,
 	[VREG_SYSENTER_EIP] = VMCS_GUEST_SYSENTER_EIP,
 	[VREG_CS_BASE] = VMCS_GUEST_CS_BASE,
+	[VREG_SS_BASE] = VMCS_GUEST_SS_BASE,
+	[VREG_DS_BASE] = VMCS_GUEST_DS_BASE,
+	[VREG_ES_BASE] = VMCS_GUEST_ES_BASE,
+	[VREG_FS_BASE] = VMCS_GUEST_FS_BASE,
+	[VREG_GS_BASE] = VMCS_GUEST_GS_BASE,
 	[VREG_CS_AR] = VMCS_GUEST_CS_AR,
 	[VREG_SS_AR] = VMCS_GUEST_SS_AR,
 	[VREG_PDPTE0] = VMCS_GUEST_PDPTE0,
@@ -416,6 +421,37 @@ enum vmexit_ret vmx_dr_access(struct vcpu *v)
 	vmcs_write(VMCS_PROC_CONTROLS, x->proc_ctls);
 	v->breakpoints_off = false;
 	return VMEXIT_RETRY;
+}
+
+/* The guest's XMM registers are the CPU's while its exit is handled
+ * (arch/xstate.h: the hypervisor is built without SSE). */
+#define XMM_READ(n)  case n: __asm__ volatile("movdqu %%xmm" #n ", %0" : "=m"(*x)); break
+#define XMM_WRITE(n) case n: __asm__ volatile("movdqu %0, %%xmm" #n : : "m"(*x)); break
+
+void arch_vcpu_xmm_read(struct vcpu *v, unsigned n, uint8_t val[16])
+{
+	struct { uint8_t b[16]; } *x = (void *)val;
+
+	UNUSED(v);
+	switch (n) {
+	XMM_READ(0); XMM_READ(1); XMM_READ(2); XMM_READ(3);
+	XMM_READ(4); XMM_READ(5); XMM_READ(6); XMM_READ(7);
+	XMM_READ(8); XMM_READ(9); XMM_READ(10); XMM_READ(11);
+	XMM_READ(12); XMM_READ(13); XMM_READ(14); XMM_READ(15);
+	}
+}
+
+void arch_vcpu_xmm_write(struct vcpu *v, unsigned n, const uint8_t val[16])
+{
+	const struct { uint8_t b[16]; } *x = (const void *)val;
+
+	UNUSED(v);
+	switch (n) {
+	XMM_WRITE(0); XMM_WRITE(1); XMM_WRITE(2); XMM_WRITE(3);
+	XMM_WRITE(4); XMM_WRITE(5); XMM_WRITE(6); XMM_WRITE(7);
+	XMM_WRITE(8); XMM_WRITE(9); XMM_WRITE(10); XMM_WRITE(11);
+	XMM_WRITE(12); XMM_WRITE(13); XMM_WRITE(14); XMM_WRITE(15);
+	}
 }
 
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)

@@ -22,7 +22,7 @@ def write(name, seed, data):
         f.write(data)
 
 
-# ---- insn: mode byte (mode | translate 8 | length << 4), code, gpa,
+# ---- insn: mode byte (mode | RAM and XMM callbacks 8 | length << 4), code, gpa,
 # rflags, rip, 16 GPRs, then callback bytes.
 def insn(name, mode, hexcode, rcx=3):
     code = bytes.fromhex(hexcode)
@@ -48,6 +48,15 @@ insn('bts_imm', M64, '0f ba 28 05')
 insn('lock_add', M64, 'f0 01 07')
 insn('mov32', M32, '8b 03')
 insn('mov16_seg', M16, '26 8b 07')
+insn('lods', M64, 'f3 ad')
+insn('inc', M64, 'ff 00')
+insn('neg8', M64, 'f6 18')
+insn('lock_cmpxchg', M64, 'f0 0f b1 0a')
+insn('xadd', M64, '0f c1 07')
+insn('push', M64, 'ff 30')
+insn('pop32', M32, '8f 03')
+insn('movd_load', M64, '66 0f 6e 08')
+insn('movss_store', M64, 'f3 44 0f 11 08')
 
 # ---- gwalk: CR0 CR3 CR4 EFER RFLAGS PDPTE[4] flags maxphyaddr gla access
 # len, then guest RAM (mirrored every 64 KiB).
