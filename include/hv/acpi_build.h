@@ -80,6 +80,8 @@
 /* Defaults acpi_guest_cfg_init() fills in. */
 #define ACPI_GUEST_LAPIC_ADDR   0xFEE00000u
 #define ACPI_GUEST_IOAPIC_ADDR  0xFEC00000u
+#define ACPI_GUEST_HPET_ADDR    0xFED00000u
+#define ACPI_GUEST_HPET_ID      0x8086a201u     /* its capabilities' low dword */
 #define ACPI_GUEST_PM1A_EVT     0x600
 #define ACPI_GUEST_PM1A_CNT     0x604
 #define ACPI_GUEST_PM_TMR       0x608
@@ -98,6 +100,8 @@ struct acpi_guest_cfg {
 	uint32_t lapic_addr;        /* local APIC base, MADT */
 	uint32_t ioapic_addr;       /* the one I/O APIC: GSIs from 0 */
 	uint8_t ioapic_id;
+	uint32_t hpet_addr;         /* the HPET's registers, the HPET table */
+	uint32_t hpet_id;           /* its Event Timer Block ID */
 	uint16_t pm1a_evt_port;     /* ACPI_GUEST_PM1_EVT_LEN ports */
 	uint16_t pm1a_cnt_port;     /* ACPI_GUEST_PM1_CNT_LEN ports */
 	uint16_t pm_tmr_port;       /* ACPI_GUEST_PM_TMR_LEN ports */
@@ -111,7 +115,7 @@ struct acpi_guest_cfg {
 
 /* Where acpi_build() puts each structure (guest-physical addresses). */
 struct acpi_layout {
-	uint64_t rsdp, xsdt, rsdt, fadt, facs, madt, dsdt;
+	uint64_t rsdp, xsdt, rsdt, fadt, facs, madt, hpet, dsdt;
 	uint64_t end;               /* first byte after the DSDT */
 };
 

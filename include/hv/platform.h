@@ -7,6 +7,7 @@
 #define HV_PLATFORM_H
 
 #include <hv/types.h>
+#include <hv/vhpet.h>
 #include <hv/vioapic.h>
 #include <hv/vkbc.h>
 #include <hv/vlapic.h>
@@ -45,6 +46,7 @@ struct platform {
 	struct vpci pci;
 	struct vpm pm;
 	struct vkbc kbc;
+	struct vhpet hpet;
 	uint64_t tsc_start;        /* the VM's time zero */
 	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */
 	uint64_t next_poll_ns;     /* next look at the host console */
@@ -65,7 +67,7 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 int platform_pending_vector(struct vcpu *v);
 /* The vector was injected: move it in service (LAPIC ISR / PIC INTA). */
 void platform_ack_vector(struct vcpu *v, int vector);
-/* TSC value of v's next timer event (LAPIC timer, PIT, console poll), or 0. */
+/* TSC value of v's next timer event (LAPIC timer, PIT, HPET, console poll), or 0. */
 uint64_t platform_next_event_tsc(struct vcpu *v);
 /* Run v's timers that are due. */
 void platform_tick(struct vcpu *v);

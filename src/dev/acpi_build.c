@@ -32,6 +32,7 @@ struct gas {
 } PACKED;
 _Static_assert(sizeof(struct gas) == 12, "GAS is 12 bytes");
 
+#define GAS_SYSTEM_MEMORY 0
 #define GAS_SYSTEM_IO   1
 #define GAS_ACCESS_BYTE 1
 #define GAS_ACCESS_WORD 2
@@ -70,8 +71,8 @@ struct sdt_header {
 _Static_assert(sizeof(struct sdt_header) == 36, "SDT header is 36 bytes");
 _Static_assert(offsetof(struct sdt_header, checksum) == 9, "SDT Checksum");
 
-/* XSDT (5.2.8) and RSDT (5.2.7) carry the same two entries. */
-#define SDT_ENTRIES 2           /* FADT, MADT */
+/* XSDT (5.2.8) and RSDT (5.2.7) carry the same three entries. */
+#define SDT_ENTRIES 3           /* FADT, MADT, HPET */
 
 struct xsdt {
 	struct sdt_header h;
@@ -272,6 +273,17 @@ _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "Local APIC NMI is 6 bytes");
 
 #define MADT_OVERRIDES 2        /* IRQ 0 -> GSI 2, the SCI */
 
+/* The HPET table (IA-PC HPET Specification 1.0a, 3.2.4). */
+struct hpet_table {
+	struct sdt_header h;
+	uint32_t block_id;      /* the capabilities' low dword */
+	struct gas base;        /* system memory */
+	uint8_t number;
+	uint16_t min_tick;      /* the least periodic-mode tick: 0, none stated */
+	uint8_t page_protection;
+} PACKED;
+_Static_assert(sizeof(struct hpet_table) == 56, "HPET table is 56 bytes");
+
 static size_t madt_size(unsigned ncpus)
 {
 	return sizeof(struct madt) + ncpus * sizeof(struct madt_lapic) +
@@ -363,7 +375,7 @@ static int cfg_check(const struct acpi_guest_cfg *cfg)
 		return HV_EINVAL;
 	if (cfg->ncpus > ACPI_BUILD_MAX_CPUS)
 		return HV_ERANGE;
-	if (cfg->lapic_addr == 0 || cfg->ioapic_addr == 0)
+	if (cfg->lapic_addr == 0 || cfg->ioapic_addr == 0 || cfg->hpet_addr == 0)
 		return HV_EINVAL;
 	if (!port_ok(cfg->pm1a_evt_port, ACPI_GUEST_PM1_EVT_LEN) ||
 	    !port_ok(cfg->pm1a_cnt_port, ACPI_GUEST_PM1_CNT_LEN) ||
@@ -388,6 +400,8 @@ void acpi_guest_cfg_init(struct acpi_guest_cfg *cfg, unsigned ncpus)
 	cfg->lapic_addr = ACPI_GUEST_LAPIC_ADDR;
 	cfg->ioapic_addr = ACPI_GUEST_IOAPIC_ADDR;
 	cfg->ioapic_id = 0;
+	cfg->hpet_addr = ACPI_GUEST_HPET_ADDR;
+	cfg->hpet_id = ACPI_GUEST_HPET_ID;
 	cfg->pm1a_evt_port = ACPI_GUEST_PM1A_EVT;
 	cfg->pm1a_cnt_port = ACPI_GUEST_PM1A_CNT;
 	cfg->pm_tmr_port = ACPI_GUEST_PM_TMR;
@@ -417,7 +431,8 @@ int acpi_build_layout(uint64_t base, const struct acpi_guest_cfg *cfg,
 	l.fadt = ALIGN_UP(l.rsdt + sizeof(struct rsdt), TABLE_ALIGN);
 	l.facs = ALIGN_UP(l.fadt + sizeof(struct fadt), FACS_ALIGN);
 	l.madt = ALIGN_UP(l.facs + sizeof(struct facs), TABLE_ALIGN);
-	l.dsdt = ALIGN_UP(l.madt + madt_size(cfg->ncpus), TABLE_ALIGN);
+	l.hpet = ALIGN_UP(l.madt + madt_size(cfg->ncpus), TABLE_ALIGN);
+	l.dsdt = ALIGN_UP(l.hpet + sizeof(struct hpet_table), TABLE_ALIGN);
 	l.end = l.dsdt + cfg->dsdt_len;
 	/* 32-bit table pointers (RSDT entries, FADT DSDT and FIRMWARE_CTRL)
 	 * must reach every table. */
@@ -464,13 +479,28 @@ static void build_xsdt_rsdt(uint8_t *ram, const struct acpi_layout *l,
 	header(&x.h, "XSDT", sizeof(x), 1, cfg);
 	x.entry[0] = l->fadt;
 	x.entry[1] = l->madt;
+	x.entry[2] = l->hpet;
 	put_table(ram, l->xsdt, &x, sizeof(x));
 
 	memset(&r, 0, sizeof(r));
 	header(&r.h, "RSDT", sizeof(r), 1, cfg);
 	r.entry[0] = (uint32_t)l->fadt;
 	r.entry[1] = (uint32_t)l->madt;
+	r.entry[2] = (uint32_t)l->hpet;
 	put_table(ram, l->rsdt, &r, sizeof(r));
+}
+
+static void build_hpet(uint8_t *ram, const struct acpi_layout *l,
+		       const struct acpi_guest_cfg *cfg)
+{
+	struct hpet_table t;
+
+	memset(&t, 0, sizeof(t));
+	header(&t.h, "HPET", sizeof(t), 1, cfg);
+	t.block_id = cfg->hpet_id;
+	t.base.space_id = GAS_SYSTEM_MEMORY;
+	t.base.address = cfg->hpet_addr;
+	put_table(ram, l->hpet, &t, sizeof(t));
 }
 
 static void build_fadt(uint8_t *ram, const struct acpi_layout *l,
@@ -628,6 +658,7 @@ int acpi_build(uint8_t *guest_ram, uint64_t ram_size, uint64_t base,
 	build_fadt(guest_ram, &l, cfg);
 	build_facs(guest_ram, &l);
 	build_madt(guest_ram, &l, cfg);
+	build_hpet(guest_ram, &l, cfg);
 	/* The DSDT as compiled: its own header and checksum (cfg_check). */
 	memcpy(guest_ram + l.dsdt, cfg->dsdt, cfg->dsdt_len);
 	if (out)

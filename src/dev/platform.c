@@ -30,6 +30,7 @@
 #define IOAPIC_MMIO_BASE       ACPI_GUEST_IOAPIC_ADDR
 #define ISA_IRQS               16
 #define PIT_ISA_IRQ            0
+#define RTC_ISA_IRQ            8
 #define PIT_IOAPIC_PIN         2
 #define UART_IRQ               4
 
@@ -78,14 +79,35 @@ static void deliver_fixed(struct vcpu *t, uint8_t vector, bool level)
 	vcpu_kick(t, VCPU_REMOTE_EVENTS);
 }
 
-static void platform_set_irq(void *ctx, unsigned gsi, bool level)
+static void set_isa_irq(struct vm *vm, unsigned gsi, bool level)
 {
-	struct platform *p = pf(ctx);
+	struct platform *p = pf(vm);
 
-	events_changed(ctx);
+	events_changed(vm);
 	if (gsi < ISA_IRQS)
 		vpic_set_irq(&p->pic, gsi, level);
 	vioapic_set_irq(&p->ioapic, gsi == PIT_ISA_IRQ ? PIT_IOAPIC_PIN : gsi, level);
+}
+
+/* The devices' lines.  In the HPET's legacy replacement mode its timers
+ * 0 and 1 own IRQ 0 and IRQ 8, and the PIT's and RTC's are cut off (HPET
+ * specification 1.0a, 2.3.5: LEG_RT_CNF). */
+static void platform_set_irq(void *ctx, unsigned gsi, bool level)
+{
+	struct vm *vm = ctx;
+
+	if ((gsi == PIT_ISA_IRQ || gsi == RTC_ISA_IRQ) && vhpet_legacy(&pf(vm)->hpet))
+		return;
+	set_isa_irq(vm, gsi, level);
+}
+
+static void hpet_isa_irq(void *ctx, unsigned gsi, bool level) { set_isa_irq(ctx, gsi, level); }
+
+/* The HPET's routed timers drive I/O APIC inputs, not ISA IRQs. */
+static void hpet_ioapic_irq(void *ctx, unsigned pin, bool level)
+{
+	events_changed(ctx);
+	vioapic_set_irq(&pf(ctx)->ioapic, pin, level);
 }
 
 /* Lowest priority among the vCPUs in the mask: the one whose task
@@ -229,6 +251,7 @@ static int attach_devices(struct vm *vm)
 	rc = rc ? rc : vpm_attach(&p->pm, &vm->pio);
 	rc = rc ? rc : vkbc_attach(&p->kbc, &vm->pio);
 	rc = rc ? rc : vioapic_attach(&p->ioapic, &vm->mmio, IOAPIC_MMIO_BASE);
+	rc = rc ? rc : vhpet_attach(&p->hpet, &vm->mmio);
 	rc = rc ? rc : io_register(&vm->mmio, VLAPIC_DEFAULT_BASE, VLAPIC_MMIO_SIZE, "lapic",
 				   lapic_mmio_read, lapic_mmio_write, vm);
 	return rc;
@@ -254,6 +277,7 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 {
 	struct platform *p = &vm->platform_storage;
 	struct irq_sink irq = { platform_set_irq, vm };
+	struct irq_sink hpet_isa = { hpet_isa_irq, vm }, hpet_ioapic = { hpet_ioapic_irq, vm };
 	struct vclock clock = { now_ns, vm };
 	struct vlapic_config lapic_cfg;
 
@@ -267,6 +291,7 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 	p->next_poll_ns = PLATFORM_CONSOLE_POLL_NS;
 	vpic_init(&p->pic, NULL, NULL);
 	vpit_init(&p->pit, &clock, &irq);
+	vhpet_init(&p->hpet, &clock, &hpet_isa, &hpet_ioapic);
 	vrtc_init(&p->rtc, &clock, host->rtc_epoch, vm->ram_size);
 	vioapic_init(&p->ioapic, ioapic_deliver, vm);
 	if (vm->nr_vcpus > PLATFORM_MAX_VCPUS)
@@ -333,6 +358,7 @@ uint64_t platform_next_event_tsc(struct vcpu *v)
 	ns = vlapic_timer_next_ns(lapic_of(v));
 	if (v->id == 0) {
 		ns = earliest(ns, vpit_next_event_ns(&p->pit));
+		ns = earliest(ns, vhpet_next_event_ns(&p->hpet));
 		if (p->console_input)
 			ns = earliest(ns, p->next_poll_ns);
 	}
@@ -366,6 +392,7 @@ void platform_tick(struct vcpu *v)
 	vlapic_timer_tick(lapic_of(v));
 	if (v->id == 0) {
 		vpit_tick(&p->pit);
+		vhpet_tick(&p->hpet);
 		if (p->console_input && now_ns(vm) >= p->next_poll_ns)
 			poll_console(vm);
 	}

@@ -19,8 +19,8 @@
 ;          be emulated"
 ;   end=4  MOVSD from the ID register to the TPR, from one device to
 ;          another: "MOVS between two devices is not emulated"
-;   end=5  (holes=ones, the default) those two reads and one of 0xfed00000
-;          (where a PC's HPET would be: no device here) give all ones,
+;   end=5  (holes=ones, the default) those two reads and one of 0xfed00400
+;          (just past the HPET's registers: no device there) give all ones,
 ;          and the VM goes on
 ; Without end= it ends normally.
 %define GUEST_NAME "apic_mmio"
@@ -151,9 +151,9 @@ main:
 	mov eax, [APIC - 2]
 	cmp eax, 0xffffffff
 	CHECK e, "a dword read into the page from below gives all ones"
-	mov eax, [0xfed00000]
+	mov eax, [0xfed00400]
 	cmp eax, 0xffffffff
-	CHECK e, "0xfed00000, a hole (no HPET), reads all ones"
+	CHECK e, "0xfed00400, a hole (past the HPET), reads all ones"
 	ret
 .straddle:
 	LINE "a dword read at 0xfee00ffe, across the page's end (tinyhv must stop this VM)"

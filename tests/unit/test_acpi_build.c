@@ -107,7 +107,7 @@ static void test_layout(void **state)
 	struct acpi_guest_cfg c;
 	struct acpi_layout l, l2;
 	const uint64_t *t[] = { &l.rsdp, &l.xsdt, &l.rsdt, &l.fadt, &l.facs,
-				&l.madt, &l.dsdt, &l.end };
+				&l.madt, &l.hpet, &l.dsdt, &l.end };
 	size_t i;
 
 	(void)state;
@@ -122,11 +122,12 @@ static void test_layout(void **state)
 	assert_int_equal(l.end, l.dsdt + acpi_dsdt_aml_len);
 	/* Room for each table before the next (sizes from the spec). */
 	assert_true(l.xsdt >= l.rsdp + 36);
-	assert_true(l.rsdt >= l.xsdt + 36 + 2 * 8);
-	assert_true(l.fadt >= l.rsdt + 36 + 2 * 4);
+	assert_true(l.rsdt >= l.xsdt + 36 + 3 * 8);
+	assert_true(l.fadt >= l.rsdt + 36 + 3 * 4);
 	assert_true(l.facs >= l.fadt + 276);
 	assert_true(l.madt >= l.facs + 64);
-	assert_true(l.dsdt >= l.madt + 44 + 4 * 8 + 12 + 2 * 10 + 6);
+	assert_true(l.hpet >= l.madt + 44 + 4 * 8 + 12 + 2 * 10 + 6);
+	assert_true(l.dsdt >= l.hpet + 56);
 
 	/* acpi_build reports the same layout. */
 	build(&c, &l2);
@@ -194,16 +195,33 @@ static void test_xsdt_rsdt(void **state)
 	(void)state;
 	build_default(2, &l);
 	len = check_table(l.xsdt, "XSDT", 1);
-	assert_int_equal(len, 36 + 2 * 8);
+	assert_int_equal(len, 36 + 3 * 8);
 	assert_int_equal(rd64(l.xsdt + 36), l.fadt);
 	assert_int_equal(rd64(l.xsdt + 44), l.madt);
+	assert_int_equal(rd64(l.xsdt + 52), l.hpet);
 	assert_memory_equal(ram + rd64(l.xsdt + 36), "FACP", 4);
 	assert_memory_equal(ram + rd64(l.xsdt + 44), "APIC", 4);
+	assert_memory_equal(ram + rd64(l.xsdt + 52), "HPET", 4);
 
 	len = check_table(l.rsdt, "RSDT", 1);
-	assert_int_equal(len, 36 + 2 * 4);
+	assert_int_equal(len, 36 + 3 * 4);
 	assert_int_equal(rd32(l.rsdt + 36), l.fadt);
 	assert_int_equal(rd32(l.rsdt + 40), l.madt);
+	assert_int_equal(rd32(l.rsdt + 44), l.hpet);
+}
+
+/* The HPET table (IA-PC HPET Specification 1.0a, 3.2.4). */
+static void test_hpet(void **state)
+{
+	struct acpi_layout l;
+
+	(void)state;
+	build_default(1, &l);
+	assert_int_equal(check_table(l.hpet, "HPET", 1), 56);
+	assert_int_equal(rd32(l.hpet + 36), 0x8086a201);    /* Event Timer Block ID */
+	assert_int_equal(ram[l.hpet + 40], 0);              /* system memory */
+	assert_int_equal(rd64(l.hpet + 44), 0xfed00000);    /* Base Address */
+	assert_int_equal(ram[l.hpet + 52], 0);              /* HPET Number */
 }
 
 /* ---- FADT, FACS, DSDT ---------------------------------------------------------- */
@@ -640,6 +658,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writes_only_its_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rsdp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsdt_rsdt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hpet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fadt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fadt_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_facs, setup, teardown),

@@ -273,6 +273,14 @@ write('vpit', 'speaker', wr(1, 0, 0x01) + wr(0, 3, 0xb6) + wr(0, 2, 0x00) + wr(0
       rd(1, 0) + tick(100000) + rd(1, 0) + wr(0, 3, 0xe2) + rd(0, 2) + wr(0, 3, 0x30) +
       wr(0, 0, 0x10) + tick(1 << 20, 4) + wr(0, 0, 0x00) + tick(1 << 20, 4))
 
+# vhpet: one range, 0xfed00000-0xfed003ff.
+write('vhpet', 'periodic', wr(0, 0x100, 0x4c | 2 << 9, 8) + wr(0, 0x108, 1000, 8) +
+      wr(0, 0x108, 1000, 8) + wr(0, 0x10, 1, 8) + tick(20000) + rd(0, 0xf0, 8) + tick(30000) +
+      rd(0, 0x108, 8) + wr(0, 0x10, 3, 8) + tick(1 << 20, 4))
+write('vhpet', 'level32', wr(0, 0x140, 0x106 | 20 << 9, 4) + wr(0, 0x148, 0x10, 4) +
+      wr(0, 0xf0, 0xfffffff0, 8) + wr(0, 0x10, 1, 4) + tick(1000) + rd(0, 0x20, 4) +
+      wr(0, 0x20, 4, 4) + rd(0, 0x20, 8) + tick(1 << 30, 8))
+
 # vlapic: config byte, then ops; one range, the xAPIC page.
 write('vlapic', 'timer', u8(0x3c) + wr(0, 0xf0, 0x1ff, 4) + wr(0, 0x3e0, 0xb, 4) +
       wr(0, 0x320, 0x20030, 4) + wr(0, 0x380, 100000, 4) + tick(1000000) + rd(0, 0x390, 4) +
