@@ -576,6 +576,89 @@ static void cpl3(void)
 	user("rdpmc with CR4.PCE clear", U_RDPMC);
 }
 
+/* ---- compatibility mode -------------------------------------------------- */
+
+/* In compatibility mode (KCODE32 while IA-32e mode is on) the 64-bit IDT
+ * serves; instructions invalid in 64-bit mode are back (INTO, BOUND, LDS).
+ * CM_TRY is EQ_TRY for 32-bit code: slot N keeps the vector, the error
+ * code and where the frame's RIP pointed from the end of the try. */
+struct cm_result { uint32_t vector, error, back; };
+struct cm_result cm_res[8];
+extern void cm_run(void);
+
+#define CM_TRY(slot, insns)                                                 \
+	"	movl $9f, eq_fixup\n	movl $0, eq_fixup + 4\n"           \
+	"	movl $-1, eq_vector\n"                                      \
+	insns "\n"                                                   \
+	"9:	movl $0, eq_fixup\n"                                       \
+	"	mov eq_vector, %eax\n	mov %eax, cm_res + " #slot " * 12\n"    \
+	"	mov eq_error, %eax\n	mov %eax, cm_res + " #slot " * 12 + 4\n" \
+	"	mov $9b, %eax\n	sub eq_fault_rip, %eax\n"                \
+	"	mov %eax, cm_res + " #slot " * 12 + 8\n"
+
+asm(".pushsection .text\n"
+    ".code64\n"
+    ".global cm_run\n"
+    "cm_run:\n"
+    "	push %rbx\n"
+    "	push %rbp\n"
+    "	mov %rsp, cm_rsp(%rip)\n"
+    "	pushq $0x38\n"
+    "	lea 1f(%rip), %rax\n"
+    "	push %rax\n"
+    "	lretq\n"
+    ".code32\n"
+    "1:\n"
+    CM_TRY(0, "	xor %edx, %edx\n	mov $1, %eax\n	xor %ecx, %ecx\n	div %ecx")
+    CM_TRY(1, "	mov $0x7f, %al\n	add $1, %al\n	into")
+    CM_TRY(2, "	mov $30, %eax\n	bound %eax, cm_bounds")
+    CM_TRY(3, "	ud2")
+    CM_TRY(4, "	int3")
+    CM_TRY(5, "	mov $0x60, %ax\n	mov %ax, %ds")
+    CM_TRY(6, "	lds cm_farptr, %eax")
+    CM_TRY(7, "	mov $0x10, %ax\n	mov %ax, %ds\n	mov 0x100000000, %eax")
+    "	mov $0x10, %ax\n"
+    "	mov %ax, %ds\n"
+    "	ljmp $0x08, $2f\n"
+    ".code64\n"
+    "2:	mov cm_rsp(%rip), %rsp\n"
+    "	pop %rbp\n"
+    "	pop %rbx\n"
+    "	ret\n"
+    ".popsection\n"
+    ".pushsection .data\n"
+    ".balign 8\n"
+    "cm_bounds: .long 10, 20\n"
+    "cm_farptr: .long 0\n .word 0x50\n"           /* EQ_SPARE0: not present */
+    ".popsection\n"
+    ".pushsection .bss\n"
+    ".balign 8\n"
+    "cm_rsp: .quad 0\n"
+    ".popsection\n");
+
+static void compatibility(void)
+{
+	static const char *const names[] = {
+		"div by 0", "into with OF set", "bound out of range", "ud2", "int3",
+		"mov ds, a selector beyond the GDT limit", "lds, a data segment not present",
+		"read at 0x100000000 (a 32-bit address: 0)",
+	};
+
+	eq_gdt[EQ_SPARE0 / 8] = 0x00CF12000000FFFFul;   /* data, not present */
+	cm_run();
+	eq_gdt[EQ_SPARE0 / 8] = 0;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct cm_result *r = &cm_res[i];
+
+		eq_error = r->error;
+		if ((int)r->vector == EQ_NONE)
+			eq("compatibility mode: %s => ok", names[i]);
+		else
+			eq("compatibility mode: %s => %s at end-%u", names[i], eq_fault((int)r->vector),
+			   r->back);
+	}
+}
+
 void eq_main(void)
 {
 	instructions();
@@ -585,4 +668,5 @@ void eq_main(void)
 	idt();
 	interrupts();
 	cpl3();
+	compatibility();
 }
