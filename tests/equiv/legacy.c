@@ -56,24 +56,10 @@ uint64_t lg_idt[256] __attribute__((aligned(16)));
 	"	iretl\n" LG_POST(slot)
 
 asm(".pushsection .text\n"
-    ".code64\n"
+    /* lg_trip: called in 32-bit protected mode by eq_legacy_call. */
+    ".code32\n"
     ".global lg_trip\n"
     "lg_trip:\n"
-    "	push %rbx\n"
-    "	push %rbp\n"
-    "	mov %rsp, lg_rsp(%rip)\n"
-    "	pushq $0x38\n"
-    "	lea 1f(%rip), %rax\n"
-    "	push %rax\n"
-    "	lretq\n"
-    ".code32\n"
-    "1:	mov %cr0, %eax\n"
-    "	and $0x7fffffff, %eax\n"
-    "	mov %eax, %cr0\n"
-    "	mov $0xc0000080, %ecx\n"
-    "	rdmsr\n"
-    "	and $~(1 << 8), %eax\n"
-    "	wrmsr\n"
     "	lidt lg_idtr\n"
     "	mov $0x50, %ax\n"                 /* EQ_SPARE0: the 32-bit TSS */
     "	ltr %ax\n"
@@ -106,26 +92,7 @@ asm(".pushsection .text\n"
     LG_V86(21, 3, v86_ud2)
     LG_V86(22, 3, v86_beyond)
     LG_V86(23, 3, v86_popf_iopl)
-    /* Back: TR to the 64-bit TSS (its busy bit cleared first), 64-bit mode. */
-    "	mov $eq_pml4, %eax\n"
-    "	mov %eax, %cr3\n"
-    "	mov $0xc0000080, %ecx\n"
-    "	rdmsr\n"
-    "	or $(1 << 8), %eax\n"
-    "	wrmsr\n"
-    "	mov %cr0, %eax\n"
-    "	or $0x80000000, %eax\n"
-    "	mov %eax, %cr0\n"
-    "	ljmp $0x08, $2f\n"
-    ".code64\n"
-    "2:	mov lg_rsp(%rip), %rsp\n"
-    "	andb $~2, eq_gdt + 0x45(%rip)\n"
-    "	mov $0x40, %ax\n"
-    "	ltr %ax\n"
-    "	pop %rbp\n"
-    "	pop %rbx\n"
     "	ret\n"
-    ".code32\n"
 
     /* lg_save: slot EBX gets what the handler recorded. */
     "lg_save:\n"
@@ -256,7 +223,7 @@ asm(".pushsection .text\n"
     ".popsection\n"
     ".pushsection .bss\n"
     ".balign 8\n"
-    "lg_rsp: .quad 0\n"
+
     "lg_esp: .long 0\n"
     "lg_fixup: .long 0\n"
     "lg_vec: .long 0\n"
@@ -330,8 +297,11 @@ void eq_main(void)
 				(tss >> 24 & 0xff) << 56;
 	eq_gdt[EQ_SPARE1 / 8] = 0x0040920000000ffful;
 	memcpy((void *)V86_BASE, v86_start, (size_t)(v86_end - v86_start));
-	lg_trip();
+	eq_legacy_call(lg_trip);
+	/* The IDT and TR back: the 64-bit TSS's busy bit cleared first. */
 	asm volatile("lidt (%0)" : : "r"(eq_idtr) : "memory");
+	((uint8_t *)eq_gdt)[EQ_TSS + 5] &= (uint8_t)~2;
+	asm volatile("ltr %w0" : : "r"(EQ_TSS) : "memory");
 	eq_gdt[EQ_SPARE0 / 8] = 0;
 	eq_gdt[EQ_SPARE1 / 8] = 0;
 

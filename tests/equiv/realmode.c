@@ -29,12 +29,12 @@ struct rm_result {
 	uint32_t value, value2;
 };
 
-/* The trip.  rm_trip (64-bit) goes to compatibility mode, turns paging
- * and LME off, and far-jumps to rm_pm16 in the copy (16-bit protected
+/* The trip.  rm_trip, called in 32-bit protected mode by
+ * eq_legacy_call, far-jumps to rm_pm16 in the copy (16-bit protected
  * mode, EQ_SPARE0: code, base RM_BASE; EQ_SPARE1: data, base 0, limit
  * 0xffff; FS gets the flat 4 GiB KDATA), which clears PE and far-jumps to
  * real mode.  The way back: PE set, a far jump to rm_back32 (KCODE32),
- * paging and LME on again, 64-bit mode.  Each try in real mode sets the
+ * which returns to eq_legacy_call on its stack.  Each try in real mode sets the
  * fixup where the exception handler resumes (RM_TRY), and rm_save stores
  * the try's result in slot BX. */
 #define RM_OFF(l) "(" #l " - rm_start)"
@@ -47,27 +47,13 @@ struct rm_result {
 	"	call rm_save\n"
 
 asm(".pushsection .text\n"
-    ".code64\n"
+    /* rm_trip: 32-bit protected mode (eq_legacy_call), on to 16-bit. */
+    ".code32\n"
     ".global rm_trip\n"
     "rm_trip:\n"
-    "	push %rbx\n"
-    "	push %rbp\n"
-    "	mov %rsp, rm_rsp(%rip)\n"
-    "	pushq $0x38\n"                   /* EQ_KCODE32 */
-    "	lea 1f(%rip), %rax\n"
-    "	push %rax\n"
-    "	lretq\n"
-    ".code32\n"
-    "1:	mov %cr0, %eax\n"
-    "	and $0x7fffffff, %eax\n"          /* paging off: out of IA-32e mode */
-    "	mov %eax, %cr0\n"
-    "	mov $0xc0000080, %ecx\n"
-    "	rdmsr\n"
-    "	and $~(1 << 8), %eax\n"           /* LME off */
-    "	wrmsr\n"
+    "	mov %esp, rm_esp\n"
     "	ljmp $0x50, $" RM_OFF(rm_pm16) "\n"   /* EQ_SPARE0 */
-
-    /* Back from real mode: 32-bit protected mode, paging off. */
+    /* Back from real mode: 32-bit protected mode, its stack again. */
     ".global rm_back32\n"
     "rm_back32:\n"
     "	mov $0x10, %ax\n"
@@ -76,24 +62,7 @@ asm(".pushsection .text\n"
     "	mov %ax, %ss\n"
     "	mov %ax, %fs\n"
     "	mov %ax, %gs\n"
-    "	mov rm_rsp, %esp\n"
-    "	mov $eq_pml4, %eax\n"
-    "	mov %eax, %cr3\n"
-    "	mov $0xc0000080, %ecx\n"
-    "	rdmsr\n"
-    "	or $(1 << 8), %eax\n"
-    "	wrmsr\n"
-    "	mov %cr0, %eax\n"
-    "	or $0x80000000, %eax\n"
-    "	mov %eax, %cr0\n"
-    "	ljmp $0x08, $2f\n"
-    ".code64\n"
-    "2:	mov rm_rsp(%rip), %rsp\n"
-    "	xor %eax, %eax\n"
-    "	mov %eax, %fs\n"
-    "	mov %eax, %gs\n"
-    "	pop %rbp\n"
-    "	pop %rbx\n"
+    "	mov rm_esp, %esp\n"
     "	ret\n"
 
     /* ---- the real-mode code: copied to RM_BASE, position-independent
@@ -299,7 +268,7 @@ asm(".pushsection .text\n"
     ".popsection\n"
     ".pushsection .bss\n"
     ".balign 8\n"
-    "rm_rsp: .quad 0\n"
+    "rm_esp: .long 0\n"
     ".popsection\n");
 
 static const char *const names[] = {
@@ -348,7 +317,7 @@ void eq_main(void)
 	eq_gdt[EQ_SPARE0 / 8] = 0x00009a000000ffffull | (RM_BASE & 0xffffff) << 16;
 	eq_gdt[EQ_SPARE1 / 8] = 0x000092000000ffffull;
 	memcpy((void *)RM_BASE, rm_start, (size_t)(rm_end - rm_start));
-	rm_trip();
+	eq_legacy_call(rm_trip);
 	asm volatile("lidt (%0)" : : "r"(eq_idtr) : "memory");
 	eq_gdt[EQ_SPARE0 / 8] = 0;
 	eq_gdt[EQ_SPARE1 / 8] = 0;

@@ -161,6 +161,63 @@ tss_init:
 	mov [eq_tss + 4], rax           ; RSP0: CPL 3 code traps onto this stack
 	ret
 
+; eq_legacy_call(fn): calls fn, 32-bit code, in 32-bit protected mode with
+; paging off (out of IA-32e mode: CS KCODE32, DS, ES and SS KDATA,
+; interrupts off, the IDT as it was: fn loads its own before anything can
+; fault), and comes back to 64-bit mode when fn returns, on the stack it
+; was called with.  fn may leave any segment, IDTR and TR (the caller
+; restores those it changed) but not the GDT's first entries or paging.
+global eq_legacy_call
+eq_legacy_call:
+	push rbx
+	push rbp
+	push r12
+	push r13
+	push r14
+	push r15
+	mov [legacy_rsp], rsp
+	push KCODE32
+	lea rax, [rel .compat]
+	push rax
+	o64 retf
+bits 32
+.compat:
+	mov eax, cr0
+	and eax, ~CR0_PG
+	mov cr0, eax
+	mov ecx, EFER
+	rdmsr
+	and eax, ~EFER_LME
+	wrmsr
+	call edi                        ; fn: the low half of its 64-bit pointer
+	mov ax, KDATA
+	mov ds, ax
+	mov es, ax
+	mov ss, ax
+	mov eax, eq_pml4
+	mov cr3, eax
+	mov ecx, EFER
+	rdmsr
+	or eax, EFER_LME
+	wrmsr
+	mov eax, cr0
+	or eax, CR0_PG
+	mov cr0, eax
+	jmp KCODE64:.long
+bits 64
+.long:
+	mov rsp, [legacy_rsp]
+	xor eax, eax
+	mov fs, ax
+	mov gs, ax
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbp
+	pop rbx
+	ret
+
 ; 256 interrupt gates (type 0xE, DPL 3 so that INT n works from CPL 3),
 ; each to its stub.
 idt_init:
@@ -344,3 +401,4 @@ alignb 16
 user_stack: resb 8192
 user_stack_top:
 user_krsp: resq 1
+legacy_rsp: resq 1

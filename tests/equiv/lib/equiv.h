@@ -97,6 +97,14 @@ extern volatile uint64_t eq_fixup_hit;
 #define EQ_USER_RETURN 0x81
 void eq_user(void (*fn)(void));
 
+/* Calls FN, 32-bit code (assembled as .code32), in 32-bit protected mode
+ * with paging off, out of IA-32e mode (CS EQ_KCODE32, data EQ_KDATA,
+ * interrupts off, the IDT unchanged: FN loads its own before anything
+ * may fault), and returns to 64-bit mode when FN returns on the stack it
+ * was called with.  The caller restores the IDTR, TR and FS/GS bases if
+ * FN changed them. */
+void eq_legacy_call(void (*fn)(void));
+
 /* "ok" for EQ_NONE, else the exception as "#GP(0x0)" ("#UD", "#PF(0x2)"):
  * a string that stays valid for the next few calls. */
 const char *eq_fault(int vector);
