@@ -165,6 +165,27 @@ enum vmexit_ret {
 /* Read a register from the hardware (arch): vcpu_get() calls it on a miss. */
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r);
 
+/* A segment register whole: selector and descriptor cache, the access
+ * rights in the VMX layout (SDM Vol. 3C 25.4.1: the descriptor's type, S,
+ * DPL and P in bits 7:0, AVL, L, D/B and G in 15:12; bit 16 unusable). */
+struct vseg {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;     /* in bytes, G applied */
+	uint32_t ar;
+};
+
+#define VSEG_AR_UNUSABLE BIT(16)
+
+enum vseg_id { VSEG_ES, VSEG_CS, VSEG_SS, VSEG_DS, VSEG_FS, VSEG_GS, VSEG_LDTR, VSEG_TR,
+	       VSEG_COUNT };
+
+/* For the rare emulation that switches segments (task switches): read and
+ * write a segment register (the register cache follows), and the GDTR. */
+void arch_vcpu_seg_read(struct vcpu *v, enum vseg_id s, struct vseg *out);
+void arch_vcpu_seg_write(struct vcpu *v, enum vseg_id s, const struct vseg *in);
+void arch_vcpu_gdtr(struct vcpu *v, uint64_t *base, uint32_t *limit);
+
 /* The guest's XMM register n (0-15), 16 bytes: live in the CPU while an
  * exit is handled (the hypervisor uses no SSE), for the emulation of the
  * SSE moves on MMIO. */

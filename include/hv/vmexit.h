@@ -31,6 +31,9 @@ struct cr_request {
 	uint16_t lmsw_src;  /* LMSW: the operand */
 };
 enum vmexit_ret cr_emulate(struct vcpu *v, const struct cr_request *r);
+/* Load CR3 as MOV to CR3 does (PAE paging's PDPTEs with it): 0, or
+ * HV_EINVAL where the MOV would raise #GP; nothing is queued. */
+int cr_load_cr3(struct vcpu *v, uint64_t val);
 enum vmexit_ret xsetbv_emulate(struct vcpu *v);
 /* Whether XSETBV may load val into XCR0 on a CPU supporting the
  * components in supported. */

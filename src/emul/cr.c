@@ -170,6 +170,8 @@ static int mov_to_cr(struct vcpu *v, unsigned cr, uint64_t val)
 	return rc;
 }
 
+int cr_load_cr3(struct vcpu *v, uint64_t val) { return mov_to_cr(v, 3, val); }
+
 static int mov_from_cr(struct vcpu *v, unsigned cr, uint64_t *val)
 {
 	switch (cr) {

@@ -118,7 +118,7 @@ static void segments(void)
 	eq_gdt[EQ_SPARE0 / 8] = 0x00CF12000000FFFFul;
 	eq_gdt[EQ_SPARE1 / 8] = 0x00AF98000000FFFFul;
 
-	report("mov ds, a selector beyond the GDT limit", load_ds(0x60));
+	report("mov ds, a selector beyond the GDT limit", load_ds(0x78));
 	report("mov ds, a data segment not present", load_ds(EQ_SPARE0));
 	report("mov ss, a data segment not present", load_ss(EQ_SPARE0));
 	report("mov ds, an execute-only code segment", load_ds(EQ_SPARE1));
@@ -614,7 +614,7 @@ asm(".pushsection .text\n"
     CM_TRY(2, "	mov $30, %eax\n	bound %eax, cm_bounds")
     CM_TRY(3, "	ud2")
     CM_TRY(4, "	int3")
-    CM_TRY(5, "	mov $0x60, %ax\n	mov %ax, %ds")
+    CM_TRY(5, "	mov $0x78, %ax\n	mov %ax, %ds")
     CM_TRY(6, "	lds cm_farptr, %eax")
     CM_TRY(7, "	mov $0x10, %ax\n	mov %ax, %ds\n	mov 0x100000000, %eax")
     "	mov $0x10, %ax\n"

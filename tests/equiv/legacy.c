@@ -28,6 +28,9 @@ extern const uint8_t v86_start[], v86_end[];
 extern void lg_trip(void);
 extern const uint8_t v86_out[];
 uint32_t lg_tss[26] __attribute__((aligned(16)));
+uint32_t lg_tss_b[26] __attribute__((aligned(16)));
+extern uint32_t lg_trec[5][5], lg_arec[5][2];
+extern char lg_task_b[], lg_task_stack_top[];
 uint64_t lg_idt[256] __attribute__((aligned(16)));
 
 /* LG_TRY(slot, insns): 32-bit code; the handler resumes at the fixup.
@@ -45,6 +48,27 @@ uint64_t lg_idt[256] __attribute__((aligned(16)));
 	"	mov $" #slot ", %ebx\n"                                     \
 	"	call lg_save\n"
 #define LG_TRY(slot, insns) LG_PRE(slot) "	mov %esp, lg_esp\n" insns "\n" LG_POST(slot)
+/* TASK_TEST(slot, n, mode, fix, err, insns): a try that switches to task
+ * B, which records what it sees in lg_trec[n] (taking an error code off
+ * its stack if err, moving task A's saved EIP on by fix) and comes back
+ * by JMP (mode 0) or IRET (mode 1); then A records its TR and EFLAGS in
+ * lg_arec[n]. */
+#define TASK_TEST(slot, n, mode, fix, err, insns)                           \
+	"	movl $" #mode ", lg_task_mode\n	movl $" #fix ", lg_task_fix\n" \
+	"	movl $" #err ", lg_task_err\n	movl $" #n ", lg_task_n\n"      \
+	LG_TRY(slot, insns)                                                 \
+	"	str %ax\n	movzwl %ax, %eax\n	mov %eax, lg_arec + " #n " * 8\n" \
+	"	pushf\n	pop %eax\n	mov %eax, lg_arec + " #n " * 8 + 4\n	clts\n"
+/* A task gate to task B (selector 0x60) in IDT entry v, and back. */
+#define TASK_GATE_ON(v)                                                     \
+	"	mov lg_idt + " #v " * 8, %eax\n	mov %eax, lg_gate_save\n"     \
+	"	mov lg_idt + " #v " * 8 + 4, %eax\n	mov %eax, lg_gate_save + 4\n" \
+	"	movl $0x00600000, lg_idt + " #v " * 8\n"                     \
+	"	movl $0x0000e500, lg_idt + " #v " * 8 + 4\n"
+#define TASK_GATE_OFF(v)                                                    \
+	"	mov lg_gate_save, %eax\n	mov %eax, lg_idt + " #v " * 8\n"     \
+	"	mov lg_gate_save + 4, %eax\n	mov %eax, lg_idt + " #v " * 8 + 4\n"
+
 #define LG_V86(slot, iopl, entry)                                           \
 	LG_PRE(slot)                                                        \
 	"	mov %esp, lg_esp\n"                                         \
@@ -92,7 +116,55 @@ asm(".pushsection .text\n"
     LG_V86(21, 3, v86_ud2)
     LG_V86(22, 3, v86_beyond)
     LG_V86(23, 3, v86_popf_iopl)
+    /* ---- task switches (task A: EQ_SPARE0, task B: EQ_SPARE2) ---- */
+    TASK_TEST(24, 0, 0, 0, 0, "	ljmp $0x60, $0")
+    TASK_TEST(25, 1, 1, 0, 0, "	lcall $0x60, $0")
+    TASK_GATE_ON(0x44)
+    TASK_TEST(26, 2, 1, 0, 0, "	int $0x44")
+    TASK_GATE_OFF(0x44)
+    TASK_GATE_ON(0)
+    TASK_TEST(27, 3, 1, 2, 0, "	xor %edx, %edx\n	mov $1, %eax\n	xor %ecx, %ecx\n	div %ecx")
+    TASK_GATE_OFF(0)
+    TASK_GATE_ON(13)
+    TASK_TEST(28, 4, 1, 2, 1, "	mov $0x78, %ax\n	mov %ax, %ds")
+    TASK_GATE_OFF(13)
+    LG_TRY(29, "	ljmp $0x50, $0")
+    LG_TRY(30, "	movw $0x60, lg_tss\n	pushf\n	orl $0x4000, (%esp)\n	popf\n	iret")
+    "	pushf\n"
+    "	andl $~0x4000, (%esp)\n"
+    "	popf\n"
+    "	movw $0, lg_tss\n"
+    "	clts\n"
     "	ret\n"
+
+    /* Task B: what it sees, then back to A. */
+    ".global lg_task_b\n"
+    "lg_task_b:\n"
+    "	mov lg_task_n, %ebx\n"
+    "	imul $20, %ebx\n"
+    "	str %ax\n"
+    "	movzwl %ax, %eax\n"
+    "	mov %eax, lg_trec(%ebx)\n"
+    "	pushf\n"
+    "	pop %eax\n"
+    "	mov %eax, lg_trec + 4(%ebx)\n"
+    "	movzwl lg_tss_b, %eax\n"
+    "	mov %eax, lg_trec + 8(%ebx)\n"
+    "	mov %cr0, %eax\n"
+    "	mov %eax, lg_trec + 12(%ebx)\n"
+    "	cmpl $0, lg_task_err\n"
+    "	je 1f\n"
+    "	pop %eax\n"
+    "	mov %eax, lg_trec + 16(%ebx)\n"
+    "1:	mov lg_task_fix, %eax\n"
+    "	add %eax, lg_tss + 0x20\n"       /* task A's saved EIP */
+    "	clts\n"
+    "	cmpl $0, lg_task_mode\n"
+    "	jne 2f\n"
+    "	ljmp $0x50, $0\n"
+    "	jmp lg_task_b\n"
+    "2:	iret\n"
+    "	jmp lg_task_b\n"
 
     /* lg_save: slot EBX gets what the handler recorded. */
     "lg_save:\n"
@@ -233,6 +305,17 @@ asm(".pushsection .text\n"
     "lg_efl: .long 0\n"
     ".global lg_res\n"
     "lg_res: .fill 32 * 24, 1, 0\n"
+    ".global lg_trec, lg_arec\n"
+    "lg_trec: .fill 5 * 20, 1, 0\n"
+    "lg_arec: .fill 5 * 8, 1, 0\n"
+    "lg_task_mode: .long 0\n"
+    "lg_task_fix: .long 0\n"
+    "lg_task_err: .long 0\n"
+    "lg_task_n: .long 0\n"
+    "lg_gate_save: .quad 0\n"
+    "lg_task_stack: .fill 1024, 1, 0\n"
+    ".global lg_task_stack_top\n"
+    "lg_task_stack_top:\n"
     "lg_ring0_stack: .fill 4096, 1, 0\n"
     ".global lg_ring0_top\n"
     "lg_ring0_top:\n"
@@ -251,6 +334,13 @@ static const char *const names[] = {
 	"v86, IOPL 3: in from port 0x80 (no I/O bitmap)",
 	"v86: a segment load, then a read through it", "v86: div by 0", "v86: ud2",
 	"v86: read at offset 0x10000", "v86, IOPL 3: popf clearing IOPL, pushf, int $0x43",
+	"task switch: jmp to task B, which jumps back",
+	"task switch: call task B, which returns by iret",
+	"task switch: int $0x44 through a task gate to task B",
+	"task switch: #DE through a task gate",
+	"task switch: #GP (an error code) through a task gate",
+	"task switch: jmp to the busy TSS of the running task",
+	"task switch: iret with NT set and a back link to an available TSS",
 };
 
 static void gates(void)
@@ -268,7 +358,7 @@ static void report(unsigned slot)
 {
 	const struct lg_result *r = &lg_res[slot];
 
-	if (slot < 11) {
+	if (slot < 11 || slot >= 24) {
 		if (r->vector == 0xffffffffu) {
 			eq("32-bit protected mode: %s => ok", names[slot]);
 			return;
@@ -296,19 +386,40 @@ void eq_main(void)
 	eq_gdt[EQ_SPARE0 / 8] = 0x67 | (tss & 0xffffff) << 16 | 0x89ull << 40 |
 				(tss >> 24 & 0xff) << 56;
 	eq_gdt[EQ_SPARE1 / 8] = 0x0040920000000ffful;
+	/* Task B: an available 32-bit TSS at EQ_SPARE2, starting at lg_task_b
+	 * in 32-bit code on a stack of its own, paging off (CR3 unused). */
+	uint64_t tss_b = (uint64_t)(uintptr_t)lg_tss_b;
+	memset(lg_tss_b, 0, sizeof(lg_tss_b));
+	lg_tss_b[8] = (uint32_t)(uintptr_t)lg_task_b;
+	lg_tss_b[9] = 0x2;
+	lg_tss_b[14] = (uint32_t)(uintptr_t)lg_task_stack_top;
+	lg_tss_b[18] = lg_tss_b[20] = lg_tss_b[21] = EQ_KDATA;     /* ES, SS, DS */
+	lg_tss_b[19] = EQ_KCODE32;
+	((uint16_t *)lg_tss_b)[51] = 0x68;
+	eq_gdt[EQ_SPARE2 / 8] = 0x67 | (tss_b & 0xffffff) << 16 | 0x89ull << 40 |
+				(tss_b >> 24 & 0xff) << 56;
 	memcpy((void *)V86_BASE, v86_start, (size_t)(v86_end - v86_start));
 	eq_legacy_call(lg_trip);
 	/* The IDT and TR back: the 64-bit TSS's busy bit cleared first. */
 	asm volatile("lidt (%0)" : : "r"(eq_idtr) : "memory");
 	((uint8_t *)eq_gdt)[EQ_TSS + 5] &= (uint8_t)~2;
 	asm volatile("ltr %w0" : : "r"(EQ_TSS) : "memory");
+	unsigned b_busy = (unsigned)(eq_gdt[EQ_SPARE2 / 8] >> 41) & 1;
+
 	eq_gdt[EQ_SPARE0 / 8] = 0;
 	eq_gdt[EQ_SPARE1 / 8] = 0;
+	eq_gdt[EQ_SPARE2 / 8] = 0;
 
 	for (unsigned slot = 0; slot < sizeof(names) / sizeof(names[0]); slot++)
 		report(slot);
 	const volatile uint32_t *out = (const volatile uint32_t *)(V86_BASE + (uintptr_t)(v86_out - v86_start));
 	eq("v86: the dword read through DS 0x1234 => %#x", out[0]);
 	eq("v86, IOPL 3: FLAGS after popf clearing IOPL => %#x", out[1] & 0xffff);
+	for (unsigned n = 0; n < 5; n++)
+		eq("task switch %u: in task B, TR, EFLAGS, back link, CR0.TS, error code => %#x, %#x, %#x, %u, %#x; "
+		   "back in task A, TR, EFLAGS => %#x, %#x", n, lg_trec[n][0], lg_trec[n][1],
+		   lg_trec[n][2], (lg_trec[n][3] >> 3) & 1, lg_trec[n][4], lg_arec[n][0], lg_arec[n][1]);
+	eq("task B's TSS after it all: EIP's offset from lg_task_b, busy => %#x, %u",
+	   (uint32_t)(lg_tss_b[8] - (uint32_t)(uintptr_t)lg_task_b), b_busy);
 	eq("back in 64-bit mode: CR0 CR4 => %#lx %#lx", read_cr0(), read_cr4());
 }

@@ -7,8 +7,9 @@
 #    #DF(0); the guest ends with status 0;
 #  - event_triple: #PF during #PF delivery into a not-present IDT page, and
 #    a fault during the #DF: the VM ends by triple fault;
-#  - taskswitch: a far JMP to an available TSS, a hardware task switch,
-#    which tinyhv does not emulate: the VM stops, saying so.
+#  - taskswitch: a far JMP to another task's 32-bit TSS and back, hardware
+#    task switches that tinyhv performs; then one to a 16-bit TSS, which it
+#    does not: the VM stops, saying so.
 # Usage: bash tests/integration/bochs_attack_events.sh BUILD_DIR
 set -euo pipefail
 
@@ -25,8 +26,15 @@ EDGES_PASS=(
 EDGES_END_RE='^vm 1 \(event_edges\): ended by hypercall, status 0$'
 TRIPLE_SAYS_RE='^\[event_triple\] event_triple: paging on, the IDT.s page not present, reading unmapped 0x800000: expect #PF, #DF, triple fault$'
 TRIPLE_END_RE='^vm 3 \(event_triple\): ended by triple fault at RIP 0x[0-9a-f]+ \(CR0 0x[0-9a-f]+, IDTR limit 0x7ff\)$'
-TASK_SAYS_RE='^\[taskswitch\] taskswitch: far JMP to an available TSS: a task switch \(tinyhv must stop this VM\)$'
-TASK_END_RE='^vm 5 \(taskswitch\): stopped: task switch by JMP to TSS selector 0x20 at RIP 0x[0-9a-f]+: not emulated$'
+TASK_PASS=(
+	"in task B after the far JMP: TR is task B's"
+	"the task switch set CR0.TS"
+	"task A's TSS holds the EIP after its far JMP"
+	"back in task A by task B's far JMP: TR is task A's"
+	"task B's TSS holds the EIP after its far JMP"
+)
+TASK_SAYS_RE='^\[taskswitch\] taskswitch: far JMP to a 16-bit TSS \(tinyhv must stop this VM\)$'
+TASK_END_RE='^vm 5 \(taskswitch\): stopped: task switch to or from a 16-bit TSS \(selector 0x28 at RIP 0x[0-9a-f]+\): not emulated$'
 CANARY_RE() { echo "^vm $1 \(cpuid\): ended by hypercall, status 0$"; }
 RUN_TIMEOUT=240
 
@@ -52,6 +60,10 @@ it_expect_after "$IT_LINE" "$(CANARY_RE 2)"
 it_expect_after "$IT_LINE" "$TRIPLE_SAYS_RE"
 it_expect_after "$IT_LINE" "$TRIPLE_END_RE"
 it_expect_after "$IT_LINE" "$(CANARY_RE 4)"
+it_expect_none '^\[taskswitch\] taskswitch: FAIL' "a failed task-switch check"
+for p in "${TASK_PASS[@]}"; do
+	it_expect "^\\[taskswitch\\] taskswitch: PASS $p\$"
+done
 it_expect_after "$IT_LINE" "$TASK_SAYS_RE"
 it_expect_after "$IT_LINE" "$TASK_END_RE"
 it_expect_after "$IT_LINE" "$(CANARY_RE 6)"

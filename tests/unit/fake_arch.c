@@ -36,6 +36,30 @@ void arch_vcpu_xmm_write(struct vcpu *v, unsigned n, const uint8_t val[16])
 	memcpy(v->arch->xmm[n], val, 16);
 }
 
+/* Segment registers and the GDTR: fake_arch.h's fake_segs and fake_gdtr. */
+struct vseg fake_segs[VSEG_COUNT];
+uint64_t fake_gdtr_base;
+uint32_t fake_gdtr_limit;
+
+void arch_vcpu_seg_read(struct vcpu *v, enum vseg_id s, struct vseg *out)
+{
+	(void)v;
+	*out = fake_segs[s];
+}
+
+void arch_vcpu_seg_write(struct vcpu *v, enum vseg_id s, const struct vseg *in)
+{
+	(void)v;
+	fake_segs[s] = *in;
+}
+
+void arch_vcpu_gdtr(struct vcpu *v, uint64_t *base, uint32_t *limit)
+{
+	(void)v;
+	*base = fake_gdtr_base;
+	*limit = fake_gdtr_limit;
+}
+
 /* No MOV-DR exiting here: v->breakpoints_off stays false, DR7 is read. */
 void arch_vcpu_watch_breakpoints(struct vcpu *v) { (void)v; }
 

@@ -36,6 +36,12 @@ void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t eax, uint32_t ebx,
 void fake_cpuid_clear(void);
 
 extern uint64_t fake_tsc_now;
+
+/* The segment registers and GDTR the fake architecture keeps (one vCPU's:
+ * enough for the task-switch tests). */
+extern struct vseg fake_segs[VSEG_COUNT];
+extern uint64_t fake_gdtr_base;
+extern uint32_t fake_gdtr_limit;
 #define FAKE_TSC_HZ 100000000ULL
 
 /* Everything printed on the hypervisor console since the last clear. */

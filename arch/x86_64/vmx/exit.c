@@ -20,6 +20,7 @@
 #include <hv/console.h>
 #include <hv/format.h>
 #include <hv/log.h>
+#include <hv/task.h>
 #include <hv/vm.h>
 #include <hv/vmexit.h>
 
@@ -183,18 +184,26 @@ static enum vmexit_ret exit_ept_misconfig(struct vcpu *v)
 	return VMEXIT_STOP;
 }
 
-/* A hardware task switch exits whatever caused it (SDM Vol. 3C 26.4.2);
- * tinyhv does not emulate it: the VM stops, saying what asked for it
- * (the qualification's source, 28.2.1 table 28-2, and the TSS selector). */
+/* A hardware task switch exits whatever caused it (SDM Vol. 3C 26.4.2),
+ * and src/emul/task.c performs it: the qualification gives the new TSS's
+ * selector and what asked for it (28.2.1, table 28-2: CALL, IRET, JMP,
+ * or a task gate in the IDT, whose event the exit's IDT-vectoring
+ * information holds: the task switch delivers it, so it does not go in
+ * again). */
 static enum vmexit_ret exit_task_switch(struct vcpu *v)
 {
-	static const char *const source[4] = { "CALL", "IRET", "JMP", "a task gate in the IDT" };
 	uint64_t qual = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	struct task_switch_request r = {
+		.selector = (uint16_t)qual,
+		.source = (enum task_source)((qual >> 30) & 3),
+		.insn_len = (uint32_t)vmcs_read(VMCS_EXIT_INSTRUCTION_LEN),
+	};
 
-	vm_end(v->vm, VM_END_ERROR, EXIT_TASK_SWITCH,
-	       "task switch by %s to TSS selector 0x%x at RIP 0x%lx: not emulated",
-	       source[(qual >> 30) & 3], (unsigned)(qual & 0xffff), vcpu_get(v, VREG_RIP));
-	return VMEXIT_STOP;
+	if (r.source == TASK_GATE) {
+		r.event = v->ev.interrupted;
+		v->ev.interrupted.valid = false;
+	}
+	return task_switch(v, &r);
 }
 
 static void report_progress(struct vcpu *v);

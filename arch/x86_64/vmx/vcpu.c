@@ -423,6 +423,65 @@ enum vmexit_ret vmx_dr_access(struct vcpu *v)
 	return VMEXIT_RETRY;
 }
 
+/* Segment registers in the VMCS's field order (appendix B: selectors,
+ * limits, access rights and bases are each ES, CS, SS, DS, FS, GS, LDTR,
+ * TR, two encodings apart). */
+static const struct { uint16_t sel, limit, ar, base; int base_reg, ar_reg; } seg_fields[] = {
+	[VSEG_ES] = { VMCS_GUEST_ES_SEL, VMCS_GUEST_ES_LIMIT, VMCS_GUEST_ES_AR, VMCS_GUEST_ES_BASE,
+		      VREG_ES_BASE, -1 },
+	[VSEG_CS] = { VMCS_GUEST_CS_SEL, VMCS_GUEST_CS_LIMIT, VMCS_GUEST_CS_AR, VMCS_GUEST_CS_BASE,
+		      VREG_CS_BASE, VREG_CS_AR },
+	[VSEG_SS] = { VMCS_GUEST_SS_SEL, VMCS_GUEST_SS_LIMIT, VMCS_GUEST_SS_AR, VMCS_GUEST_SS_BASE,
+		      VREG_SS_BASE, VREG_SS_AR },
+	[VSEG_DS] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_DS_LIMIT, VMCS_GUEST_DS_AR, VMCS_GUEST_DS_BASE,
+		      VREG_DS_BASE, -1 },
+	[VSEG_FS] = { VMCS_GUEST_FS_SEL, VMCS_GUEST_FS_LIMIT, VMCS_GUEST_FS_AR, VMCS_GUEST_FS_BASE,
+		      VREG_FS_BASE, -1 },
+	[VSEG_GS] = { VMCS_GUEST_GS_SEL, VMCS_GUEST_GS_LIMIT, VMCS_GUEST_GS_AR, VMCS_GUEST_GS_BASE,
+		      VREG_GS_BASE, -1 },
+	[VSEG_LDTR] = { VMCS_GUEST_LDTR_SEL, VMCS_GUEST_LDTR_LIMIT, VMCS_GUEST_LDTR_AR,
+			VMCS_GUEST_LDTR_BASE, -1, -1 },
+	[VSEG_TR] = { VMCS_GUEST_TR_SEL, VMCS_GUEST_TR_LIMIT, VMCS_GUEST_TR_AR, VMCS_GUEST_TR_BASE,
+		      -1, -1 },
+};
+
+void arch_vcpu_seg_read(struct vcpu *v, enum vseg_id s, struct vseg *out)
+{
+	out->sel = (uint16_t)vmcs_read(seg_fields[s].sel);
+	out->limit = (uint32_t)vmcs_read(seg_fields[s].limit);
+	out->ar = (uint32_t)vmcs_read(seg_fields[s].ar);
+	out->base = seg_fields[s].base_reg >= 0 ? vcpu_get(v, (enum vreg)seg_fields[s].base_reg)
+						: vmcs_read(seg_fields[s].base);
+}
+
+/* Straight to the VMCS; the register cache takes the new base and access
+ * rights as the hardware's (available, not dirty). */
+static void cache_hw(struct vcpu *v, int r, uint64_t val)
+{
+	if (r < 0)
+		return;
+	v->regs.val[r] = val;
+	v->regs.avail |= (uint32_t)BIT(r);
+	v->regs.dirty &= ~(uint32_t)BIT(r);
+}
+
+void arch_vcpu_seg_write(struct vcpu *v, enum vseg_id s, const struct vseg *in)
+{
+	vmcs_write(seg_fields[s].sel, in->sel);
+	vmcs_write(seg_fields[s].limit, in->limit);
+	vmcs_write(seg_fields[s].ar, in->ar);
+	vmcs_write(seg_fields[s].base, in->base);
+	cache_hw(v, seg_fields[s].base_reg, in->base);
+	cache_hw(v, seg_fields[s].ar_reg, in->ar);
+}
+
+void arch_vcpu_gdtr(struct vcpu *v, uint64_t *base, uint32_t *limit)
+{
+	UNUSED(v);
+	*base = vmcs_read(VMCS_GUEST_GDTR_BASE);
+	*limit = (uint32_t)vmcs_read(VMCS_GUEST_GDTR_LIMIT);
+}
+
 /* The guest's XMM registers are the CPU's while its exit is handled
  * (arch/xstate.h: the hypervisor is built without SSE). */
 #define XMM_READ(n)  case n: __asm__ volatile("movdqu %%xmm" #n ", %0" : "=m"(*x)); break
@@ -459,6 +518,12 @@ uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r)
 	if (r == VREG_XCR0)
 		return vmx(v)->xcr0;
 	switch (r) {
+	case VREG_CR0:
+		/* The guest-owned bits (MP, EM, TS) are the real CR0's: the
+		 * guest changes them without an exit, and the read shadow
+		 * keeps what was last written there (SDM Vol. 3C 25.6.6). */
+		return (vmcs_read(VMCS_CR0_READ_SHADOW) & ~(uint64_t)CR0_GUEST_OWNED) |
+		       (vmcs_read(VMCS_GUEST_CR0) & CR0_GUEST_OWNED);
 	case VREG_DR0: return read_dr0();
 	case VREG_DR1: return read_dr1();
 	case VREG_DR2: return read_dr2();

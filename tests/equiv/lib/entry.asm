@@ -363,7 +363,7 @@ gdt:
 	dq 0x00CF9A000000FFFF           ; KCODE32: flat 32-bit code, DPL 0
 	dq 0x0000890000000067           ; TSS_SEL: available 64-bit TSS, limit 0x67
 	dq 0                            ;   (base filled in by tss_init)
-	dq 0, 0                         ; SPARE0, SPARE1: an area's own descriptors
+	dq 0, 0, 0, 0                   ; SPARE0-SPARE3: an area's own descriptors
 gdt_end:
 
 gdtr32:

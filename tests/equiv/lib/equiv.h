@@ -39,6 +39,8 @@
 #define EQ_TSS     0x40     /* 16 bytes */
 #define EQ_SPARE0  0x50     /* zero: an area's own descriptors */
 #define EQ_SPARE1  0x58
+#define EQ_SPARE2  0x60
+#define EQ_SPARE3  0x68     /* the GDT's last entry: 0x70 and up are beyond its limit */
 extern uint64_t eq_gdt[];
 extern uint64_t eq_pd[];    /* the 2048 2 MiB mappings of the first 4 GiB */
 extern uint8_t eq_idt[];    /* 256 16-byte gates */
