@@ -294,9 +294,24 @@ int vhpet_attach(struct vhpet *h, struct io_bus *mmio)
 
 /* ---- time ------------------------------------------------------------------- */
 
+/* Whether any timer waits for a match: the platform asks on every timer
+ * plan, and an HPET the guest does not use should cost it no clock read. */
+static bool any_armed(const struct vhpet *h)
+{
+	for (unsigned n = 0; n < VHPET_TIMERS; n++)
+		if (h->t[n].armed)
+			return true;
+	return false;
+}
+
 uint64_t vhpet_next_event_ns(struct vhpet *h)
 {
-	uint64_t ns = now(h), c = counter_at(h, ns), best = VHPET_NO_EVENT;
+	uint64_t ns, c, best = VHPET_NO_EVENT;
+
+	if (!any_armed(h))
+		return VHPET_NO_EVENT;
+	ns = now(h);
+	c = counter_at(h, ns);
 
 	for (unsigned n = 0; n < VHPET_TIMERS; n++) {
 		const struct vhpet_timer *t = &h->t[n];
@@ -342,7 +357,11 @@ static void after_match(struct vhpet *h, unsigned n, uint64_t c)
 
 void vhpet_tick(struct vhpet *h)
 {
-	uint64_t c = counter_at(h, now(h));
+	uint64_t c;
+
+	if (!any_armed(h))
+		return;
+	c = counter_at(h, now(h));
 
 	for (unsigned n = 0; n < VHPET_TIMERS; n++) {
 		struct vhpet_timer *t = &h->t[n];
