@@ -248,8 +248,9 @@ static int load_seg(struct ts *t, enum vseg_id s, uint16_t sel)
 		if (rc)
 			return rc;
 	}
-	arch_vcpu_seg_write(t->v, s, &(struct vseg){ sel, d_base(d), d_limit(d),
-						     (uint32_t)(d >> 40) & 0xf0ff });
+	struct vseg seg = d_seg(sel, d);
+
+	arch_vcpu_seg_write(t->v, s, &seg);
 	return 0;
 }
 
@@ -362,8 +363,8 @@ static int do_switch(struct ts *t)
 	}
 	if (rc)
 		return rc;
-	arch_vcpu_seg_write(v, VSEG_TR, &(struct vseg){ t->r->selector, d_base(nd), d_limit(nd),
-							(uint32_t)(nd >> 40) & 0xf0ff });
+	tr = d_seg(t->r->selector, nd);
+	arch_vcpu_seg_write(v, VSEG_TR, &tr);
 	return switch_to(t, n);
 }
 
