@@ -3,8 +3,9 @@
  * the guest sees it in BCD or binary, 24- or 12-hour, as register B
  * asks, and can set it.  CMOS bytes 0x0e-0x7f are plain memory, with the
  * memory-size bytes that SeaBIOS and Linux's early code read filled in as
- * QEMU does.  No interrupts: periodic, alarm and update-ended interrupts
- * are not raised (Linux boots without them). */
+ * QEMU does.  The alarm sets AF and, with AIE, raises IRQ 8 until
+ * register C is read (what `rtcwake` and ACPI's RTC wake use); periodic
+ * and update-ended interrupts are not raised (Linux boots without them). */
 #ifndef HV_VRTC_H
 #define HV_VRTC_H
 
@@ -17,8 +18,11 @@
 
 /* Registers (MC146818 datasheet, "Address Map"). */
 #define VRTC_SECONDS   0x00
+#define VRTC_SEC_ALARM 0x01
 #define VRTC_MINUTES   0x02
+#define VRTC_MIN_ALARM 0x03
 #define VRTC_HOURS     0x04
+#define VRTC_HOUR_ALARM 0x05
 #define VRTC_WEEKDAY   0x06
 #define VRTC_DAY       0x07
 #define VRTC_MONTH     0x08
@@ -31,10 +35,12 @@
 
 #define VRTC_A_UIP     0x80
 #define VRTC_B_SET     0x80
+#define VRTC_B_AIE     0x20
 #define VRTC_B_UIE     0x10
 #define VRTC_B_DM_BIN  0x04
 #define VRTC_B_24H     0x02
 #define VRTC_C_IRQF    0x80
+#define VRTC_C_AF      0x20
 #define VRTC_C_UF      0x10
 #define VRTC_D_VRT     0x80
 
@@ -44,7 +50,12 @@ struct vrtc {
 	int64_t base_sec;              /* the time at vclock base_ns */
 	uint64_t base_ns;
 	uint64_t last_c_ns;            /* vclock at the last read of register C */
+	uint64_t alarm_ns;             /* vclock of the next update the alarm matches */
+	uint8_t flags;                 /* AF latched since register C was read */
+	bool irq_raised;               /* IRQ 8 asserted: AF with AIE, until C is read */
 	struct vclock clock;
+	struct irq_sink irq;
+	unsigned irq_line;
 };
 
 /* epoch_sec: the time at the vclock's present reading (the hypervisor
@@ -52,6 +63,12 @@ struct vrtc {
  * guest-physical 0; what lies past 4 GiB is reported as high memory. */
 void vrtc_init(struct vrtc *rtc, const struct vclock *clock, uint64_t epoch_sec,
 	       uint64_t ram_bytes);
+/* The line the alarm interrupt drives (ISA IRQ 8 on a PC). */
+void vrtc_set_irq(struct vrtc *rtc, const struct irq_sink *sink, unsigned irq);
+/* When the alarm interrupt is next due (vclock ns), or UINT64_MAX. */
+uint64_t vrtc_next_event_ns(const struct vrtc *rtc);
+/* Raise what is due by now. */
+void vrtc_tick(struct vrtc *rtc);
 /* Registers ports 0x70-0x71 on a port I/O bus. */
 int vrtc_attach(struct vrtc *rtc, struct io_bus *pio);
 int vrtc_read(void *dev, uint64_t port, unsigned size, uint64_t *val);

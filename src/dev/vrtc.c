@@ -4,9 +4,16 @@
  * every read; SET freezes them into cmos[] for the guest to rewrite, and
  * clearing SET makes what was written the new base.
  *
- * Not modelled: interrupts (PF and AF never set; UF is set once an update
- * has happened since register C was last read, but IRQ 8 is never
- * raised), alarms (the alarm bytes are plain memory), the divider (DV
+ * The alarm ("Alarm" and "Register C"): at the update into a second
+ * whose seconds, minutes and hours match the alarm bytes (a byte of
+ * 0xc0-0xff matches any value), AF is set and, with AIE, IRQF and IRQ 8,
+ * which stay until register C is read.  The next matching update is
+ * planned (alarm_ns) whenever the time, the format or an alarm byte
+ * changes, so that a read or a timer tick only compares.
+ *
+ * Not modelled: periodic and update-ended interrupts (PF never set; UF is
+ * set once an update has happened since register C was last read, but
+ * raises no IRQ), the divider (DV
  * bits are stored, the clock always runs), daylight saving (DSE), and the
  * CMOS checksum at 0x2e-0x2f (nothing fills 0x10-0x2d but the memory
  * sizes; Linux does not check it). */
@@ -22,6 +29,7 @@
 #define A_WRITABLE   0x7f
 #define A_RESET      0x26  /* 32.768 kHz time base, 1024 Hz periodic rate */
 #define HOUR_PM      0x80
+#define ALARM_ANY    0xc0  /* "don't care": both high bits set */
 
 #define KIB (1ull << 10)
 #define MIB (1ull << 20)
@@ -152,6 +160,88 @@ static bool set_mode(const struct vrtc *rtc)
 	return rtc->cmos[VRTC_REG_B] & VRTC_B_SET;
 }
 
+/* An alarm byte's value, or -1 for "don't care"; a value no time has
+ * (minute 75) never matches. */
+static int alarm_value(uint8_t v, uint8_t b, bool hour)
+{
+	if ((v & ALARM_ANY) == ALARM_ANY)
+		return -1;
+	return (int)(hour ? hour_from_reg(v, b) : from_reg(v, b));
+}
+
+static bool alarm_matches(int want, unsigned have) { return want < 0 || (unsigned)want == have; }
+
+/* The first second after `now` whose time of day the alarm matches (an
+ * alarm matches at least once a day, if at all), or -1. */
+static int64_t next_alarm_sec(const struct vrtc *rtc, int64_t now)
+{
+	uint8_t b = rtc->cmos[VRTC_REG_B];
+	int as = alarm_value(rtc->cmos[VRTC_SEC_ALARM], b, false);
+	int am = alarm_value(rtc->cmos[VRTC_MIN_ALARM], b, false);
+	int ah = alarm_value(rtc->cmos[VRTC_HOUR_ALARM], b, true);
+	int64_t day = floor_div(now, SECS_PER_DAY) * SECS_PER_DAY;
+
+	for (int64_t d = day; d <= day + SECS_PER_DAY; d += SECS_PER_DAY)
+		for (unsigned h = 0; h < 24; h++)
+			for (unsigned m = 0; m < 60; m++) {
+				int64_t minute = d + h * 3600 + m * 60;
+				int64_t s = as >= 0 ? as : MAX(now + 1 - minute, 0);
+
+				if (!alarm_matches(ah, h) || !alarm_matches(am, m) || s > 59)
+					continue;
+				if (minute + s > now)
+					return minute + s;
+			}
+	return -1;
+}
+
+/* Plan the next alarm after the present second (whose update is past).
+ * The clock stands still while SET: no updates, no alarm. */
+static void plan_alarm(struct vrtc *rtc, uint64_t t)
+{
+	uint64_t frac;
+	int64_t now = now_sec(rtc, t, &frac), next;
+
+	rtc->alarm_ns = UINT64_MAX;
+	if (set_mode(rtc))
+		return;
+	next = next_alarm_sec(rtc, now);
+	if (next >= 0)
+		rtc->alarm_ns = rtc->base_ns + (uint64_t)(next - rtc->base_sec) * NS_PER_SEC;
+}
+
+/* An alarm due by t: AF, and IRQ 8 with AIE. */
+static void check_alarm(struct vrtc *rtc, uint64_t t)
+{
+	if (t < rtc->alarm_ns)
+		return;
+	rtc->flags |= VRTC_C_AF;
+	plan_alarm(rtc, t);
+	if ((rtc->cmos[VRTC_REG_B] & VRTC_B_AIE) && !rtc->irq_raised) {
+		rtc->irq_raised = true;
+		irq_set(&rtc->irq, rtc->irq_line, true);
+	}
+}
+
+void vrtc_set_irq(struct vrtc *rtc, const struct irq_sink *sink, unsigned irq)
+{
+	rtc->irq = *sink;
+	rtc->irq_line = irq;
+}
+
+uint64_t vrtc_next_event_ns(const struct vrtc *rtc)
+{
+	if (!(rtc->cmos[VRTC_REG_B] & VRTC_B_AIE) || rtc->irq_raised)
+		return UINT64_MAX;
+	return rtc->alarm_ns;
+}
+
+void vrtc_tick(struct vrtc *rtc)
+{
+	if (rtc->alarm_ns != UINT64_MAX)
+		check_alarm(rtc, vclock_now(&rtc->clock));
+}
+
 /* QEMU's pc_cmos_init() layout, which SeaBIOS reads: base memory in KiB
  * (0x15), extended memory above 1 MiB in KiB (0x17, copied at 0x30),
  * memory above 16 MiB in 64 KiB units (0x34), memory above 4 GiB in
@@ -191,21 +281,30 @@ void vrtc_init(struct vrtc *rtc, const struct vclock *clock, uint64_t epoch_sec,
 	rtc->cmos[VRTC_REG_D] = VRTC_D_VRT;
 	render(rtc->base_sec, rtc->cmos[VRTC_REG_B], rtc->cmos);
 	set_memory_size(rtc, ram_bytes);
+	plan_alarm(rtc, rtc->base_ns);
 }
 
 /* UF: an update cycle (a second's end on the running clock) came since
- * the last read; reading clears the flags. */
+ * the last read; AF: the alarm's update came.  Reading clears the flags
+ * and releases IRQ 8. */
 static uint8_t read_c(struct vrtc *rtc, uint64_t t)
 {
 	uint64_t from = MAX(rtc->last_c_ns, rtc->base_ns);
-	uint8_t c = 0;
+	uint8_t b = rtc->cmos[VRTC_REG_B], c;
 
+	check_alarm(rtc, t);
+	c = rtc->flags;
 	if (!set_mode(rtc) && t > from &&
 	    (t - rtc->base_ns) / NS_PER_SEC > (from - rtc->base_ns) / NS_PER_SEC)
 		c |= VRTC_C_UF;
-	if ((c & VRTC_C_UF) && (rtc->cmos[VRTC_REG_B] & VRTC_B_UIE))
+	if (((c & VRTC_C_UF) && (b & VRTC_B_UIE)) || ((c & VRTC_C_AF) && (b & VRTC_B_AIE)))
 		c |= VRTC_C_IRQF;
 	rtc->last_c_ns = t;
+	rtc->flags = 0;
+	if (rtc->irq_raised) {
+		rtc->irq_raised = false;
+		irq_set(&rtc->irq, rtc->irq_line, false);
+	}
 	return c;
 }
 
@@ -242,10 +341,17 @@ static void write_b(struct vrtc *rtc, uint8_t v)
 		v &= ~VRTC_B_UIE;
 	if ((v & VRTC_B_SET) && !(old & VRTC_B_SET))
 		render(now_sec(rtc, t, &frac), old, rtc->cmos);
+	check_alarm(rtc, t);
 	rtc->cmos[VRTC_REG_B] = v;
 	if (!(v & VRTC_B_SET) && (old & VRTC_B_SET)) {
 		rtc->base_sec = vrtc_regs_to_epoch(rtc->cmos);
 		rtc->base_ns = t;
+	}
+	plan_alarm(rtc, t);
+	/* AIE set while AF is pending: IRQF, and the interrupt, at once. */
+	if ((v & VRTC_B_AIE) && (rtc->flags & VRTC_C_AF) && !rtc->irq_raised) {
+		rtc->irq_raised = true;
+		irq_set(&rtc->irq, rtc->irq_line, true);
 	}
 }
 
@@ -263,8 +369,15 @@ static void write_time_running(struct vrtc *rtc, unsigned idx, uint8_t v)
 	rtc->base_ns = t - frac;
 }
 
+static bool is_alarm_reg(unsigned idx)
+{
+	return idx == VRTC_SEC_ALARM || idx == VRTC_MIN_ALARM || idx == VRTC_HOUR_ALARM;
+}
+
 static void write_reg(struct vrtc *rtc, unsigned idx, uint8_t v)
 {
+	uint64_t t;
+
 	switch (idx) {
 	case VRTC_REG_A: rtc->cmos[idx] = v & A_WRITABLE; return;
 	case VRTC_REG_B: write_b(rtc, v); return;
@@ -272,10 +385,19 @@ static void write_reg(struct vrtc *rtc, unsigned idx, uint8_t v)
 	case VRTC_REG_D: return;  /* read-only */
 	default: break;
 	}
+	if (!is_time_reg(idx) && !is_alarm_reg(idx)) {
+		rtc->cmos[idx] = v;
+		return;
+	}
+	/* The time or the alarm moves: what was due stays latched, the next
+	 * alarm is planned anew. */
+	t = vclock_now(&rtc->clock);
+	check_alarm(rtc, t);
 	if (is_time_reg(idx) && !set_mode(rtc))
 		write_time_running(rtc, idx, v);
 	else
 		rtc->cmos[idx] = v;
+	plan_alarm(rtc, t);
 }
 
 /* Port 0x70 selects a register (bit 7, the NMI mask on PCs, is ignored)

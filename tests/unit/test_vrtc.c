@@ -319,6 +319,114 @@ static void test_calendar_round_trip(void **state)
 	}
 }
 
+/* The alarm's IRQ line as the platform sees it. */
+static int irq_level = -1, irq_changes;
+
+static void fake_irq(void *ctx, unsigned irq, bool level)
+{
+	(void)ctx;
+	assert_int_equal(irq, 8);
+	irq_level = level;
+	irq_changes++;
+}
+
+static const struct irq_sink irq8 = { fake_irq, NULL };
+
+static void setup_alarm(struct vrtc *r, uint8_t sec, uint8_t min, uint8_t hour)
+{
+	setup(r, T_2026);                    /* 12:34:56, BCD, 24-hour */
+	irq_level = -1;
+	irq_changes = 0;
+	vrtc_set_irq(r, &irq8, 8);
+	cmos_write(r, 0x01, sec);
+	cmos_write(r, 0x03, min);
+	cmos_write(r, 0x05, hour);
+}
+
+/* "Alarm": AF at the update into the matching second, cleared by reading
+ * register C; no interrupt without AIE. */
+static void test_alarm_flag(void **state)
+{
+	struct vrtc r;
+
+	(void)state;
+	setup_alarm(&r, 0x58, 0x34, 0x12);
+	assert_int_equal(vrtc_next_event_ns(&r), UINT64_MAX);   /* AIE clear */
+	fake_ns += NS + NS / 2;                                 /* 12:34:57.5 */
+	assert_int_equal(cmos_read(&r, 0x0c), 0x10);
+	fake_ns += NS / 2;                                      /* 12:34:58.0 */
+	assert_int_equal(cmos_read(&r, 0x0c), 0x30);            /* AF | UF */
+	assert_int_equal(cmos_read(&r, 0x0c), 0x00);
+	/* Matched once a day: not again the next second. */
+	fake_ns += NS;
+	assert_int_equal(cmos_read(&r, 0x0c), 0x10);
+	assert_int_equal(irq_changes, 0);
+}
+
+/* With AIE: IRQF and IRQ 8 from the alarm's update until register C is
+ * read; the platform learns when to look (vrtc_next_event_ns). */
+static void test_alarm_interrupt(void **state)
+{
+	struct vrtc r;
+
+	(void)state;
+	setup_alarm(&r, 0x58, 0x34, 0x12);
+	cmos_write(&r, 0x0b, 0x22);                             /* AIE, 24-hour */
+	assert_int_equal(vrtc_next_event_ns(&r), 12345 + 2 * NS);
+	fake_ns = 12345 + 2 * NS - 1;
+	vrtc_tick(&r);
+	assert_int_equal(irq_changes, 0);
+	fake_ns++;
+	vrtc_tick(&r);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(vrtc_next_event_ns(&r), UINT64_MAX);   /* raised already */
+	fake_ns += NS / 2;
+	assert_int_equal(cmos_read(&r, 0x0c), 0xb0);            /* IRQF | AF | UF */
+	assert_int_equal(irq_level, 0);
+	assert_int_equal(irq_changes, 2);
+	/* Tomorrow at the same time. */
+	assert_int_equal(vrtc_next_event_ns(&r), 12345 + 2 * NS + 86400 * NS);
+}
+
+/* A byte of 0xc0-0xff matches any value; an impossible value never. */
+static void test_alarm_dont_care(void **state)
+{
+	struct vrtc r;
+
+	(void)state;
+	setup_alarm(&r, 0x00, 0xc0, 0xff);                      /* every minute */
+	cmos_write(&r, 0x0b, 0x22);
+	assert_int_equal(vrtc_next_event_ns(&r), 12345 + 4 * NS);  /* 12:35:00 */
+	cmos_write(&r, 0x01, 0xc0);                             /* every second */
+	assert_int_equal(vrtc_next_event_ns(&r), 12345 + NS);
+	cmos_write(&r, 0x03, 0x75);                             /* minute 75 */
+	assert_int_equal(vrtc_next_event_ns(&r), UINT64_MAX);
+	/* 12-hour mode: 1 PM is hour 13. */
+	setup_alarm(&r, 0x00, 0x00, 0x81);
+	cmos_write(&r, 0x0b, 0x20);                             /* AIE, 12-hour */
+	assert_int_equal(vrtc_next_event_ns(&r), 12345 + (25 * 60 + 4) * NS);
+}
+
+/* AIE set while AF is pending raises the interrupt at once; SET stops
+ * the clock and with it the alarm. */
+static void test_alarm_pending_and_set(void **state)
+{
+	struct vrtc r;
+
+	(void)state;
+	setup_alarm(&r, 0xc0, 0xc0, 0xc0);
+	fake_ns += NS;
+	cmos_write(&r, 0x0b, 0x22);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(cmos_read(&r, 0x0c), 0xb0);
+	cmos_write(&r, 0x0b, 0xa2);                             /* SET */
+	assert_int_equal(vrtc_next_event_ns(&r), UINT64_MAX);
+	fake_ns += 5 * NS;
+	assert_int_equal(cmos_read(&r, 0x0c) & 0x20, 0);
+	cmos_write(&r, 0x0b, 0x22);
+	assert_int_equal(vrtc_next_event_ns(&r), fake_ns + NS);
+}
+
 static void test_bus(void **state)
 {
 	struct io_bus bus;
@@ -353,6 +461,10 @@ int main(void)
 		cmocka_unit_test(test_cmos_memory),
 		cmocka_unit_test(test_regs_to_epoch),
 		cmocka_unit_test(test_calendar_round_trip),
+		cmocka_unit_test(test_alarm_flag),
+		cmocka_unit_test(test_alarm_interrupt),
+		cmocka_unit_test(test_alarm_dont_care),
+		cmocka_unit_test(test_alarm_pending_and_set),
 		cmocka_unit_test(test_bus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
