@@ -89,6 +89,7 @@
 #define MSR_IA32_TSC_ADJUST             0x03b
 #define MSR_IA32_SPEC_CTRL              0x048   /* IBRS, STIBP, SSBD */
 #define MSR_IA32_PRED_CMD               0x049   /* bit 0: IBPB (write-only) */
+#define MSR_IA32_PLATFORM_ID            0x017
 #define MSR_IA32_BIOS_SIGN_ID           0x08b
 #define MSR_IA32_ARCH_CAPABILITIES      0x10a   /* read-only */
 #define MSR_IA32_FLUSH_CMD              0x10b   /* bit 0: L1D_FLUSH (write-only) */

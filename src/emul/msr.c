@@ -185,6 +185,9 @@ static const struct msr_entry msr_table[] = {
 	{ MSR_IA32_TSC_ADJUST, read_tsc_adjust, write_tsc_adjust },
 	{ MSR_IA32_FEATURE_CONTROL, read_feature_control, NULL },
 	{ MSR_IA32_BIOS_SIGN_ID, read_zero, write_ignored },
+	/* Read-only (SDM Vol. 4 table 2-2); platform ID 0.  Linux's microcode
+	 * loader reads it when it resumes from S3. */
+	{ MSR_IA32_PLATFORM_ID, read_zero, NULL },
 	{ MSR_IA32_SYSENTER_CS, read_sysenter_cs, write_sysenter_cs },
 	{ MSR_IA32_SYSENTER_ESP, read_sysenter_esp, write_sysenter_esp },
 	{ MSR_IA32_SYSENTER_EIP, read_sysenter_eip, write_sysenter_eip },

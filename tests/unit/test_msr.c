@@ -318,6 +318,8 @@ static void test_fixed_msrs(void **state)
 	assert_wrmsr_ok(MSR_IA32_MCG_STATUS, 0);
 	assert_gp(wrmsr(MSR_IA32_MCG_STATUS, 1));
 	assert_gp(rdmsr(0x17b, &val));                         /* MCG_CTL: CAP.CTL_P clear */
+	assert_int_equal(rdmsr_ok(MSR_IA32_PLATFORM_ID), 0);
+	assert_gp(wrmsr(MSR_IA32_PLATFORM_ID, 0));             /* read-only */
 	assert_int_equal(rdmsr_ok(MSR_IA32_BIOS_SIGN_ID), 0);  /* no microcode */
 	assert_wrmsr_ok(MSR_IA32_BIOS_SIGN_ID, 0);
 	assert_int_equal(rdmsr_ok(MSR_IA32_DEBUGCTL), 0);
