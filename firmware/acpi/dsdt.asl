@@ -12,9 +12,22 @@
  *   \_S5 SLP_TYPa = 5: OSPM powers off by writing SLP_TYP = 5 with SLP_EN
  *   to PM1a_CNT (4.8.3.2.1, 7.4.2); ACPI_GUEST_SLP_TYP_S5 in
  *   include/hv/acpi_build.h must stay equal to it (tests/unit checks).
+ *   \_S3 SLP_TYPa = 1: suspend to RAM, the value PIIX4-like PCs use;
+ *   ACPI_GUEST_SLP_TYP_S3 likewise.
  */
 DefinitionBlock ("", "DSDT", 2, "TINYHV", "TINYHV  ", 0x00000001)
 {
+    /* 7.4.2.4: S3, suspend to RAM: the processors and devices lose their
+     * state, memory keeps it; the wake resumes at the FACS's waking
+     * vector (src/dev/platform.c, platform_wake). */
+    Name (_S3, Package (0x04)
+    {
+        One,
+        One,
+        Zero,
+        Zero
+    })
+
     /* 7.4.2.6: S5 soft-off.  {SLP_TYPa, SLP_TYPb, reserved, reserved};
      * there is no PM1b block, SLP_TYPb is set alike for tidiness. */
     Name (_S5, Package (0x04)

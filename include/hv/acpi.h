@@ -90,5 +90,8 @@ int acpi_parse_madt(acpi_map_fn map, void *ctx, const struct acpi_rsdp *rsdp,
  * definition, or HV_EINVAL when every candidate is malformed. */
 int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint16_t *slp_typa,
 		     uint16_t *slp_typb);
+/* The same for \_S<state> (0-5). */
+int acpi_aml_find_sleep(const uint8_t *aml, size_t len, unsigned state, uint16_t *slp_typa,
+			uint16_t *slp_typb);
 
 #endif

@@ -69,6 +69,8 @@
  * to PM1a_CNT means "power off".  tests/unit/test_acpi_build.c checks that
  * the compiled DSDT agrees. */
 #define ACPI_GUEST_SLP_TYP_S5   5
+/* SLP_TYP of \_S3 (suspend to RAM), as on PIIX4-like PCs (Bochs, QEMU). */
+#define ACPI_GUEST_SLP_TYP_S3   1
 
 /* FADT RESET_REG and RESET_VALUE (5.2.9, 4.8.3.6): the PIIX/ICH reset
  * control register, "full reset + reset CPU". */

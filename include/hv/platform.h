@@ -48,6 +48,7 @@ struct platform {
 	struct vkbc kbc;
 	struct vhpet hpet;
 	uint64_t tsc_start;        /* the VM's time zero */
+	uint64_t facs;             /* guest-physical: the FACS, its waking vector */
 	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */
 	uint64_t next_poll_ns;     /* next look at the host console */
 	bool console_input;        /* this VM reads the host console */
@@ -79,6 +80,17 @@ bool platform_has_lapic(const struct vm *vm);
 /* The guest's TSC moved by IA32_TSC_ADJUST: it read adjust at the VM's
  * start, which the local APICs' TSC-deadline timers must know. */
 void platform_tsc_adjusted(struct vm *vm, uint64_t adjust);
+/* ACPI S3 (suspend to RAM): the guest's SLP_EN with \_S3's type kicks
+ * every vCPU with VCPU_REMOTE_SLEEP; the first vCPU then asks, whenever
+ * it may run, whether a wake event came (the power button, which console
+ * input for the VM presses, or the RTC alarm with RTC_EN).  Returns
+ * PLATFORM_ASLEEP (*next_tsc: when the RTC alarm is due, or 0), or 0:
+ * awake, the devices reset and *start where the OS resumes (the FACS's
+ * waking vector), or HV_ENOENT (no waking vector) or HV_ERANGE (one that
+ * cannot be reached). */
+#define PLATFORM_ASLEEP 1
+struct vcpu_start;
+int platform_wake(struct vm *vm, bool button, struct vcpu_start *start, uint64_t *next_tsc);
 /* CR8, v's local APIC's task priority (0 without a platform). */
 uint64_t platform_cr8_read(struct vcpu *v);
 void platform_cr8_write(struct vcpu *v, uint64_t cr8);

@@ -88,6 +88,7 @@ struct vcpu_regs {
 #define VCPU_REMOTE_INIT   BIT(2)  /* an INIT IPI: wait for a start-up IPI */
 #define VCPU_REMOTE_SIPI   BIT(3)  /* a start-up IPI, vector in sipi_vector */
 #define VCPU_REMOTE_STOP   BIT(4)  /* the VM ended */
+#define VCPU_REMOTE_SLEEP  BIT(5)  /* ACPI S3: the processors stop (platform_wake) */
 
 /* What the hardware lets this vCPU have, for CPUID and the emulation. */
 struct vcpu_features {
@@ -112,6 +113,7 @@ struct vcpu {
 	volatile uint8_t sipi_vector;
 	bool wait_sipi;            /* an application processor before its start-up IPI */
 	bool halt_no_irq;          /* asleep in HLT with interrupts off */
+	bool s3;                   /* the first vCPU while its VM sleeps in S3 */
 	bool misc_enable_set;      /* IA32_MISC_ENABLE written: misc_enable holds it */
 	bool breakpoints_off;      /* the guest's DR7 is known to enable no breakpoint
 				    * (arch_vcpu_watch_breakpoints; hv/breakpoint.h) */
@@ -144,6 +146,7 @@ struct vcpu {
 struct vcpu_start {
 	bool long_mode;
 	bool real_mode;
+	bool power_on;             /* CR0 as at power-on: CD and NW set (a wake from S3) */
 	uint64_t rip, rsp, cr3;
 	uint64_t gdt_base;
 	uint16_t gdt_limit;
@@ -251,6 +254,11 @@ void vcpu_kick(struct vcpu *v, uint32_t remote);
 /* On v's own CPU: what others asked.  Returns false when v may not run:
  * it waits for a start-up IPI, or its VM ended. */
 bool vcpu_take_remote(struct vcpu *v);
+/* ACPI S3: the sleeping first vCPU, when it may run (button: console
+ * input came, which presses the power button).  True once it woke and may
+ * enter the guest; false while it sleeps on (v->wake_tsc says till when)
+ * or when the VM ended. */
+bool vcpu_sleep(struct vcpu *v, bool button);
 void vcpu_free(struct vcpu *v);
 /* The next timer event for this vCPU (HC_TIMER or the platform's) as a
  * host TSC value, or 0. */

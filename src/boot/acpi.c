@@ -532,7 +532,7 @@ static int aml_s5_package(const uint8_t *aml, size_t len, size_t pos,
 }
 
 /* DefName := NameOp NameString DataRefObject (20.2.5.1); the NameString is
- * "_S5_", possibly with a root prefix. */
+ * "_Sx_", possibly with a root prefix. */
 static bool aml_is_name_def(const uint8_t *aml, size_t i)
 {
 	if (i >= 1 && aml[i - 1] == AML_NAME_OP)
@@ -543,15 +543,22 @@ static bool aml_is_name_def(const uint8_t *aml, size_t i)
 int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint16_t *slp_typa,
 		     uint16_t *slp_typb)
 {
+	return acpi_aml_find_sleep(aml, len, 5, slp_typa, slp_typb);
+}
+
+int acpi_aml_find_sleep(const uint8_t *aml, size_t len, unsigned state, uint16_t *slp_typa,
+			uint16_t *slp_typb)
+{
+	char name[4] = { '_', 'S', (char)('0' + state), '_' };
 	int rc = HV_ENOENT;
 	size_t i;
 
-	if (!aml || !slp_typa || !slp_typb)
+	if (!aml || !slp_typa || !slp_typb || state > 5)
 		return HV_EINVAL;
 	/* Without an AML interpreter, a byte search is the usual shortcut; a
 	 * candidate that does not decode is skipped in favour of a later one. */
 	for (i = 0; i + 4 <= len; i++) {
-		if (memcmp(aml + i, "_S5_", 4) != 0 || !aml_is_name_def(aml, i))
+		if (memcmp(aml + i, name, 4) != 0 || !aml_is_name_def(aml, i))
 			continue;
 		if (aml_s5_package(aml, len, i + 4, slp_typa, slp_typb) == 0)
 			return 0;

@@ -4,6 +4,7 @@
 #include <hv/errno.h>
 #include <hv/event.h>
 #include <hv/format.h>
+#include <hv/log.h>
 #include <hv/platform.h>
 #include <hv/string.h>
 #include <hv/vcpu.h>
@@ -58,6 +59,41 @@ static void start_ap(struct vcpu *v)
 		       rc == HV_ENOMEM ? "out of memory" : "its VMCS");
 }
 
+/* The first vCPU of a VM in S3, each time it may run: a wake event
+ * restarts it where the OS resumes, with a new hardware state (its CPU
+ * was off); else it sleeps on until the RTC alarm or news (console
+ * input: the power button).  False while it sleeps on. */
+bool vcpu_sleep(struct vcpu *v, bool button)
+{
+	struct vcpu_start s;
+	uint64_t next = 0;
+	int rc = platform_wake(v->vm, button, &s, &next);
+
+	if (rc == PLATFORM_ASLEEP) {
+		v->wake_tsc = next ? next : UINT64_MAX;
+		return false;
+	}
+	v->s3 = false;
+	v->wake_tsc = 0;
+	if (rc) {
+		vm_end(v->vm, VM_END_RESET, 0, "woke from S3 with %s waking vector in the FACS",
+		       rc == HV_ENOENT ? "no" : "an unreachable");
+		return false;
+	}
+	if (v->arch)
+		arch_vcpu_destroy(v);
+	rc = vcpu_start(v, &s);
+	if (rc) {
+		vm_end(v->vm, VM_END_ERROR, 0, "vCPU 0 could not wake from S3: %s", hv_strerror(rc));
+		return false;
+	}
+	pr_info("vm %u (%s): woke from S3 (%s), resuming at %s 0x%lx", v->vm->id, v->vm->name,
+		button ? "console input: the power button" : "RTC alarm",
+		s.real_mode ? "the real-mode waking vector" : "the 32-bit waking vector",
+		s.real_mode ? (uint64_t)s.cs_sel << 4 | s.rip : s.rip);
+	return true;
+}
+
 bool vcpu_take_remote(struct vcpu *v)
 {
 	uint32_t r = __atomic_exchange_n(&v->remote, 0, __ATOMIC_ACQUIRE);
@@ -72,6 +108,19 @@ bool vcpu_take_remote(struct vcpu *v)
 		 * firmware to restart ends it, as a reset through 0xCF9 does. */
 		vm_end(v->vm, VM_END_RESET, 0, "reset (INIT IPI to vCPU 0)");
 		vcpu_request(v, VCPU_REQ_STOP);
+		return false;
+	}
+	if (r & VCPU_REMOTE_SLEEP) {
+		/* S3: an AP waits for a start-up IPI after the wake, as after
+		 * INIT; the first vCPU sleeps until vcpu_sleep wakes it. */
+		v->wait_sipi = v->id != 0;
+		v->s3 = v->id == 0;
+		v->wake_tsc = 0;
+		v->halt_no_irq = false;
+		vcpu_request(v, VCPU_REQ_YIELD);
+		if (v->s3)
+			pr_info("vm %u (%s): asleep in ACPI S3 (suspend to RAM); the RTC alarm or "
+				"console input wakes it", v->vm->id, v->vm->name);
 		return false;
 	}
 	if (r & VCPU_REMOTE_INIT) {

@@ -264,6 +264,13 @@ bool vm_run_slice(struct vcpu *v)
 		v->cpu_deadline_tsc = now + vm->cpu_limit_ms * (arch_tsc_hz() / 1000);
 	else if (v->cpu_deadline_tsc && v->off_cpu_since)
 		v->cpu_deadline_tsc += now - v->off_cpu_since;
+	/* Console input for a VM asleep in S3 presses its power button. */
+	if (v->s3 && !vcpu_sleep(v, vm->input_ready)) {
+		if (vm->input_ready)
+			vm_take_input(vm);
+		v->off_cpu_since = arch_tsc();
+		return vm_ended(vm);
+	}
 	if (vm->input_ready)
 		vm_take_input(vm);
 	rc = arch_vcpu_run(v);

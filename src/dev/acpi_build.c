@@ -560,7 +560,8 @@ static void build_facs(uint8_t *ram, const struct acpi_layout *l)
 	memcpy(f.signature, "FACS", 4);
 	f.length = sizeof(f);
 	f.version = FACS_VERSION;
-	/* No waking vector (no S3) and the global lock free. */
+	/* No waking vector until the OS sets one for S3 (platform_wake reads
+	 * it), and the global lock free. */
 	memcpy(ram + l->facs, &f, sizeof(f));
 }
 

@@ -20,6 +20,7 @@
 #include <hv/errno.h>
 #include <hv/memory.h>
 #include <hv/platform.h>
+#include <hv/string.h>
 #include <hv/time.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
@@ -224,12 +225,32 @@ static void lapic_eoi_level(void *ctx, uint8_t vector)
 	vioapic_eoi(&vm->platform->ioapic, vector);
 }
 
+/* The RTC's interrupt is an ACPI fixed event too: RTC_STS (4.8.3.1.1). */
+static void rtc_set_irq(void *ctx, unsigned gsi, bool level)
+{
+	struct vm *vm = ctx;
+
+	if (level)
+		vpm_status(&pf(vm)->pm, VPM_STS_RTC);
+	platform_set_irq(vm, gsi, level);
+}
+
+/* S3: every processor stops (the vCPUs' state goes, as the CPUs' power
+ * does) until platform_wake finds a wake event. */
+static void enter_sleep(struct vm *vm)
+{
+	for (unsigned k = 0; k < vm->nr_vcpus; k++)
+		vcpu_kick(&vm->vcpus[k], VCPU_REMOTE_SLEEP);
+}
+
 static void power_event(void *ctx, enum vpm_event ev)
 {
 	struct vm *vm = ctx;
 
 	if (ev == VPM_POWER_OFF)
 		vm_end(vm, VM_END_POWER_OFF, 0, "ACPI S5 power-off");
+	else if (ev == VPM_SLEEP)
+		enter_sleep(vm);
 	else
 		vm_end(vm, VM_END_RESET, 0, "reset (0xCF9)");
 }
@@ -267,19 +288,52 @@ static int build_acpi(struct vm *vm, uint64_t *rsdp)
 	cfg.dsdt = acpi_dsdt_aml;
 	cfg.dsdt_len = acpi_dsdt_aml_len;
 	rc = acpi_build(phys_to_virt(vm->ram_hpa), vm->ram_size, ACPI_GUEST_TABLES_BASE, &cfg, &layout);
-	if (!rc)
+	if (!rc) {
 		*rsdp = layout.rsdp;
+		pf(vm)->facs = layout.facs;
+	}
 	return rc;
+}
+
+/* The devices whose state a wake from S3 starts anew (the chipset's core
+ * well and the processors' local APICs lose power in S3, ACPI 6.5
+ * 16.1.3); the RTC, the PM1 registers and the PCI host bridge keep
+ * theirs, and so do the 8259s, which a PC's firmware programs again
+ * before the waking vector (bare Bochs keeps them: tests/equiv/s3.c).
+ * Their bus registrations stay. */
+static int init_devices(struct vm *vm)
+{
+	struct platform *p = pf(vm);
+	struct irq_sink irq = { platform_set_irq, vm };
+	struct irq_sink hpet_isa = { hpet_isa_irq, vm }, hpet_ioapic = { hpet_ioapic_irq, vm };
+	struct vclock clock = { now_ns, vm };
+	struct vlapic_config lapic_cfg;
+
+	vpit_init(&p->pit, &clock, &irq);
+	vhpet_init(&p->hpet, &clock, &hpet_isa, &hpet_ioapic);
+	vioapic_init(&p->ioapic, ioapic_deliver, vm);
+	if (vm->nr_vcpus > PLATFORM_MAX_VCPUS)
+		return HV_ERANGE;
+	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
+		lapic_cfg = (struct vlapic_config){ .apic_id = k, .bsp = k == 0, .x2apic = true,
+						    .timer_hz = p->host.tsc_hz, .tsc_hz = p->host.tsc_hz,
+						    .clock = clock, .eoi_level = lapic_eoi_level,
+						    .eoi_ctx = vm, .send_ipi = platform_send_ipi,
+						    .ipi_ctx = &vm->vcpus[k] };
+		if (vlapic_init(&p->lapic[k], &lapic_cfg))
+			return HV_EINVAL;
+	}
+	vkbc_init(&p->kbc, &irq, kbc_reset, vm);
+	return 0;
 }
 
 int platform_init(struct vm *vm, const struct platform_host *host, bool console_input,
 		  uint64_t *rsdp)
 {
 	struct platform *p = &vm->platform_storage;
-	struct irq_sink irq = { platform_set_irq, vm };
-	struct irq_sink hpet_isa = { hpet_isa_irq, vm }, hpet_ioapic = { hpet_ioapic_irq, vm };
+	struct irq_sink irq = { platform_set_irq, vm }, rtc_irq = { rtc_set_irq, vm };
 	struct vclock clock = { now_ns, vm };
-	struct vlapic_config lapic_cfg;
+	int rc;
 
 	vm->platform = p;
 	p->host = *host;
@@ -290,25 +344,15 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 	p->console_input = console_input;
 	p->next_poll_ns = PLATFORM_CONSOLE_POLL_NS;
 	vpic_init(&p->pic, NULL, NULL);
-	vpit_init(&p->pit, &clock, &irq);
-	vhpet_init(&p->hpet, &clock, &hpet_isa, &hpet_ioapic);
+	rc = init_devices(vm);
+	if (rc)
+		return rc;
 	vrtc_init(&p->rtc, &clock, host->rtc_epoch, vm->ram_size);
-	vioapic_init(&p->ioapic, ioapic_deliver, vm);
-	if (vm->nr_vcpus > PLATFORM_MAX_VCPUS)
-		return HV_ERANGE;
-	for (unsigned k = 0; k < vm->nr_vcpus; k++) {
-		lapic_cfg = (struct vlapic_config){ .apic_id = k, .bsp = k == 0, .x2apic = true,
-						    .timer_hz = host->tsc_hz, .tsc_hz = host->tsc_hz,
-						    .clock = clock, .eoi_level = lapic_eoi_level,
-						    .eoi_ctx = vm, .send_ipi = platform_send_ipi,
-						    .ipi_ctx = &vm->vcpus[k] };
-		if (vlapic_init(&p->lapic[k], &lapic_cfg))
-			return HV_EINVAL;
-	}
+	vrtc_set_irq(&p->rtc, &rtc_irq, RTC_ISA_IRQ);
 	vpci_init(&p->pci);
 	vpci_set_reset_control(&p->pci, vpm_read, vpm_write, &p->pm);
-	vpm_init(&p->pm, ACPI_GUEST_SLP_TYP_S5, &clock, power_event, vm);
-	vkbc_init(&p->kbc, &irq, kbc_reset, vm);
+	vpm_init(&p->pm, ACPI_GUEST_SLP_TYP_S3, ACPI_GUEST_SLP_TYP_S5, &clock, power_event, vm);
+	vpm_set_sci(&p->pm, &irq, ACPI_GUEST_SCI_IRQ);
 	vuart_set_irq(&vm->uart, &irq, UART_IRQ);
 	return attach_devices(vm) ? HV_EBUSY : build_acpi(vm, rsdp);
 }
@@ -359,6 +403,7 @@ uint64_t platform_next_event_tsc(struct vcpu *v)
 	if (v->id == 0) {
 		ns = earliest(ns, vpit_next_event_ns(&p->pit));
 		ns = earliest(ns, vhpet_next_event_ns(&p->hpet));
+		ns = earliest(ns, vrtc_next_event_ns(&p->rtc));
 		if (p->console_input)
 			ns = earliest(ns, p->next_poll_ns);
 	}
@@ -393,6 +438,7 @@ void platform_tick(struct vcpu *v)
 	if (v->id == 0) {
 		vpit_tick(&p->pit);
 		vhpet_tick(&p->hpet);
+		vrtc_tick(&p->rtc);
 		if (p->console_input && now_ns(vm) >= p->next_poll_ns)
 			poll_console(vm);
 	}
@@ -486,4 +532,60 @@ void platform_cr8_write(struct vcpu *v, uint64_t cr8)
 	vm_lock(v->vm);
 	vlapic_cr8_write(lapic_of(v), cr8);
 	vm_unlock(v->vm);
+}
+
+/* FACS fields (ACPI 6.5, 5.2.10, table 5.14). */
+#define FACS_WAKING_VECTOR    12
+#define FACS_X_WAKING_VECTOR  24
+
+static uint64_t ram_read(const struct vm *vm, uint64_t gpa, unsigned size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, (const uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, size);
+	return v;
+}
+
+/* Where the OS resumes (5.2.10): X_Firmware_Waking_Vector if set (32-bit
+ * protected mode, flat, paging off: the FACS offers no 64-bit wake), else
+ * Firmware_Waking_Vector in real mode at (vector >> 4):(vector & 0xf). */
+static int waking_state(const struct vm *vm, struct vcpu_start *s)
+{
+	uint64_t facs = pf(vm)->facs;
+	uint64_t x = ram_read(vm, facs + FACS_X_WAKING_VECTOR, 8);
+	uint32_t v = (uint32_t)ram_read(vm, facs + FACS_WAKING_VECTOR, 4);
+
+	if (x) {
+		if (x >> 32)
+			return HV_ERANGE;
+		*s = (struct vcpu_start){ .rip = x, .cs_sel = 0x08, .ds_sel = 0x10,
+					  .power_on = true };
+		return 0;
+	}
+	if (!v || v >= 0x100000)
+		return v ? HV_ERANGE : HV_ENOENT;
+	*s = (struct vcpu_start){ .real_mode = true, .cs_sel = (uint16_t)(v >> 4), .rip = v & 0xf,
+				  .power_on = true };
+	return 0;
+}
+
+int platform_wake(struct vm *vm, bool button, struct vcpu_start *start, uint64_t *next_tsc)
+{
+	struct platform *p = pf(vm);
+	uint64_t ns;
+	int rc;
+
+	vm_lock(vm);
+	vrtc_tick(&p->rtc);
+	if (button)
+		vpm_status(&p->pm, VPM_STS_PWRBTN);
+	if (!vpm_wake(&p->pm)) {
+		ns = vrtc_next_event_ns(&p->rtc);
+		*next_tsc = ns == UINT64_MAX ? 0 : p->tsc_start + ns_to_ticks(ns, p->host.tsc_hz) + 1;
+		vm_unlock(vm);
+		return PLATFORM_ASLEEP;
+	}
+	rc = init_devices(vm);
+	vm_unlock(vm);
+	return rc ? rc : waking_state(vm, start);
 }

@@ -10,16 +10,56 @@
 #define RESET_CTL_SYS_RST   0x02        /* with RST_CPU: a hard reset */
 #define RESET_CTL_RST_CPU   0x04
 
-void vpm_init(struct vpm *pm, uint8_t s5_type, const struct vclock *clock, vpm_event_fn event,
-	      void *ctx)
+/* What raises the SCI in the working state (table 4.11, 4.12). */
+#define SCI_EVENTS (VPM_STS_TMR | VPM_STS_PWRBTN | VPM_STS_RTC)
+
+void vpm_init(struct vpm *pm, uint8_t s3_type, uint8_t s5_type, const struct vclock *clock,
+	      vpm_event_fn event, void *ctx)
 {
 	memset(pm, 0, sizeof(*pm));
+	pm->s3_type = s3_type;
 	pm->s5_type = s5_type;
 	pm->clock = *clock;
 	pm->event = event;
 	pm->event_ctx = ctx;
 	/* ACPI mode is always on: there is no SMI_CMD to switch to it. */
 	pm->pm1_cnt = PM1_CNT_SCI_EN;
+}
+
+void vpm_set_sci(struct vpm *pm, const struct irq_sink *sink, unsigned line)
+{
+	pm->sci = *sink;
+	pm->sci_line = line;
+}
+
+/* The SCI is level-triggered: asserted while an enabled event's status
+ * is set (4.8.3.1), never while asleep. */
+static void update_sci(struct vpm *pm)
+{
+	bool level = !pm->sleeping && (pm->pm1_status & pm->pm1_enable & SCI_EVENTS);
+
+	if (level == pm->sci_level)
+		return;
+	pm->sci_level = level;
+	irq_set(&pm->sci, pm->sci_line, level);
+}
+
+void vpm_status(struct vpm *pm, uint16_t bits)
+{
+	pm->pm1_status |= bits;
+	update_sci(pm);
+}
+
+bool vpm_wake(struct vpm *pm)
+{
+	bool rtc = (pm->pm1_status & pm->pm1_enable & VPM_STS_RTC) != 0;
+
+	if (!pm->sleeping || !(rtc || (pm->pm1_status & VPM_STS_PWRBTN)))
+		return false;
+	pm->sleeping = false;
+	pm->pm1_status |= VPM_STS_WAK;
+	update_sci(pm);
+	return true;
 }
 
 int vpm_attach(struct vpm *pm, struct io_bus *pio)
@@ -74,9 +114,18 @@ static void write_cnt(struct vpm *pm, uint16_t v)
 {
 	/* SLP_EN is write-only; SCI_EN stays set (no legacy mode). */
 	pm->pm1_cnt = (v & ~PM1_CNT_SLP_EN) | PM1_CNT_SCI_EN;
-	if ((v & PM1_CNT_SLP_EN) && PM1_CNT_SLP_TYP(v) == pm->s5_type)
+	if (!(v & PM1_CNT_SLP_EN) || pm->sleeping)
+		return;
+	if (PM1_CNT_SLP_TYP(v) == pm->s5_type) {
 		pm->event(pm->event_ctx, VPM_POWER_OFF);
-	/* Other sleep states (S1-S4) are not offered in the DSDT: ignored. */
+	} else if (PM1_CNT_SLP_TYP(v) == pm->s3_type) {
+		/* 7.4.2.4 / 16.1.3: S3, memory kept, the processors off until
+		 * a wake event; the platform stops the vCPUs. */
+		pm->sleeping = true;
+		update_sci(pm);
+		pm->event(pm->event_ctx, VPM_SLEEP);
+	}
+	/* S1, S2 and S4 are not offered in the DSDT: ignored. */
 }
 
 static void write_evt(struct vpm *pm, unsigned off, unsigned size, uint64_t val)
@@ -91,6 +140,7 @@ static void write_evt(struct vpm *pm, unsigned off, unsigned size, uint64_t val)
 			pm->pm1_enable = (uint16_t)((pm->pm1_enable & ~(0xffu << (8 * (byte - 2)))) |
 						    (unsigned)b << (8 * (byte - 2)));
 	}
+	update_sci(pm);
 }
 
 int vpm_write(void *dev, uint64_t port, unsigned size, uint64_t val)

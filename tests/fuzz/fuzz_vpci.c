@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&p, 0, sizeof(p));
 	vpci_init(&p);
 	if (fz_u8(&f) & 1) {
-		vpm_init(&pm, 5, &fz_clock, pm_event, NULL);
+		vpm_init(&pm, 1, 5, &fz_clock, pm_event, NULL);
 		vpci_set_reset_control(&p, vpm_read, vpm_write, &pm);
 	}
 	FZ_CHECK(vpci_attach(&p, &d.bus) == 0);

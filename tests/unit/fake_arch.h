@@ -36,6 +36,8 @@ void fake_cpuid_set(uint32_t leaf, uint32_t subleaf, uint32_t eax, uint32_t ebx,
 void fake_cpuid_clear(void);
 
 extern uint64_t fake_tsc_now;
+/* The state the last vCPU created (arch_vcpu_create) was to start in. */
+extern struct vcpu_start fake_last_start;
 
 /* The segment registers and GDTR the fake architecture keeps (one vCPU's:
  * enough for the task-switch tests). */

@@ -368,6 +368,13 @@ static void test_dsdt(void **state)
 					  &a, &b), 0);
 	assert_int_equal(a, ACPI_GUEST_SLP_TYP_S5);
 	assert_int_equal(b, ACPI_GUEST_SLP_TYP_S5);
+	/* And \_S3, suspend to RAM. */
+	assert_int_equal(acpi_aml_find_sleep(acpi_dsdt_aml + 36, acpi_dsdt_aml_len - 36, 3,
+					     &a, &b), 0);
+	assert_int_equal(a, ACPI_GUEST_SLP_TYP_S3);
+	assert_int_equal(b, ACPI_GUEST_SLP_TYP_S3);
+	assert_int_equal(acpi_aml_find_sleep(acpi_dsdt_aml + 36, acpi_dsdt_aml_len - 36, 4,
+					     &a, &b), HV_ENOENT);
 }
 
 /* ---- MADT ---------------------------------------------------------------------- */

@@ -180,19 +180,22 @@ static void write_segment(enum vmcs_field sel, uint16_t selector, uint32_t ar)
 	write_segment_full(sel, selector, ar, 0, 0xffffffff);
 }
 
-#define AR_CODE16   0x009b  /* present, code exec/read accessed, 16-bit */
 #define AR_DATA16   0x0093  /* present, data read/write accessed, 16-bit */
 
-/* An application processor's start-up IPI: real mode at VV00:0000 (SDM
- * Vol. 3A 9.4.3 and table 10-1, the state after INIT), which unrestricted
- * guest runs as it is. */
+/* Real mode at CS:IP: an application processor's start-up IPI (VV00:0000,
+ * SDM Vol. 3A 9.4.3) or the wake from S3, which unrestricted guest runs as
+ * it is.  CS is "present, R/W, accessed" as after RESET or INIT (table
+ * 10-1), a data type that VM entry allows for CS only with unrestricted
+ * guest (27.3.1.2), and with it any selector: a code type would require
+ * the selector's RPL to equal the DPL, 0, which a waking vector such as
+ * 991f0 (991f:0000) does not have. */
 static void write_real_mode_segments(const struct vcpu_start *s)
 {
 	static const enum vmcs_field data[] = { VMCS_GUEST_DS_SEL, VMCS_GUEST_ES_SEL,
 						VMCS_GUEST_SS_SEL, VMCS_GUEST_FS_SEL,
 						VMCS_GUEST_GS_SEL };
 
-	write_segment_full(VMCS_GUEST_CS_SEL, s->cs_sel, AR_CODE16, (uint64_t)s->cs_sel << 4,
+	write_segment_full(VMCS_GUEST_CS_SEL, s->cs_sel, AR_DATA16, (uint64_t)s->cs_sel << 4,
 			   0xffff);
 	for (unsigned i = 0; i < ARRAY_SIZE(data); i++)
 		write_segment_full(data[i], 0, AR_DATA16, 0, 0xffff);
@@ -206,7 +209,8 @@ static void write_real_mode_segments(const struct vcpu_start *s)
 static void write_guest_state(struct vcpu *v, const struct vcpu_start *s)
 {
 	struct vcpu_arch *x = vmx(v);
-	uint64_t cr0 = (s->real_mode ? 0 : CR0_PE) | CR0_ET | (s->long_mode ? CR0_PG : 0);
+	uint64_t cr0 = (s->real_mode ? 0 : CR0_PE) | CR0_ET | (s->long_mode ? CR0_PG : 0) |
+		       (s->power_on ? CR0_CD | CR0_NW : 0);  /* Vol. 3A table 10-1 */
 	uint64_t cr4 = s->long_mode ? CR4_PAE : 0;
 	uint32_t code_ar = s->long_mode ? AR_CODE64 : AR_CODE32;
 

@@ -65,6 +65,9 @@ void eq_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int eq_format(char *buf, size_t size, const char *fmt, va_list ap);
 void eq_sformat(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool eq_under_tinyhv(void);
+/* The console's UART programmed (natively; a reset, such as the wake from
+ * S3, leaves it as after power-on). */
+void eq_console_init(void);
 __attribute__((noreturn)) void eq_exit(unsigned status);
 /* A check of the guest's own (not compared): FAIL counts toward the
  * exit status. */
@@ -173,6 +176,19 @@ static inline uint8_t inb(uint16_t port)
 	uint8_t v;
 
 	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
 

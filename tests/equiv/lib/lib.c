@@ -252,6 +252,12 @@ bool eq_under_tinyhv(void)
 	return hv;
 }
 
+void eq_console_init(void)
+{
+	if (!hv)
+		uart_init();            /* tinyhv's UART needs none */
+}
+
 /* ---- exceptions -------------------------------------------------------- */
 
 static const char *const mnemonics[32] = {
@@ -362,8 +368,7 @@ void eq_start(uint32_t magic, uint32_t info)
 {
 	(void)info;
 	hv = detect_tinyhv();
-	if (!hv)
-		uart_init();            /* tinyhv's UART needs none */
+	eq_console_init();
 	eq_say("start, %s", hv ? "under TinyHV" : "native (no TinyHV signature at CPUID 0x40000000)");
 	if (magic != MB1_BOOT_MAGIC)
 		eq_fail("EAX at entry is %#x, not the Multiboot magic", magic);
