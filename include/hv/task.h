@@ -4,8 +4,8 @@
  * limit and present bit), so the hypervisor performs it: the old task's
  * state into its TSS, the new one's from its TSS, the busy bits, the
  * back link and NT, TR, CR3, LDTR and the segment registers with their
- * checks, CR0.TS, the error code of an exception through a task gate.
- * 32-bit TSSs only: one with a 16-bit TSS stops the VM. */
+ * checks, CR0.TS, the error code of an exception through a task gate;
+ * between 32-bit and 16-bit TSSs in any pairing. */
 #ifndef HV_TASK_H
 #define HV_TASK_H
 
@@ -25,7 +25,8 @@ struct task_switch_request {
 
 /* VMEXIT_RETRY once the new task is the guest's (RIP is its EIP), with
  * an exception queued if a check failed (before the switch, in the old
- * task; after it, in the new one); VMEXIT_STOP for a 16-bit TSS. */
+ * task; after it, in the new one); VMEXIT_STOP when a descriptor table or
+ * TSS lies outside guest RAM. */
 int task_switch(struct vcpu *v, const struct task_switch_request *r);
 
 #endif

@@ -1,5 +1,6 @@
 /* Hardware task switches (hv/task.h), in the order of SDM Vol. 3A 9.3,
- * "Task Switching", with the 32-bit TSS of figure 9-2.
+ * "Task Switching", with the 32-bit TSS of figure 9-2 or the 16-bit TSS of
+ * figure 9-11 (9.6) on either side.
  *
  * The CPU has made the first checks before the VM exit (Vol. 3C 26.4.2:
  * the task gate's and the TSS descriptor's privilege, type, present bit
@@ -25,6 +26,12 @@ enum {
 	TSS_LDT = 24, TSS_T = 25, TSS_DWORDS = 26,
 };
 #define TSS32_MIN_LIMIT 0x67
+/* The 16-bit TSS in words (figure 9-11): no CR3, FS, GS or T bit. */
+enum {
+	TSS16_LINK = 0, TSS16_IP = 7, TSS16_FLAGS = 8, TSS16_AX = 9, TSS16_ES = 17, TSS16_DS = 20,
+	TSS16_LDT = 21, TSS16_WORDS = 22,
+};
+#define TSS16_MIN_LIMIT 0x2b
 
 /* Descriptors (Vol. 3A 3.4.5). */
 #define D_TYPE(d)       ((unsigned)((d) >> 40) & 0xf)
@@ -54,6 +61,15 @@ struct ts {
 	uint32_t gdt_limit;
 	struct vseg ldt;            /* the new task's, for selectors with TI */
 	unsigned cpl;
+	bool old16, new16;          /* 16-bit TSSs */
+};
+
+/* What the switch loads from the new TSS, of either format. */
+struct tss_regs {
+	uint32_t eip, eflags, gpr[8], ldt;
+	uint16_t sel[6];            /* ES, CS, SS, DS, FS, GS: the vseg_id order */
+	uint32_t cr3;
+	bool has_cr3, trap;
 };
 
 static uint64_t d_base(uint64_t d) { return ((d >> 16) & 0xffffff) | ((d >> 56) << 24); }
@@ -105,8 +121,10 @@ static int write_desc(struct ts *t, uint64_t at, uint64_t d)
 
 /* ---- before the switch: the TSS descriptors ------------------------------- */
 
-/* The new TSS's descriptor: a 32-bit TSS, busy for IRET and available
- * otherwise, present, big enough (table 9-1's first lines). */
+static bool is_tss16(unsigned type) { return (type & ~2u) == TYPE_TSS16; }
+
+/* The new TSS's descriptor: a TSS, busy for IRET and available otherwise,
+ * present, big enough for its format (table 9-1's first lines). */
 static int check_new_tss(struct ts *t, uint64_t *d, uint64_t *at)
 {
 	uint16_t sel = t->r->selector;
@@ -120,9 +138,9 @@ static int check_new_tss(struct ts *t, uint64_t *d, uint64_t *at)
 	}
 	if (rc)
 		return rc;
-	if (D_S(*d) == 0 && (D_TYPE(*d) & ~2u) == TYPE_TSS16)
-		return HV_ENOTSUP;
-	if (D_S(*d) || (D_TYPE(*d) & ~2u) != TYPE_TSS32 || !!(D_TYPE(*d) & 2) != iret) {
+	t->new16 = is_tss16(D_TYPE(*d));
+	if (D_S(*d) || ((D_TYPE(*d) & ~2u) != TYPE_TSS32 && !t->new16) ||
+	    !!(D_TYPE(*d) & 2) != iret) {
 		fault(t, iret ? X86_TS : bad, sel);
 		return HV_EFAULT;
 	}
@@ -130,21 +148,57 @@ static int check_new_tss(struct ts *t, uint64_t *d, uint64_t *at)
 		fault(t, X86_NP, sel);
 		return HV_EFAULT;
 	}
-	if (d_limit(*d) < TSS32_MIN_LIMIT) {
+	if (d_limit(*d) < (t->new16 ? TSS16_MIN_LIMIT : TSS32_MIN_LIMIT)) {
 		fault(t, X86_TS, sel);
 		return HV_EFAULT;
 	}
 	return 0;
 }
 
+/* The new task's state.  A 16-bit TSS holds the low halves: the upper
+ * halves of the general registers are "modified and not maintained"
+ * (9.6); they read 0xffff after the switch, as on Bochs (and the 386),
+ * EIP's and EFLAGS's 0, and FS and GS are null. */
+static int read_tss(struct ts *t, uint64_t base, struct tss_regs *n)
+{
+	uint32_t d[TSS_DWORDS];
+	uint16_t w[TSS16_WORDS];
+	int rc;
+
+	if (t->new16) {
+		rc = mem(vcpu_read_gva(t->v, base, w, sizeof(w)));
+		if (rc)
+			return rc;
+		*n = (struct tss_regs){ .eip = w[TSS16_IP], .eflags = w[TSS16_FLAGS],
+					.ldt = w[TSS16_LDT] };
+		for (unsigned i = 0; i < 8; i++)
+			n->gpr[i] = 0xffff0000u | w[TSS16_AX + i];
+		for (unsigned i = 0; i <= TSS16_DS - TSS16_ES; i++)
+			n->sel[i] = w[TSS16_ES + i];
+		return 0;
+	}
+	rc = mem(vcpu_read_gva(t->v, base, d, sizeof(d)));
+	if (rc)
+		return rc;
+	*n = (struct tss_regs){ .eip = d[TSS_EIP], .eflags = d[TSS_EFLAGS], .ldt = d[TSS_LDT],
+				.cr3 = d[TSS_CR3], .has_cr3 = true, .trap = d[TSS_T] & 1 };
+	for (unsigned i = 0; i < 8; i++)
+		n->gpr[i] = d[TSS_EAX + i];
+	for (unsigned i = 0; i < 6; i++)
+		n->sel[i] = (uint16_t)d[TSS_ES + i];
+	return 0;
+}
+
 /* The old task's state into its TSS: EIP past what switched (an
  * instruction, or a software interrupt through a task gate), EFLAGS (NT
- * clear for IRET), the general registers and the selectors. */
+ * clear for IRET), the general registers and the selectors; into a 16-bit
+ * TSS their low halves and no FS or GS. */
 static int save_old(struct ts *t, const struct vseg *tr)
 {
 	struct vcpu *v = t->v;
 	const struct task_switch_request *r = t->r;
 	uint32_t s[TSS_GS - TSS_EIP + 1];
+	uint16_t w[TSS16_DS - TSS16_IP + 1];
 	uint64_t eip = vcpu_get(v, VREG_RIP), eflags = vcpu_get(v, VREG_RFLAGS);
 	struct vseg seg;
 
@@ -163,7 +217,11 @@ static int save_old(struct ts *t, const struct vseg *tr)
 		arch_vcpu_seg_read(v, (enum vseg_id)i, &seg);
 		s[10 + i] = seg.sel;
 	}
-	return mem(vcpu_write_gva(v, tr->base + 4 * TSS_EIP, s, sizeof(s)));
+	if (!t->old16)
+		return mem(vcpu_write_gva(v, tr->base + 4 * TSS_EIP, s, sizeof(s)));
+	for (unsigned i = 0; i < ARRAY_SIZE(w); i++)
+		w[i] = (uint16_t)s[i];
+	return mem(vcpu_write_gva(v, tr->base + 2 * TSS16_IP, w, sizeof(w)));
 }
 
 /* ---- after it: the new task's registers ------------------------------------ */
@@ -256,24 +314,24 @@ static int load_seg(struct ts *t, enum vseg_id s, uint16_t sel)
 
 /* The segment registers: virtual-8086 ones from the selectors alone, or
  * CS (whose RPL is the new CPL), SS, then the data segments. */
-static int load_segs(struct ts *t, const uint32_t *n)
+static int load_segs(struct ts *t, const struct tss_regs *n)
 {
 	static const enum vseg_id order[] = { VSEG_CS, VSEG_SS, VSEG_DS, VSEG_ES, VSEG_FS,
 					      VSEG_GS };
 	int rc;
 
-	if (n[TSS_EFLAGS] & RFLAGS_VM) {
+	if (n->eflags & RFLAGS_VM) {
 		for (unsigned i = 0; i < 6; i++) {
-			uint16_t sel = (uint16_t)n[TSS_ES + i];
+			uint16_t sel = n->sel[i];
 
 			arch_vcpu_seg_write(t->v, (enum vseg_id)i,
 					    &(struct vseg){ sel, (uint64_t)sel << 4, 0xffff, AR_V86 });
 		}
 		return 0;
 	}
-	t->cpl = n[TSS_CS] & 3;
+	t->cpl = n->sel[VSEG_CS] & 3;
 	for (unsigned i = 0; i < 6; i++) {
-		rc = load_seg(t, order[i], (uint16_t)n[TSS_ES + order[i]]);
+		rc = load_seg(t, order[i], n->sel[order[i]]);
 		if (rc)
 			return rc;
 	}
@@ -281,48 +339,51 @@ static int load_segs(struct ts *t, const uint32_t *n)
 }
 
 /* An exception through a task gate with an error code: onto the new
- * task's stack (Vol. 3A 7.12.2), a dword for a 32-bit TSS. */
+ * task's stack (Vol. 3A 7.12.2), a dword for a 32-bit TSS, a word for a
+ * 16-bit one. */
 static int push_error(struct ts *t)
 {
 	struct vseg ss;
-	uint64_t esp = vcpu_get(t->v, VREG_RSP) - 4;
+	unsigned size = t->new16 ? 2 : 4;
+	uint64_t esp = vcpu_get(t->v, VREG_RSP) - size;
 	uint32_t err = t->r->event.error;
 	int rc;
 
 	arch_vcpu_seg_read(t->v, VSEG_SS, &ss);
 	if (!(ss.ar & SEG_AR_DB))
 		esp &= 0xffff;
-	rc = mem(vcpu_write_gva(t->v, ss.base + (uint32_t)esp, &err, sizeof(err)));
+	rc = mem(vcpu_write_gva(t->v, ss.base + (uint32_t)esp, &err, size));
 	if (!rc)
 		vcpu_set(t->v, VREG_RSP, (uint32_t)esp);
 	return rc;
 }
 
-/* Commit: from here on the new task is the guest's. */
-static int switch_to(struct ts *t, const uint32_t *n)
+/* Commit: from here on the new task is the guest's.  A 16-bit TSS has no
+ * CR3: paging goes on with the old task's (9.6). */
+static int switch_to(struct ts *t, const struct tss_regs *n)
 {
 	struct vcpu *v = t->v;
-	uint64_t eflags = n[TSS_EFLAGS] | BIT(1);
+	uint64_t eflags = n->eflags | BIT(1);
 	int rc;
 
 	if (t->r->source == TASK_CALL || t->r->source == TASK_GATE)
 		eflags |= RFLAGS_NT;
 	vcpu_set(v, VREG_CR0, vcpu_get(v, VREG_CR0) | CR0_TS);
 	vcpu_set(v, VREG_DR7, vcpu_get(v, VREG_DR7) & ~DR7_LOCAL);
-	vcpu_set(v, VREG_RIP, n[TSS_EIP]);
+	vcpu_set(v, VREG_RIP, n->eip);
 	vcpu_set(v, VREG_RFLAGS, eflags);
 	for (unsigned i = 0; i < 8; i++)
-		v->regs.gpr[i] = n[TSS_EAX + i];
-	vcpu_set(v, VREG_RSP, n[TSS_ESP]);
-	if ((vcpu_get(v, VREG_CR0) & CR0_PG) && cr_load_cr3(v, n[TSS_CR3])) {
+		v->regs.gpr[i] = n->gpr[i];
+	vcpu_set(v, VREG_RSP, n->gpr[GPR_RSP]);
+	if (n->has_cr3 && (vcpu_get(v, VREG_CR0) & CR0_PG) && cr_load_cr3(v, n->cr3)) {
 		vcpu_queue_gp(v);
 		return HV_EFAULT;
 	}
-	rc = load_ldt(t, (uint16_t)n[TSS_LDT]);
+	rc = load_ldt(t, (uint16_t)n->ldt);
 	rc = rc ? rc : load_segs(t, n);
 	if (!rc && t->r->source == TASK_GATE && t->r->event.has_error)
 		rc = push_error(t);
-	if (!rc && (n[TSS_T] & 1)) {
+	if (!rc && n->trap) {
 		vcpu_set(v, VREG_DR6, vcpu_get(v, VREG_DR6) | DR6_BT);
 		vcpu_queue_exception(v, X86_DB, false, 0);
 	}
@@ -333,17 +394,16 @@ static int do_switch(struct ts *t)
 {
 	struct vcpu *v = t->v;
 	enum task_source src = t->r->source;
-	uint32_t n[TSS_DWORDS];
+	struct tss_regs n;
 	uint64_t nd, nat, od, oat;
 	struct vseg tr;
 	int rc;
 
 	arch_vcpu_gdtr(v, &t->gdt_base, &t->gdt_limit);
 	arch_vcpu_seg_read(v, VSEG_TR, &tr);
-	if ((tr.ar & 0xf) != (TYPE_TSS32 | 2))
-		return HV_ENOTSUP;         /* the old task's TSS is a 16-bit one */
+	t->old16 = is_tss16(tr.ar & 0xf);
 	rc = check_new_tss(t, &nd, &nat);
-	rc = rc ? rc : mem(vcpu_read_gva(v, d_base(nd), n, sizeof(n)));
+	rc = rc ? rc : read_tss(t, d_base(nd), &n);
 	rc = rc ? rc : read_desc(t, tr.sel, &od, &oat);
 	if (rc == HV_ERANGE) {
 		fault(t, X86_TS, tr.sel);
@@ -356,16 +416,15 @@ static int do_switch(struct ts *t)
 		nd |= D_TSS_BUSY;
 		rc = write_desc(t, nat, nd);
 	}
-	if (!rc && (src == TASK_CALL || src == TASK_GATE)) {
-		uint32_t link = tr.sel;
-
-		rc = mem(vcpu_write_gva(v, d_base(nd) + 4 * TSS_LINK, &link, sizeof(link)));
-	}
+	/* The back link is a word in both formats (the 32-bit TSS's upper
+	 * half is reserved and left alone). */
+	if (!rc && (src == TASK_CALL || src == TASK_GATE))
+		rc = mem(vcpu_write_gva(v, d_base(nd) + TSS_LINK, &tr.sel, sizeof(tr.sel)));
 	if (rc)
 		return rc;
 	tr = d_seg(t->r->selector, nd);
 	arch_vcpu_seg_write(v, VSEG_TR, &tr);
-	return switch_to(t, n);
+	return switch_to(t, &n);
 }
 
 int task_switch(struct vcpu *v, const struct task_switch_request *r)
@@ -377,11 +436,6 @@ int task_switch(struct vcpu *v, const struct task_switch_request *r)
 	    r->event.type != EVENT_SW_EXCEPTION && r->event.type != EVENT_PRIV_SW_EXCEPTION)
 		t.ext = 1;
 	rc = do_switch(&t);
-	if (rc == HV_ENOTSUP) {
-		vm_end(v->vm, VM_END_ERROR, 0, "task switch to or from a 16-bit TSS (selector 0x%x "
-		       "at RIP 0x%lx): not emulated", r->selector, vcpu_get(v, VREG_RIP));
-		return VMEXIT_STOP;
-	}
 	if (rc == HV_EIO) {
 		vm_end(v->vm, VM_END_ERROR, 0, "task switch to TSS selector 0x%x at RIP 0x%lx: a "
 		       "descriptor table or TSS outside guest RAM", r->selector, vcpu_get(v, VREG_RIP));

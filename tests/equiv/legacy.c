@@ -18,18 +18,22 @@
 const char eq_area[] = "legacy";
 
 #define V86_BASE 0x20000ul
+/* Task C's code: below 64 KiB, for the 16-bit IP of its TSS. */
+#define TASK_C_BASE 0xc000ul
 
 struct lg_result {
 	uint32_t vector, error, eip, eflags, cs, fixup;
 };
 
-extern struct lg_result lg_res[32];
+extern struct lg_result lg_res[40];
 extern const uint8_t v86_start[], v86_end[];
 extern void lg_trip(void);
 extern const uint8_t v86_out[];
 uint32_t lg_tss[26] __attribute__((aligned(16)));
 uint32_t lg_tss_b[26] __attribute__((aligned(16)));
-extern uint32_t lg_trec[5][5], lg_arec[5][2];
+uint16_t lg_tss_c[22] __attribute__((aligned(16)));
+extern uint32_t lg_trec[5][5], lg_arec[5][2], lg_crec[3][6], lg_arec16[3][2];
+extern const uint8_t lg_task_c_start[], lg_task_c_end[];
 extern char lg_task_b[], lg_task_stack_top[];
 uint64_t lg_idt[256] __attribute__((aligned(16)));
 
@@ -59,11 +63,17 @@ uint64_t lg_idt[256] __attribute__((aligned(16)));
 	LG_TRY(slot, insns)                                                 \
 	"	str %ax\n	movzwl %ax, %eax\n	mov %eax, lg_arec + " #n " * 8\n" \
 	"	pushf\n	pop %eax\n	mov %eax, lg_arec + " #n " * 8 + 4\n	clts\n"
-/* A task gate to task B (selector 0x60) in IDT entry v, and back. */
-#define TASK_GATE_ON(v)                                                     \
+/* The same with task C, whose TSS is a 16-bit one (EQ_SPARE3). */
+#define TASK16_TEST(slot, n, mode, insns)                                   \
+	"	movl $" #mode ", lg_task_mode\n	movl $" #n ", lg_task_n\n"     \
+	LG_TRY(slot, insns)                                                 \
+	"	str %ax\n	movzwl %ax, %eax\n	mov %eax, lg_arec16 + " #n " * 8\n" \
+	"	pushf\n	pop %eax\n	mov %eax, lg_arec16 + " #n " * 8 + 4\n	clts\n"
+/* A task gate to the task of TSS selector sel in IDT entry v, and back. */
+#define TASK_GATE_ON(v, sel)                                                \
 	"	mov lg_idt + " #v " * 8, %eax\n	mov %eax, lg_gate_save\n"     \
 	"	mov lg_idt + " #v " * 8 + 4, %eax\n	mov %eax, lg_gate_save + 4\n" \
-	"	movl $0x00600000, lg_idt + " #v " * 8\n"                     \
+	"	movl $(" #sel " << 16), lg_idt + " #v " * 8\n"               \
 	"	movl $0x0000e500, lg_idt + " #v " * 8 + 4\n"
 #define TASK_GATE_OFF(v)                                                    \
 	"	mov lg_gate_save, %eax\n	mov %eax, lg_idt + " #v " * 8\n"     \
@@ -119,13 +129,13 @@ asm(".pushsection .text\n"
     /* ---- task switches (task A: EQ_SPARE0, task B: EQ_SPARE2) ---- */
     TASK_TEST(24, 0, 0, 0, 0, "	ljmp $0x60, $0")
     TASK_TEST(25, 1, 1, 0, 0, "	lcall $0x60, $0")
-    TASK_GATE_ON(0x44)
+    TASK_GATE_ON(0x44, 0x60)
     TASK_TEST(26, 2, 1, 0, 0, "	int $0x44")
     TASK_GATE_OFF(0x44)
-    TASK_GATE_ON(0)
+    TASK_GATE_ON(0, 0x60)
     TASK_TEST(27, 3, 1, 2, 0, "	xor %edx, %edx\n	mov $1, %eax\n	xor %ecx, %ecx\n	div %ecx")
     TASK_GATE_OFF(0)
-    TASK_GATE_ON(13)
+    TASK_GATE_ON(13, 0x60)
     TASK_TEST(28, 4, 1, 2, 1, "	mov $0x78, %ax\n	mov %ax, %ds")
     TASK_GATE_OFF(13)
     LG_TRY(29, "	ljmp $0x50, $0")
@@ -134,8 +144,47 @@ asm(".pushsection .text\n"
     "	andl $~0x4000, (%esp)\n"
     "	popf\n"
     "	movw $0, lg_tss\n"
+    /* ---- task switches to and from task C's 16-bit TSS ---- */
+    TASK16_TEST(31, 0, 0, "	ljmp $0x68, $0")
+    TASK16_TEST(32, 1, 1, "	lcall $0x68, $0")
+    TASK_GATE_ON(0x45, 0x68)
+    TASK16_TEST(33, 2, 1, "	int $0x45")
+    TASK_GATE_OFF(0x45)
     "	clts\n"
     "	ret\n"
+
+    /* Task C (copied to TASK_C_BASE): what it sees, without a stack (its
+     * ESP is 0xffff0000 | SP), then back to A. */
+    ".global lg_task_c_start\n"
+    "lg_task_c_start:\n"
+    "	mov %eax, lg_c_eax\n"
+    "	mov %esp, lg_c_esp\n"
+    "	mov lg_task_n, %ebx\n"
+    "	imul $24, %ebx\n"
+    "	str %ax\n"
+    "	movzwl %ax, %eax\n"
+    "	mov %eax, lg_crec(%ebx)\n"
+    "	mov lg_c_eax, %eax\n"
+    "	mov %eax, lg_crec + 4(%ebx)\n"
+    "	mov lg_c_esp, %eax\n"
+    "	mov %eax, lg_crec + 8(%ebx)\n"
+    "	mov %fs, %ax\n"
+    "	movzwl %ax, %eax\n"
+    "	mov %eax, lg_crec + 12(%ebx)\n"
+    "	mov %cr0, %eax\n"
+    "	mov %eax, lg_crec + 16(%ebx)\n"
+    "	movzwl lg_tss_c, %eax\n"
+    "	mov %eax, lg_crec + 20(%ebx)\n"
+    "	mov $0x5678, %ax\n"
+    "	clts\n"
+    "	cmpl $0, lg_task_mode\n"
+    "	jne 2f\n"
+    "	ljmp $0x50, $0\n"
+    "	jmp lg_task_c_start\n"
+    "2:	iret\n"
+    "	jmp lg_task_c_start\n"
+    ".global lg_task_c_end\n"
+    "lg_task_c_end:\n"
 
     /* Task B: what it sees, then back to A. */
     ".global lg_task_b\n"
@@ -304,10 +353,15 @@ asm(".pushsection .text\n"
     "lg_cs: .long 0\n"
     "lg_efl: .long 0\n"
     ".global lg_res\n"
-    "lg_res: .fill 32 * 24, 1, 0\n"
+    "lg_res: .fill 40 * 24, 1, 0\n"
     ".global lg_trec, lg_arec\n"
     "lg_trec: .fill 5 * 20, 1, 0\n"
     "lg_arec: .fill 5 * 8, 1, 0\n"
+    ".global lg_crec, lg_arec16\n"
+    "lg_crec: .fill 3 * 24, 1, 0\n"
+    "lg_arec16: .fill 3 * 8, 1, 0\n"
+    "lg_c_eax: .long 0\n"
+    "lg_c_esp: .long 0\n"
     "lg_task_mode: .long 0\n"
     "lg_task_fix: .long 0\n"
     "lg_task_err: .long 0\n"
@@ -341,6 +395,9 @@ static const char *const names[] = {
 	"task switch: #GP (an error code) through a task gate",
 	"task switch: jmp to the busy TSS of the running task",
 	"task switch: iret with NT set and a back link to an available TSS",
+	"task switch: jmp to a 16-bit TSS, which jumps back",
+	"task switch: call a 16-bit TSS, which returns by iret",
+	"task switch: int $0x45 through a task gate to a 16-bit TSS",
 };
 
 static void gates(void)
@@ -398,6 +455,19 @@ void eq_main(void)
 	((uint16_t *)lg_tss_b)[51] = 0x68;
 	eq_gdt[EQ_SPARE2 / 8] = 0x67 | (tss_b & 0xffffff) << 16 | 0x89ull << 40 |
 				(tss_b >> 24 & 0xff) << 56;
+	/* Task C: an available 16-bit TSS at EQ_SPARE3 (limit 0x2b), at
+	 * TASK_C_BASE in 32-bit code, AX 0x1234, SP 0xfff0, interrupts off. */
+	uint64_t tss_c = (uint64_t)(uintptr_t)lg_tss_c;
+	memset(lg_tss_c, 0, sizeof(lg_tss_c));
+	lg_tss_c[7] = (uint16_t)TASK_C_BASE;
+	lg_tss_c[8] = 0x2;
+	lg_tss_c[9] = 0x1234;
+	lg_tss_c[13] = 0xfff0;
+	lg_tss_c[17] = lg_tss_c[19] = lg_tss_c[20] = EQ_KDATA;     /* ES, SS, DS */
+	lg_tss_c[18] = EQ_KCODE32;
+	eq_gdt[EQ_SPARE3 / 8] = 0x2b | (tss_c & 0xffffff) << 16 | 0x81ull << 40 |
+				(tss_c >> 24 & 0xff) << 56;
+	memcpy((void *)TASK_C_BASE, lg_task_c_start, (size_t)(lg_task_c_end - lg_task_c_start));
 	memcpy((void *)V86_BASE, v86_start, (size_t)(v86_end - v86_start));
 	eq_legacy_call(lg_trip);
 	/* The IDT and TR back: the 64-bit TSS's busy bit cleared first. */
@@ -405,10 +475,12 @@ void eq_main(void)
 	((uint8_t *)eq_gdt)[EQ_TSS + 5] &= (uint8_t)~2;
 	asm volatile("ltr %w0" : : "r"(EQ_TSS) : "memory");
 	unsigned b_busy = (unsigned)(eq_gdt[EQ_SPARE2 / 8] >> 41) & 1;
+	unsigned c_busy = (unsigned)(eq_gdt[EQ_SPARE3 / 8] >> 41) & 1;
 
 	eq_gdt[EQ_SPARE0 / 8] = 0;
 	eq_gdt[EQ_SPARE1 / 8] = 0;
 	eq_gdt[EQ_SPARE2 / 8] = 0;
+	eq_gdt[EQ_SPARE3 / 8] = 0;
 
 	for (unsigned slot = 0; slot < sizeof(names) / sizeof(names[0]); slot++)
 		report(slot);
@@ -421,5 +493,13 @@ void eq_main(void)
 		   lg_trec[n][2], (lg_trec[n][3] >> 3) & 1, lg_trec[n][4], lg_arec[n][0], lg_arec[n][1]);
 	eq("task B's TSS after it all: EIP's offset from lg_task_b, busy => %#x, %u",
 	   (uint32_t)(lg_tss_b[8] - (uint32_t)(uintptr_t)lg_task_b), b_busy);
+	for (unsigned n = 0; n < 3; n++)
+		eq("16-bit task switch %u: in task C, TR, EAX, ESP, FS, CR0.TS, back link => %#x, %#x, %#x, "
+		   "%#x, %u, %#x; back in task A, TR, EFLAGS => %#x, %#x", n, lg_crec[n][0],
+		   lg_crec[n][1], lg_crec[n][2], lg_crec[n][3], (lg_crec[n][4] >> 3) & 1,
+		   lg_crec[n][5], lg_arec16[n][0], lg_arec16[n][1]);
+	eq("task C's 16-bit TSS after it all: IP's offset from its start, FLAGS, AX, SP, LDT, busy "
+	   "=> %#x, %#x, %#x, %#x, %#x, %u", (uint32_t)(lg_tss_c[7] - TASK_C_BASE), lg_tss_c[8],
+	   lg_tss_c[9], lg_tss_c[13], lg_tss_c[21], c_busy);
 	eq("back in 64-bit mode: CR0 CR4 => %#lx %#lx", read_cr0(), read_cr4());
 }

@@ -3,17 +3,19 @@
 ; (src/emul/task.c).  A far JMP from task A to task B's 32-bit TSS: in B,
 ; TR is B's, CR0.TS is set, A's TSS holds where A left off; B's far JMP
 ; back to A: TR is A's again and B's TSS holds where B left off.  Then a
-; far JMP to a 16-bit TSS, which tinyhv does not emulate: it stops this
-; VM with the reason ("task switch to or from a 16-bit TSS (selector 0x28
-; at RIP ...): not emulated"), and the next guest runs.
+; far JMP to a TSS whose base lies outside guest RAM (0xf0000000, a hole
+; of the guest's physical memory): tinyhv stops this VM with the reason
+; ("task switch to TSS selector 0x28 at RIP ...: a descriptor table or TSS
+; outside guest RAM"), and the next guest runs.  (16-bit TSSs are
+; switched to and from too: the equivalence area legacy checks them.)
 %define GUEST_NAME "taskswitch"
 %include "common.inc"
 
 TSS_SIZE        equ 104
-TSS16_LIMIT     equ 0x2b
 TSS_A_SEL       equ 0x18                ; this task's
 TSS_B_SEL       equ 0x20                ; the one it switches to
-TSS_C_SEL       equ 0x28                ; a 16-bit TSS
+TSS_C_SEL       equ 0x28                ; a TSS outside guest RAM
+TSS_C_BASE      equ 0xf0000000
 TSS_EIP         equ 32
 CR0_TS          equ 1 << 3
 
@@ -25,11 +27,9 @@ main:
 	mov eax, tss_b
 	mov edi, gdt_ts + TSS_B_SEL
 	call tss_descriptor
-	mov eax, tss_c
-	mov ecx, TSS16_LIMIT
+	mov eax, TSS_C_BASE
 	mov edi, gdt_ts + TSS_C_SEL
 	call tss_descriptor
-	mov byte [gdt_ts + TSS_C_SEL + 5], 0x81 ; present, type 1: an available 16-bit TSS
 	mov dword [tss_b + TSS_EIP], in_task_b
 	mov dword [tss_b + 36], 2               ; EFLAGS
 	mov dword [tss_b + 56], task_b_stack_top ; ESP: a stack of its own
@@ -51,9 +51,9 @@ back_in_a:
 	cmp dword [tss_b + TSS_EIP], after_b_jmp
 	CHECK e, "task B's TSS holds the EIP after its far JMP"
 	clts
-	LINE "far JMP to a 16-bit TSS (tinyhv must stop this VM)"
+	LINE "far JMP to a TSS outside guest RAM (tinyhv must stop this VM)"
 	jmp TSS_C_SEL:0
-	FAIL "the switch to a 16-bit TSS happened and the VM ran on"
+	FAIL "the switch to a TSS outside guest RAM happened and the VM ran on"
 	ret
 
 ; Task B, on its own stack.
@@ -80,7 +80,7 @@ gdt_ts:
 	dq 0x00CF92000000FFFF           ; 0x10: data, flat
 	dq 0                            ; 0x18: TSS A (filled in)
 	dq 0                            ; 0x20: TSS B (filled in)
-	dq 0                            ; 0x28: TSS C, 16-bit (filled in)
+	dq 0                            ; 0x28: TSS C, outside RAM (filled in)
 gdt_ts_end:
 	align 4
 	dw 0
@@ -93,8 +93,6 @@ section .bss
 tss_a:          resb TSS_SIZE
 	alignb 16
 tss_b:          resb TSS_SIZE
-	alignb 16
-tss_c:          resb TSS_SIZE
 	alignb 16
 task_b_stack:   resb 4096
 task_b_stack_top:

@@ -1,7 +1,7 @@
-/* Unit tests of src/emul/task.c: hardware task switches between 32-bit
- * TSSs (SDM Vol. 3A 9.3) on a fake vCPU in protected mode, paging off:
- * a GDT at 0x1000, task A's TSS at 0x2000 (the current one), task B's at
- * 0x3000. */
+/* Unit tests of src/emul/task.c: hardware task switches (SDM Vol. 3A 9.3)
+ * on a fake vCPU in protected mode, paging off: a GDT at 0x1000, task A's
+ * 32-bit TSS at 0x2000 (the current one), task B's at 0x3000, task C's
+ * 16-bit TSS at 0x4000. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@
 #define GDT 0x1000
 #define TSS_A 0x2000
 #define TSS_B 0x3000
+#define TSS_C 0x4000
 #define SEL_CODE 0x08
 #define SEL_DATA 0x10
 #define SEL_CODE3 0x18       /* DPL 3 */
@@ -39,6 +40,7 @@ static uint64_t tss_desc(uint32_t base, unsigned type)
 
 static uint64_t *gdt(unsigned sel) { return (uint64_t *)(fake_ram(vm) + GDT + (sel & ~7u)); }
 static uint32_t *tss(uint32_t base) { return (uint32_t *)(fake_ram(vm) + base); }
+static uint16_t *tss16(uint32_t base) { return (uint16_t *)(fake_ram(vm) + base); }
 
 static int setup(void **state)
 {
@@ -51,7 +53,7 @@ static int setup(void **state)
 	*gdt(SEL_CODE3) = 0x00cffa000000ffffULL;
 	*gdt(SEL_A) = tss_desc(TSS_A, 11);
 	*gdt(SEL_B) = tss_desc(TSS_B, 9);
-	*gdt(SEL_TSS16) = tss_desc(0x4000, 1);
+	*gdt(SEL_TSS16) = (tss_desc(TSS_C, 1) & ~0xffffULL) | 0x2b;
 	*gdt(SEL_LDT) = 0x0000820050000fffULL;      /* an LDT at 0x5000 */
 	*gdt(SEL_ABSENT) = tss_desc(TSS_B, 9) & ~(1ULL << 47);
 	fake_gdtr_base = GDT;
@@ -73,6 +75,17 @@ static int setup(void **state)
 	b[19] = SEL_CODE;       /* CS */
 	b[20] = SEL_DATA;       /* SS */
 	b[21] = SEL_DATA;       /* DS */
+	/* Task C: a 16-bit TSS, its words (figure 9-11). */
+	uint16_t *c = tss16(TSS_C);
+	c[7] = 0x6000;          /* IP */
+	c[8] = 0x0046;          /* FLAGS */
+	for (unsigned i = 0; i < 8; i++)
+		c[9 + i] = (uint16_t)(0x200 + i);
+	c[13] = 0x7000;         /* SP */
+	c[17] = SEL_DATA;       /* ES */
+	c[18] = SEL_CODE;       /* CS */
+	c[19] = SEL_DATA;       /* SS */
+	c[20] = SEL_DATA;       /* DS */
 	fake_hw_set(v, VREG_RIP, 0x4000);
 	fake_hw_set(v, VREG_RFLAGS, 0x202);
 	fake_hw_set(v, VREG_RSP, 0x9000);
@@ -161,19 +174,25 @@ static void test_call_and_iret(void **state)
 	assert_int_equal(fake_segs[VSEG_TR].sel, SEL_A);
 }
 
-static void test_task_gate_with_error_code(void **state)
+/* A #GP(0x18) through a task gate to the TSS of sel. */
+static void gp_through_task_gate(uint16_t sel)
 {
 	struct task_switch_request r = {
-		SEL_B, TASK_GATE, 0,
+		sel, TASK_GATE, 0,
 		{ .valid = true, .type = EVENT_HW_EXCEPTION, .vector = 13, .has_error = true,
 		  .error = 0x18 },
 	};
 
-	(void)state;
 	fake_exit(v);
 	memset(&v->ev, 0, sizeof(v->ev));
 	assert_int_equal(task_switch(v, &r), VMEXIT_RETRY);
 	fake_entry(v);
+}
+
+static void test_task_gate_with_error_code(void **state)
+{
+	(void)state;
+	gp_through_task_gate(SEL_B);
 	/* A fault: the old task resumes at the instruction; the error code
 	 * on the new task's stack. */
 	assert_int_equal(tss(TSS_A)[8], 0x4000);
@@ -201,8 +220,58 @@ static void test_refused(void **state)
 	assert_int_equal(run(0x78, TASK_JMP, 7), VMEXIT_RETRY);
 	assert_fault(X86_GP, 0x78);
 	assert_int_equal(fake_segs[VSEG_TR].sel, SEL_A);
-	/* A 16-bit TSS: not emulated, the VM stops. */
-	assert_int_equal(run(SEL_TSS16, TASK_JMP, 7), VMEXIT_STOP);
+	/* A 16-bit TSS below its minimum limit, 0x2b: #TS. */
+	*gdt(SEL_TSS16) = (*gdt(SEL_TSS16) & ~0xffffULL) | 0x2a;
+	assert_int_equal(run(SEL_TSS16, TASK_JMP, 7), VMEXIT_RETRY);
+	assert_fault(X86_TS, SEL_TSS16);
+}
+
+/* To a 16-bit TSS and back (9.6): the low halves from its words, 0xffff
+ * above them in the general registers, 0 above IP and FLAGS, FS and GS
+ * null; the old 32-bit task saved whole, then the 16-bit one into
+ * its words when it leaves. */
+static void test_16bit_tss(void **state)
+{
+	(void)state;
+	assert_int_equal(run(SEL_TSS16, TASK_CALL, 7), VMEXIT_RETRY);
+	assert_false(v->ev.exception.valid);
+	assert_int_equal(tss(TSS_A)[8], 0x4007);
+	assert_int_equal(type(SEL_TSS16), 3);
+	assert_int_equal(tss16(TSS_C)[0], SEL_A);
+	assert_int_equal(fake_hw(v, VREG_RIP), 0x6000);
+	assert_int_equal(fake_hw(v, VREG_RFLAGS), 0x4046);     /* NT */
+	assert_int_equal(v->regs.gpr[GPR_RAX], 0xffff0200);
+	assert_int_equal(fake_hw(v, VREG_RSP), 0xffff7000);
+	assert_int_equal(fake_segs[VSEG_TR].ar & 0xf, 3);
+	assert_int_equal(fake_segs[VSEG_CS].sel, SEL_CODE);
+	assert_true(fake_segs[VSEG_FS].ar & VSEG_AR_UNUSABLE);
+	assert_true(fake_segs[VSEG_GS].ar & VSEG_AR_UNUSABLE);
+	/* IRET back to A: C's state into its words, C available again. */
+	v->regs.gpr[GPR_RAX] = 0x12345678;
+	fake_hw_set(v, VREG_RIP, 0x6010);
+	assert_int_equal(run(SEL_A, TASK_IRET, 1), VMEXIT_RETRY);
+	assert_false(v->ev.exception.valid);
+	assert_int_equal(tss16(TSS_C)[7], 0x6011);
+	assert_int_equal(tss16(TSS_C)[8], 0x0046);               /* NT cleared */
+	assert_int_equal(tss16(TSS_C)[9], 0x5678);
+	assert_int_equal(tss16(TSS_C)[18], SEL_CODE);
+	assert_int_equal(tss16(TSS_C)[21], 0);                   /* the LDT word untouched */
+	assert_int_equal(type(SEL_TSS16), 1);
+	assert_int_equal(fake_hw(v, VREG_RIP), 0x4007);
+	assert_int_equal(fake_segs[VSEG_TR].sel, SEL_A);
+}
+
+/* An exception with an error code through a task gate to a 16-bit TSS
+ * pushes a word (7.12.2). */
+static void test_16bit_tss_error_code(void **state)
+{
+	(void)state;
+	*gdt(SEL_DATA) = 0x008f92000000ffffULL;                  /* 16-bit stack */
+	gp_through_task_gate(SEL_TSS16);
+	assert_false(v->ev.exception.valid);
+	assert_int_equal(fake_hw(v, VREG_RSP) & 0xffff, 0x6ffe);
+	assert_int_equal(*(uint16_t *)(fake_ram(vm) + 0x6ffe), 0x18);
+	assert_int_equal(*(uint16_t *)(fake_ram(vm) + 0x7000), 0);
 }
 
 static void test_bad_segment_in_new_task(void **state)
@@ -243,6 +312,8 @@ int main(void)
 		T(test_refused),
 		T(test_bad_segment_in_new_task),
 		T(test_v86_task),
+		T(test_16bit_tss),
+		T(test_16bit_tss_error_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
