@@ -6,8 +6,8 @@
 ;    agrees with RDTSC.
 ;  - Every index that reads is one tinyhv emulates or passes through (a
 ;    list below); each is written back with the value read and read again
-;    (the TSC aside, which moves); IA32_FEATURE_CONTROL, IA32_MTRRCAP and
-;    IA32_MCG_CAP alone refuse the write-back (read-only).
+;    (the TSC aside, which moves); IA32_PLATFORM_ID, IA32_FEATURE_CONTROL,
+;    IA32_MTRRCAP and IA32_MCG_CAP alone refuse the write-back (read-only).
 ;  - IA32_FEATURE_CONTROL reads locked with VMX off; IA32_VMX_* (0x480-0x491)
 ;    raise #GP; SYSENTER_CS/ESP/EIP, STAR, LSTAR, CSTAR, FMASK,
 ;    KERNEL_GS_BASE and TSC_AUX read 0 (their reset value, not the host's).
@@ -24,6 +24,7 @@ TSC_START_MAX   equ 1 << 26         ; ticks from VM start to main, at most
 TSC_AGREE_MAX   equ 1 << 24         ; RDMSR 0x10 - RDTSC just before, at most
 MAX_READABLE    equ 64
 IA32_TSC        equ 0x10
+IA32_PLATFORM_ID equ 0x17
 IA32_FEATURE_CONTROL equ 0x3a
 IA32_MTRRCAP    equ 0xfe
 IA32_MCG_CAP    equ 0x179
@@ -286,7 +287,8 @@ check_readable_known:
 	popad
 	ret
 
-; check_write_back: only IA32_FEATURE_CONTROL, IA32_MTRRCAP and IA32_MCG_CAP refused
+; check_write_back: only IA32_PLATFORM_ID, IA32_FEATURE_CONTROL, IA32_MTRRCAP
+; and IA32_MCG_CAP refused
 ; their own value; none read back differently.
 check_write_back:
 	pushad
@@ -298,6 +300,8 @@ check_write_back:
 	mov esi, ebx
 	shl esi, 4
 	mov eax, [table + esi + 12]
+	cmp dword [table + esi], IA32_PLATFORM_ID
+	je .read_only
 	cmp dword [table + esi], IA32_FEATURE_CONTROL
 	je .read_only
 	cmp dword [table + esi], IA32_MTRRCAP
@@ -318,7 +322,7 @@ check_write_back:
 	jmp .next
 .done:
 	test ebp, ebp
-	CHECK z, "each readable MSR takes back the value read and reads it again (IA32_FEATURE_CONTROL, IA32_MTRRCAP and IA32_MCG_CAP, read-only, refuse with #GP)"
+	CHECK z, "each readable MSR takes back the value read and reads it again (read-only: PLATFORM_ID, FEATURE_CONTROL, MTRRCAP, MCG_CAP: #GP)"
 	popad
 	ret
 
@@ -398,7 +402,7 @@ beyond_ranges:
 	dd 0xfffffff0, 0xffffffff
 	dd 0, 0
 known_msrs:
-	dd 0x10, 0x3a, 0x3b, 0x8b, 0x174, 0x175, 0x176, 0x179, 0x17a, 0x1a0, 0x1d9, 0x277
+	dd 0x10, 0x17, 0x3a, 0x3b, 0x8b, 0x174, 0x175, 0x176, 0x179, 0x17a, 0x1a0, 0x1d9, 0x277
 	dd 0xfe, 0x2ff                  ; MTRRCAP, MTRR_DEF_TYPE (virtual MTRRs)
 	dd 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207   ; variable ranges
 	dd 0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f

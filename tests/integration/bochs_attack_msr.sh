@@ -31,7 +31,7 @@ gt_pass "the guest's TSC starts near 0 with the VM (under 2^26 ticks at main), n
 	"every index either read or raised #GP" \
 	"no more than 64 indexes readable" \
 	"every readable index is an MSR tinyhv emulates or passes through (no other reaches the guest)" \
-	"each readable MSR takes back the value read and reads it again (IA32_FEATURE_CONTROL, IA32_MTRRCAP and IA32_MCG_CAP, read-only, refuse with #GP)" \
+	"each readable MSR takes back the value read and reads it again (read-only: PLATFORM_ID, FEATURE_CONTROL, MTRRCAP, MCG_CAP: #GP)" \
 	"IA32_FEATURE_CONTROL (0x3a) is locked with VMX off (bits 2:0 = 001)" \
 	"RDMSR of each IA32_VMX_* capability MSR (0x480-0x491) raised #GP" \
 	"SYSENTER_CS/ESP/EIP, STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE, TSC_AUX read 0 (reset), not the host's"
