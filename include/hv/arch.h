@@ -92,5 +92,7 @@ void arch_vcpu_destroy(struct vcpu *v);
 int arch_vcpu_run(struct vcpu *v);
 /* Its VM exits by reason, one console line each. */
 void arch_vcpu_report_exits(const struct vcpu *v);
+/* Its VM exits so far (read from any CPU: a snapshot). */
+uint64_t arch_vcpu_exit_count(const struct vcpu *v);
 
 #endif

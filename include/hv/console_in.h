@@ -1,8 +1,9 @@
 /* The console's input with several VMs: what is typed goes to one VM at a
  * time, the one with the focus (README, "The console with several VMs").
  * Ctrl-A starts a console command: a digit N gives the focus to VM N,
- * 'n' to the next VM, 'a' sends the VM a Ctrl-A; each change prints which
- * VM now has the input.  Every VM takes input into a queue of its own;
+ * 'n' to the next VM, 'a' sends the VM a Ctrl-A, 's' opens the shell
+ * (hv/shell.h), which then takes the typed lines until it closes; each
+ * change prints where the input now goes.  Every VM takes input into a queue of its own;
  * whichever VM asks for input moves the host console's bytes, so no VM
  * takes another's. */
 #ifndef HV_CONSOLE_IN_H
@@ -29,5 +30,7 @@ int console_in_getc(struct vm *vm);
 void console_in_interrupt(void);
 /* The id of the VM with the focus, 0: none. */
 unsigned console_in_focus(void);
+/* Give the VM the focus (the shell's console command). */
+void console_in_set_focus(struct vm *vm);
 
 #endif

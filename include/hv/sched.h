@@ -3,8 +3,8 @@
  * VMX preemption timer ends (vcpu->slice_end); a vCPU that halts gives up
  * the rest of its slice and is not run again before its next timer event
  * (vcpu->wake_tsc); an application processor that waits for its start-up
- * IPI (vcpu->wait_sipi) is not run at all.  Pure: the caller runs what
- * runq_pick() chooses. */
+ * IPI (vcpu->wait_sipi), or a vCPU of a paused VM (vcpu->paused), is not
+ * run at all.  Pure: the caller runs what runq_pick() chooses. */
 #ifndef HV_SCHED_H
 #define HV_SCHED_H
 

@@ -114,6 +114,7 @@ struct vcpu {
 	bool wait_sipi;            /* an application processor before its start-up IPI */
 	bool halt_no_irq;          /* asleep in HLT with interrupts off */
 	bool s3;                   /* the first vCPU while its VM sleeps in S3 */
+	bool paused;               /* its VM is paused (vm->paused, as its CPU last saw it) */
 	bool misc_enable_set;      /* IA32_MISC_ENABLE written: misc_enable holds it */
 	bool breakpoints_off;      /* the guest's DR7 is known to enable no breakpoint
 				    * (arch_vcpu_watch_breakpoints; hv/breakpoint.h) */

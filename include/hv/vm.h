@@ -36,6 +36,7 @@ enum vm_end {
 	VM_END_HALTED,      /* HLT with no way to wake up again */
 	VM_END_RESET,       /* the guest reset its machine */
 	VM_END_CPU_LIMIT,   /* it used up its CPU time (cpu_limit=) */
+	VM_END_KILLED,      /* the shell's kill */
 };
 
 struct vm {
@@ -59,6 +60,7 @@ struct vm {
 	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time each vCPU may use, 0: none */
 	unsigned cpu;                      /* the physical CPU its vCPU runs on */
 	volatile bool input_ready;         /* console input came for it (console_in.c) */
+	volatile bool paused;              /* the shell's pause: its vCPUs do not run */
 	bool input_polled;                 /* no console interrupt: the platform polls */
 	bool bare;                         /* platform=none: no PC platform (Multiboot) */
 	bool holes_stop;                   /* holes=stop: no open bus (src/emul/mmio.c) */
@@ -103,6 +105,15 @@ void vm_destroy(struct vm *vm);
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void vm_report(struct vm *vm);
+/* From any CPU (the shell): pause stops the VM's vCPUs at their next exit
+ * (each kicked) until resume; kill ends it. */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+void vm_kill(struct vm *vm);
+/* The VM of a console id, or NULL; the VM with the smallest id above
+ * after, or NULL (iteration: from 0). */
+struct vm *vm_find_id(unsigned id);
+struct vm *vm_next_id(unsigned after);
 /* The devices of an SMP guest are shared by CPUs (vm->lock); a one-vCPU
  * VM's are touched by its own CPU alone and need no lock. */
 static inline void vm_lock(struct vm *vm)

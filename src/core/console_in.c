@@ -4,7 +4,9 @@
 #include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/console_in.h>
+#include <hv/shell.h>
 #include <hv/spinlock.h>
+#include <hv/string.h>
 #include <hv/vm.h>
 
 struct in_queue {
@@ -20,7 +22,16 @@ static struct {
 	struct in_queue q[MAX_VMS];     /* by VM table slot */
 	struct vm *focus;
 	bool escape;                    /* Ctrl-A seen: the next byte is a command */
+	bool shell;                     /* the shell takes the typed lines */
+	char line[SHELL_LINE_MAX];      /* the line being typed for it */
+	unsigned len;
+	bool line_ready;                /* line ends: shell_run() outside the lock */
 } in;
+
+/* The shell's prompt and the echo of what is typed at it are a writer of
+ * their own: what another CPU prints meanwhile (a VM's end) starts on a
+ * line of its own. */
+#define SHELL_WRITER ((const void *)in.line)
 
 void console_in_init(int (*host_getc)(void)) { in.host_getc = host_getc; }
 
@@ -92,9 +103,38 @@ static void command(int c)
 			set_focus(vm);
 	} else if (c == 'a' || c == CONSOLE_ESCAPE) {
 		deliver(CONSOLE_ESCAPE);
+	} else if (c == 's') {
+		in.shell = true;
+		in.len = 0;
+		kprintf("\nconsole: the tinyhv shell ('help' lists its commands; Ctrl-A then a VM "
+			"number, or 'exit', leaves it)\n");
+		kprintf_as(SHELL_WRITER, SHELL_PROMPT);
+		return;
 	} else {
 		kprintf("console: Ctrl-A then 1-9 (that VM gets the input), n (the next VM), "
-			"a (a Ctrl-A for the VM)\n");
+			"a (a Ctrl-A for the VM), s (the shell)\n");
+	}
+	in.shell = false;
+}
+
+/* A byte typed for the shell: echoed, the line edited (backspace), and
+ * at its end handed over (one line at a time: what comes while one
+ * waits is dropped). */
+static void shell_byte(int c)
+{
+	if (in.line_ready)
+		return;
+	if (c == '\r' || c == '\n') {
+		kprintf_as(SHELL_WRITER, "\n");
+		in.line[in.len] = '\0';
+		in.len = 0;
+		in.line_ready = true;
+	} else if ((c == 0x7f || c == '\b') && in.len) {
+		in.len--;
+		kprintf_as(SHELL_WRITER, "\b \b");
+	} else if (c >= ' ' && c < 0x7f && in.len + 1 < SHELL_LINE_MAX) {
+		in.line[in.len++] = (char)c;
+		kprintf_as(SHELL_WRITER, "%c", c);
 	}
 }
 
@@ -110,6 +150,8 @@ static void pump(void)
 			command(c);
 		} else if (c == CONSOLE_ESCAPE) {
 			in.escape = true;
+		} else if (in.shell) {
+			shell_byte(c);
 		} else {
 			deliver((uint8_t)c);
 		}
@@ -149,6 +191,32 @@ void console_in_detach(struct vm *vm)
 	spin_unlock(&in.lock);
 }
 
+/* A line typed for the shell runs here, outside the lock (its commands
+ * may give the focus or end VMs), on whichever CPU took the input. */
+static void run_shell_line(void)
+{
+	char line[SHELL_LINE_MAX];
+	bool ready;
+
+	spin_lock(&in.lock);
+	ready = in.line_ready;
+	if (ready)
+		memcpy(line, in.line, sizeof(line));
+	spin_unlock(&in.lock);
+	if (!ready)
+		return;
+	if (shell_run(&shell_hv_env, line) == SHELL_LEAVE) {
+		spin_lock(&in.lock);
+		in.shell = false;
+		spin_unlock(&in.lock);
+	} else {
+		kprintf_as(SHELL_WRITER, SHELL_PROMPT);
+	}
+	spin_lock(&in.lock);
+	in.line_ready = false;
+	spin_unlock(&in.lock);
+}
+
 int console_in_getc(struct vm *vm)
 {
 	struct in_queue *q;
@@ -163,6 +231,7 @@ int console_in_getc(struct vm *vm)
 		q->count--;
 	}
 	spin_unlock(&in.lock);
+	run_shell_line();
 	return c;
 }
 
@@ -185,6 +254,7 @@ void console_in_interrupt(void)
 	 * on this CPU the exit that brought the interrupt sees it. */
 	if (kick)
 		arch_cpu_kick(cpu);
+	run_shell_line();
 }
 
 unsigned console_in_focus(void)
@@ -196,3 +266,18 @@ unsigned console_in_focus(void)
 	spin_unlock(&in.lock);
 	return id;
 }
+
+void console_in_set_focus(struct vm *vm)
+{
+	spin_lock(&in.lock);
+	if (queue_of(vm))
+		set_focus(vm);
+	else
+		kprintf("console: vm %u (%s) takes no input\n", vm->id, vm->name);
+	spin_unlock(&in.lock);
+}
+
+static uint64_t vcpu_exits(const struct vcpu *v) { return arch_vcpu_exit_count(v); }
+
+const struct shell_env shell_hv_env = { vm_find_id, vm_next_id, console_in_set_focus,
+					vcpu_exits };

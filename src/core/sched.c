@@ -34,8 +34,8 @@ struct vcpu *runq_pick(struct runq *q, uint64_t now, uint64_t *wake)
 		unsigned i = (q->next + k) % q->n;
 		struct vcpu *v = q->v[i];
 
-		if (v->wait_sipi)
-			continue;   /* an AP before its start-up IPI: kicked when it comes */
+		if (v->wait_sipi || v->paused)
+			continue;   /* an AP before its start-up IPI, a paused VM's: kicked later */
 		if (v->wake_tsc && v->wake_tsc > now) {
 			if (!*wake || v->wake_tsc < *wake)
 				*wake = v->wake_tsc;

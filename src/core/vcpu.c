@@ -130,10 +130,18 @@ bool vcpu_take_remote(struct vcpu *v)
 	}
 	if (r & VCPU_REMOTE_SIPI)
 		start_ap(v);
+	/* The shell's pause: what others asked is taken (an NMI waits
+	 * queued), but the vCPU leaves its CPU and is not picked again until
+	 * the resume's kick (hv/sched.h). */
+	v->paused = __atomic_load_n(&v->vm->paused, __ATOMIC_ACQUIRE);
+	if (v->paused)
+		vcpu_request(v, VCPU_REQ_YIELD);
 	if (v->wait_sipi)
 		return false;
 	if (r & VCPU_REMOTE_NMI)
 		vcpu_queue_nmi(v);
+	if (v->paused)
+		return false;
 	/* HLT with interrupts off wakes for an NMI (or INIT, SIPI), not for
 	 * an interrupt (SDM Vol. 2A HLT). */
 	if (r & ~VCPU_REMOTE_EVENTS || (r && !v->halt_no_irq)) {

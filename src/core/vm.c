@@ -298,13 +298,68 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 	va_end(ap);
 	__atomic_store_n(&vm->state, VM_ENDED, __ATOMIC_RELEASE);
 	spin_unlock(&vm->end_lock);
-	/* A one-vCPU VM's vCPU is the caller's own; an SMP guest's others
-	 * run elsewhere and hear it from their CPUs. */
+	/* A one-vCPU VM's vCPU is the caller's own (but for the shell's
+	 * kill, which kicks it too); an SMP guest's others run elsewhere and
+	 * hear it from their CPUs. */
 	if (vm->nr_vcpus == 1)
 		vcpu_request(&vm->vcpus[0], VCPU_REQ_STOP);
 	else
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_STOP);
+}
+
+void vm_pause(struct vm *vm)
+{
+	__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_EVENTS);
+	kprintf("vm %u (%s): paused\n", vm->id, vm->name);
+}
+
+void vm_resume(struct vm *vm)
+{
+	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_EVENTS);
+	kprintf("vm %u (%s): resumed\n", vm->id, vm->name);
+}
+
+/* From another CPU than the VM's: every vCPU is kicked, so that its own
+ * CPU takes the news (a paused one too) and drops it from its run queue. */
+void vm_kill(struct vm *vm)
+{
+	vm_end(vm, VM_END_KILLED, 0, "the shell's kill");
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_STOP);
+}
+
+static bool listed(const struct vm *vm)
+{
+	return vm->state != VM_FREE;
+}
+
+struct vm *vm_find_id(unsigned id)
+{
+	struct vm *found = NULL;
+
+	spin_lock(&vms_lock);
+	for (unsigned i = 0; i < MAX_VMS && !found; i++)
+		if (listed(&vms[i]) && vms[i].id == id)
+			found = &vms[i];
+	spin_unlock(&vms_lock);
+	return found;
+}
+
+struct vm *vm_next_id(unsigned after)
+{
+	struct vm *best = NULL;
+
+	spin_lock(&vms_lock);
+	for (unsigned i = 0; i < MAX_VMS; i++)
+		if (listed(&vms[i]) && vms[i].id > after && (!best || vms[i].id < best->id))
+			best = &vms[i];
+	spin_unlock(&vms_lock);
+	return best;
 }
 
 static void report_end(const struct vm *vm)
@@ -321,6 +376,7 @@ static void report_end(const struct vm *vm)
 	case VM_END_POWER_OFF:
 	case VM_END_RESET: tag = "ended by "; break;
 	case VM_END_HALTED: tag = "ended: "; break;
+	case VM_END_KILLED: tag = "ended by "; break;
 	default: tag = "stopped: "; break;
 	}
 	kprintf("vm %u (%s): %s%s\n", vm->id, vm->name, tag, vm->end_detail);

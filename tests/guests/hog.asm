@@ -2,13 +2,22 @@
 ; iterations until its TSC passes the number after "ticks=" on its
 ; command line (default 200000000), then prints the count.  The count
 ; measures the CPU time it got: two hogs that share one CPU for the same
-; time each get about half of what one alone gets.
+; time each get about half of what one alone gets.  With "sti=1" it counts
+; with interrupts enabled (none comes: it arms nothing): Bochs takes no
+; external-interrupt VM exit while the guest's IF is 0, so only then does
+; another CPU's kick (the shell's pause or kill) reach it at once there.
 %define GUEST_NAME "hog"
 %include "common.inc"
 
 DEFAULT_TICKS   equ 200000000
 
 main:
+	mov edi, key_sti
+	call cmdline_number
+	test eax, eax
+	jz .counting
+	sti
+.counting:
 	call parse_cmdline
 	SAY "counting until TSC "
 	DEC dword [ticks]
@@ -45,6 +54,7 @@ parse_cmdline:
 
 section .rodata
 key_ticks:      db "ticks=", 0
+key_sti:        db "sti=", 0
 
 section .bss
 	alignb 4

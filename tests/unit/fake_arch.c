@@ -218,6 +218,7 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 void arch_vcpu_destroy(struct vcpu *v) { free(v->arch); v->arch = NULL; }
 int arch_vcpu_run(struct vcpu *v) { (void)v; return 0; }
 void arch_vcpu_report_exits(const struct vcpu *v) { (void)v; }
+uint64_t arch_vcpu_exit_count(const struct vcpu *v) { (void)v; return 0; }
 void arch_describe_cpu(char *buf, size_t len) { snprintf(buf, len, "fake"); }
 void arch_power_init(const struct boot_info *bi) { (void)bi; }
 int arch_virt_init(void) { return 0; }

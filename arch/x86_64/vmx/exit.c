@@ -477,15 +477,23 @@ static void report_exceptions(const struct vcpu_arch *x)
 			kprintf("    exception %2d (#%s) %10lu\n", i, names[i], x->exceptions[i]);
 }
 
-void arch_vcpu_report_exits(const struct vcpu *v)
+uint64_t arch_vcpu_exit_count(const struct vcpu *v)
 {
 	const struct vcpu_arch *x = vmx(v);
 	uint64_t total = 0;
 
+	for (int r = 0; x && r < EXIT_REASON_MAX; r++)
+		total += x->exits[r];
+	return total;
+}
+
+void arch_vcpu_report_exits(const struct vcpu *v)
+{
+	const struct vcpu_arch *x = vmx(v);
+	uint64_t total = arch_vcpu_exit_count(v);
+
 	if (!x)
 		return;
-	for (int r = 0; r < EXIT_REASON_MAX; r++)
-		total += x->exits[r];
 	if (v->vm->nr_vcpus > 1)
 		kprintf("vm %u (%s): vCPU %u: %lu VM exits\n", v->vm->id, v->vm->name, v->id, total);
 	else

@@ -1,0 +1,36 @@
+/* The hypervisor shell (README, "The shell"): Ctrl-A then s on the console
+ * opens it (console_in.c collects the typed line and hands it here); a
+ * command table with one-line help, acting on VMs through struct
+ * shell_env, so that the unit tests run it on fake VMs.  Output goes to
+ * the console (kprintf); an error is one line and changes nothing. */
+#ifndef HV_SHELL_H
+#define HV_SHELL_H
+
+#include <hv/types.h>
+
+struct vm;
+struct vcpu;
+
+#define SHELL_LINE_MAX 128
+#define SHELL_PROMPT   "tinyhv> "
+
+struct shell_env {
+	struct vm *(*find)(unsigned id);        /* a VM by console id, or NULL */
+	struct vm *(*next)(unsigned after);     /* the VM with the smallest id above after */
+	void (*focus)(struct vm *vm);           /* console input goes to it */
+	uint64_t (*exits)(const struct vcpu *v); /* its VM exits so far */
+};
+
+enum shell_result {
+	SHELL_STAY,     /* the shell stays open: prompt again */
+	SHELL_LEAVE,    /* the console went back to a VM */
+};
+
+/* Run one command line (modified in place: split into words). */
+enum shell_result shell_run(const struct shell_env *env, char *line);
+
+/* The environment of the running hypervisor (vm.c's table, console_in.c,
+ * the arch's exit counts). */
+extern const struct shell_env shell_hv_env;
+
+#endif
