@@ -308,21 +308,17 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 			vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_STOP);
 }
 
-void vm_pause(struct vm *vm)
+/* Each vCPU's CPU sees the change at the kick (vcpu_take_remote). */
+static void set_paused(struct vm *vm, bool paused)
 {
-	__atomic_store_n(&vm->paused, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&vm->paused, paused, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_EVENTS);
-	kprintf("vm %u (%s): paused\n", vm->id, vm->name);
+	kprintf("vm %u (%s): %s\n", vm->id, vm->name, paused ? "paused" : "resumed");
 }
 
-void vm_resume(struct vm *vm)
-{
-	__atomic_store_n(&vm->paused, false, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_EVENTS);
-	kprintf("vm %u (%s): resumed\n", vm->id, vm->name);
-}
+void vm_pause(struct vm *vm) { set_paused(vm, true); }
+void vm_resume(struct vm *vm) { set_paused(vm, false); }
 
 /* From another CPU than the VM's: every vCPU is kicked, so that its own
  * CPU takes the news (a paused one too) and drops it from its run queue. */

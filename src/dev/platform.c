@@ -20,7 +20,6 @@
 #include <hv/errno.h>
 #include <hv/memory.h>
 #include <hv/platform.h>
-#include <hv/string.h>
 #include <hv/time.h>
 #include <hv/arch.h>
 #include <hv/vm.h>
@@ -391,6 +390,13 @@ void platform_ack_vector(struct vcpu *v, int vector)
 
 static uint64_t earliest(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+/* The host TSC just past model time ns (the preemption timer fires at
+ * or after it), or 0 for UINT64_MAX, no event. */
+static uint64_t host_tsc_of(const struct platform *p, uint64_t ns)
+{
+	return ns == UINT64_MAX ? 0 : p->tsc_start + ns_to_ticks(ns, p->host.tsc_hz) + 1;
+}
+
 uint64_t platform_next_event_tsc(struct vcpu *v)
 {
 	struct platform *p = pf(v->vm);
@@ -408,9 +414,7 @@ uint64_t platform_next_event_tsc(struct vcpu *v)
 			ns = earliest(ns, p->next_poll_ns);
 	}
 	vm_unlock(v->vm);
-	if (ns == UINT64_MAX)
-		return 0;
-	return p->tsc_start + ns_to_ticks(ns, p->host.tsc_hz) + 1;
+	return host_tsc_of(p, ns);
 }
 
 static void poll_console(struct vm *vm)
@@ -538,23 +542,17 @@ void platform_cr8_write(struct vcpu *v, uint64_t cr8)
 #define FACS_WAKING_VECTOR    12
 #define FACS_X_WAKING_VECTOR  24
 
-static uint64_t ram_read(const struct vm *vm, uint64_t gpa, unsigned size)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, (const uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, size);
-	return v;
-}
-
 /* Where the OS resumes (5.2.10): X_Firmware_Waking_Vector if set (32-bit
  * protected mode, flat, paging off: the FACS offers no 64-bit wake), else
  * Firmware_Waking_Vector in real mode at (vector >> 4):(vector & 0xf). */
-static int waking_state(const struct vm *vm, struct vcpu_start *s)
+static int waking_state(struct vm *vm, struct vcpu_start *s)
 {
-	uint64_t facs = pf(vm)->facs;
-	uint64_t x = ram_read(vm, facs + FACS_X_WAKING_VECTOR, 8);
-	uint32_t v = (uint32_t)ram_read(vm, facs + FACS_WAKING_VECTOR, 4);
+	uint64_t facs = pf(vm)->facs, x = 0;
+	uint32_t v = 0;
 
+	if (vm_read_gpa(vm, facs + FACS_X_WAKING_VECTOR, &x, sizeof(x)) ||
+	    vm_read_gpa(vm, facs + FACS_WAKING_VECTOR, &v, sizeof(v)))
+		return HV_ERANGE;
 	if (x) {
 		if (x >> 32)
 			return HV_ERANGE;
@@ -572,7 +570,6 @@ static int waking_state(const struct vm *vm, struct vcpu_start *s)
 int platform_wake(struct vm *vm, bool button, struct vcpu_start *start, uint64_t *next_tsc)
 {
 	struct platform *p = pf(vm);
-	uint64_t ns;
 	int rc;
 
 	vm_lock(vm);
@@ -580,8 +577,7 @@ int platform_wake(struct vm *vm, bool button, struct vcpu_start *start, uint64_t
 	if (button)
 		vpm_status(&p->pm, VPM_STS_PWRBTN);
 	if (!vpm_wake(&p->pm)) {
-		ns = vrtc_next_event_ns(&p->rtc);
-		*next_tsc = ns == UINT64_MAX ? 0 : p->tsc_start + ns_to_ticks(ns, p->host.tsc_hz) + 1;
+		*next_tsc = host_tsc_of(p, vrtc_next_event_ns(&p->rtc));
 		vm_unlock(vm);
 		return PLATFORM_ASLEEP;
 	}
