@@ -49,6 +49,7 @@ void arch_describe_cpu(char *buf, size_t len)
 
 void arch_power_init(const struct boot_info *bi) { power_init(bi); }
 void arch_power_off(void) { power_off(); }
+void arch_reset(void) { power_reset(); }
 void arch_halt_forever(void) { cpu_halt_forever(); }
 
 void arch_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r) { cpuid(leaf, subleaf, r); }

@@ -32,6 +32,8 @@ void arch_fault_test(void);
 bool arch_nmi_test(void);
 void arch_spec_test(void);
 void arch_power_off(void) __attribute__((noreturn));
+/* Reset the machine (ACPI reset register, port 0xCF9, the keyboard controller). */
+void arch_reset(void) __attribute__((noreturn));
 void arch_halt_forever(void) __attribute__((noreturn));
 
 /* ---- physical CPUs (arch/x86_64/smp.c) ---- */
@@ -94,5 +96,19 @@ int arch_vcpu_run(struct vcpu *v);
 void arch_vcpu_report_exits(const struct vcpu *v);
 /* Its VM exits so far (read from any CPU: a snapshot). */
 uint64_t arch_vcpu_exit_count(const struct vcpu *v);
+/* The shell's stats: exits of one basic reason (0..arch_exit_reasons()-1)
+ * and the VMREADs and VMWRITEs they cost, the exit reason's VMREAD
+ * included; the reason's name; back to zero (from any CPU: counts taken
+ * meanwhile may be lost). */
+struct exit_stats {
+	uint64_t exits, reads, writes;
+};
+unsigned arch_exit_reasons(void);
+const char *arch_exit_reason_name(unsigned reason);
+void arch_vcpu_exit_stats(const struct vcpu *v, unsigned reason, struct exit_stats *s);
+void arch_vcpu_stats_reset(struct vcpu *v);
+/* Pages the arch holds for the VM beside its RAM: second-level page
+ * tables, intercept bitmaps, a VMCS per vCPU (the shell's mem). */
+uint64_t arch_vm_pages(const struct vm *vm);
 
 #endif

@@ -53,14 +53,23 @@ struct vm_options {
 	bool holes_stop;           /* holes=stop: an access to no RAM and no device stops
 				    * the VM; default holes=ones: reads all ones, writes
 				    * dropped, as on a PC */
+	bool wait;                 /* start=wait: the image waits for the shell's start;
+				    * default start=boot: a VM at boot */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */
 int vm_options_parse(const char *module_string, struct vm_options *o, char *err, size_t errlen);
+/* The same syntax over options already set (the shell's "start NAME,..."
+ * over the image's own): the name and the options given replace theirs,
+ * and the command line too if s has one; on an error o may be half
+ * changed (parse into a copy). */
+int vm_options_apply(const char *s, struct vm_options *o, char *err, size_t errlen);
 
 typedef void (*config_warn_fn)(void *ctx, const char *msg);
 
 void config_defaults(struct config *cfg);
+/* A log level: error, warn, info, debug or 0..3 (loglevel=, the shell's log). */
+bool config_log_level(const char *value, enum log_level *level);
 
 /* Parse cmdline into cfg (which holds defaults).  Every problem is reported
  * through warn() with a message naming the key; returns the number of

@@ -91,6 +91,9 @@ void platform_tsc_adjusted(struct vm *vm, uint64_t adjust);
 #define PLATFORM_ASLEEP 1
 struct vcpu_start;
 int platform_wake(struct vm *vm, bool button, struct vcpu_start *start, uint64_t *next_tsc);
+/* The shell's stop presses the power button: PWRBTN_STS, and the SCI if
+ * the guest enabled it (ACPI 6.5, 4.8.2.2.1.1).  Under vm_lock. */
+void platform_power_button(struct vm *vm);
 /* CR8, v's local APIC's task priority (0 without a platform). */
 uint64_t platform_cr8_read(struct vcpu *v);
 void platform_cr8_write(struct vcpu *v, uint64_t cr8);

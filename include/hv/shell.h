@@ -10,6 +10,8 @@
 
 struct vm;
 struct vcpu;
+struct image;
+struct cpu_usage;
 
 #define SHELL_LINE_MAX 128
 #define SHELL_PROMPT   "tinyhv> "
@@ -19,6 +21,19 @@ struct shell_env {
 	struct vm *(*next)(unsigned after);     /* the VM with the smallest id above after */
 	void (*focus)(struct vm *vm);           /* console input goes to it */
 	uint64_t (*exits)(const struct vcpu *v); /* its VM exits so far */
+	/* Images and guests (hv/guests.h). */
+	const struct image *(*image_next)(const struct image *after);
+	int (*start)(const char *spec, unsigned *id, char *err, size_t errlen);
+	int (*reset)(struct vm *vm, char *err, size_t errlen);
+	int (*stop)(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
+	unsigned (*live)(void);
+	bool (*cpu_usage)(unsigned cpu, struct cpu_usage *u);
+	/* The machine: the host TSC and its rate, free pages, the end. */
+	uint64_t (*tsc)(void);
+	uint64_t (*tsc_hz)(void);
+	uint64_t (*free_pages)(void);
+	void (*poweroff)(void);
+	void (*reboot)(void);
 };
 
 enum shell_result {
@@ -29,8 +44,8 @@ enum shell_result {
 /* Run one command line (modified in place: split into words). */
 enum shell_result shell_run(const struct shell_env *env, char *line);
 
-/* The environment of the running hypervisor (vm.c's table, console_in.c,
- * the arch's exit counts). */
+/* The environment of the running hypervisor (guests.c: vm.c's table,
+ * console_in.c, the arch's exit counts, the guests). */
 extern const struct shell_env shell_hv_env;
 
 #endif

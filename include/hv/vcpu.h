@@ -89,8 +89,36 @@ struct vcpu_regs {
 #define VCPU_REMOTE_SIPI   BIT(3)  /* a start-up IPI, vector in sipi_vector */
 #define VCPU_REMOTE_STOP   BIT(4)  /* the VM ended */
 #define VCPU_REMOTE_SLEEP  BIT(5)  /* ACPI S3: the processors stop (platform_wake) */
+#define VCPU_REMOTE_YIELD  BIT(6)  /* its CPU has a new vCPU to run: leave the CPU */
 
 /* What the hardware lets this vCPU have, for CPUID and the emulation. */
+/* A segment register whole: selector and descriptor cache, the access
+ * rights in the VMX layout (SDM Vol. 3C 25.4.1: the descriptor's type, S,
+ * DPL and P in bits 7:0, AVL, L, D/B and G in 15:12; bit 16 unusable). */
+struct vseg {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;     /* in bytes, G applied */
+	uint32_t ar;
+};
+
+#define VSEG_AR_UNUSABLE BIT(16)
+
+enum vseg_id { VSEG_ES, VSEG_CS, VSEG_SS, VSEG_DS, VSEG_FS, VSEG_GS, VSEG_LDTR, VSEG_TR,
+	       VSEG_COUNT };
+
+/* The guest's state as its vCPU last left its CPU while its VM was paused
+ * (the shell's regs): its CPU writes it, then sets valid; running again
+ * clears valid. */
+struct vcpu_snapshot {
+	volatile bool valid;
+	uint64_t gpr[GPR_COUNT];
+	uint64_t rip, rflags, cr0, cr2, cr3, cr4, efer, dr7;
+	struct vseg seg[VSEG_COUNT];
+	uint64_t gdt_base;
+	uint32_t gdt_limit;
+};
+
 struct vcpu_features {
 	bool rdtscp, invpcid;      /* the guest may use RDTSCP, INVPCID */
 	bool xsave;                /* the host runs with CR4.OSXSAVE */
@@ -123,6 +151,7 @@ struct vcpu {
 	struct vcpu_events ev;
 	struct vcpu_features feat;
 	uint64_t cr2;              /* the guest's CR2 while it does not run */
+	struct vcpu_snapshot snap;
 
 	/* Its CPU's scheduler (hv/sched.h): when its slice ends (host TSC;
 	 * 0: alone on the CPU, no slice), and when it halted with others
@@ -168,21 +197,6 @@ enum vmexit_ret {
 
 /* Read a register from the hardware (arch): vcpu_get() calls it on a miss. */
 uint64_t arch_vcpu_read(struct vcpu *v, enum vreg r);
-
-/* A segment register whole: selector and descriptor cache, the access
- * rights in the VMX layout (SDM Vol. 3C 25.4.1: the descriptor's type, S,
- * DPL and P in bits 7:0, AVL, L, D/B and G in 15:12; bit 16 unusable). */
-struct vseg {
-	uint16_t sel;
-	uint64_t base;
-	uint32_t limit;     /* in bytes, G applied */
-	uint32_t ar;
-};
-
-#define VSEG_AR_UNUSABLE BIT(16)
-
-enum vseg_id { VSEG_ES, VSEG_CS, VSEG_SS, VSEG_DS, VSEG_FS, VSEG_GS, VSEG_LDTR, VSEG_TR,
-	       VSEG_COUNT };
 
 /* For the rare emulation that switches segments (task switches): read and
  * write a segment register (the register cache follows), and the GDTR. */
@@ -261,6 +275,9 @@ bool vcpu_take_remote(struct vcpu *v);
  * or when the VM ended. */
 bool vcpu_sleep(struct vcpu *v, bool button);
 void vcpu_free(struct vcpu *v);
+/* Fill v->snap (the arch calls it as a paused vCPU leaves its CPU, with
+ * its state at hand). */
+void vcpu_snapshot(struct vcpu *v);
 /* The next timer event for this vCPU (HC_TIMER or the platform's) as a
  * host TSC value, or 0. */
 uint64_t vcpu_next_event_tsc(struct vcpu *v);

@@ -58,6 +58,7 @@ struct vm {
 	uint64_t tsc_adjust;               /* IA32_TSC_ADJUST as the guest wrote it */
 	uint64_t stats_interval_tsc;       /* 0: no periodic statistics */
 	uint32_t cpu_limit_ms;             /* cpu_limit=: CPU time each vCPU may use, 0: none */
+	uint64_t stop_deadline_tsc;        /* the shell's stop: killed then (vCPU 0's timer) */
 	unsigned cpu;                      /* the physical CPU its vCPU runs on */
 	volatile bool input_ready;         /* console input came for it (console_in.c) */
 	volatile bool paused;              /* the shell's pause: its vCPUs do not run */

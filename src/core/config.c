@@ -112,21 +112,26 @@ static bool opt_baud(struct config *cfg, const char *value)
 	return true;
 }
 
-static bool opt_loglevel(struct config *cfg, const char *value)
+bool config_log_level(const char *value, enum log_level *level)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
 	uint64_t n;
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcmp(value, names[i])) {
-			cfg->log_level = (enum log_level)i;
+			*level = (enum log_level)i;
 			return true;
 		}
 	}
 	if (!parse_uint(value, LOG_DEBUG, &n))
 		return false;
-	cfg->log_level = (enum log_level)n;
+	*level = (enum log_level)n;
 	return true;
+}
+
+static bool opt_loglevel(struct config *cfg, const char *value)
+{
+	return config_log_level(value, &cfg->log_level);
 }
 
 static bool opt_shutdown_after_boot(struct config *cfg, const char *value)
@@ -412,6 +417,10 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 		if (strcmp(value, "ones") && strcmp(value, "stop"))
 			goto bad;
 		o->holes_stop = !strcmp(value, "stop");
+	} else if (!strcmp(key, "start")) {
+		if (strcmp(value, "boot") && strcmp(value, "wait"))
+			goto bad;
+		o->wait = !strcmp(value, "wait");
 	} else {
 		hv_snprintf(err, errlen, "unknown option '%s'", key);
 		return HV_EINVAL;
@@ -424,18 +433,27 @@ bad:
 
 int vm_options_parse(const char *s, struct vm_options *o, char *err, size_t errlen)
 {
-	char word[WORD_MAX], *p;
-	size_t n = 0;
-
 	memset(o, 0, sizeof(*o));
 	o->vcpus = 1;
+	o->args = "";
+	return vm_options_apply(s, o, err, errlen);
+}
+
+int vm_options_apply(const char *s, struct vm_options *o, char *err, size_t errlen)
+{
+	char word[WORD_MAX], *p;
+	const char *args;
+	size_t n = 0;
+
 	while (is_blank(*s))
 		s++;
 	while (s[n] && !is_blank(s[n]))
 		n++;
-	o->args = s + n;
-	while (is_blank(*o->args))
-		o->args++;
+	args = s + n;
+	while (is_blank(*args))
+		args++;
+	if (*args)
+		o->args = args;
 	if (n >= sizeof(word)) {
 		hv_snprintf(err, errlen, "the name and options are longer than %zu characters",
 			    sizeof(word) - 1);
@@ -448,6 +466,7 @@ int vm_options_parse(const char *s, struct vm_options *o, char *err, size_t errl
 		hv_snprintf(err, errlen, "the name is longer than %zu characters", sizeof(o->name) - 1);
 		return HV_EINVAL;
 	}
+	memset(o->name, 0, sizeof(o->name));
 	memcpy(o->name, word, (size_t)(p - word));
 	if (!o->name[0])
 		hv_strlcpy(o->name, "guest", sizeof(o->name));

@@ -19,13 +19,16 @@ struct in_queue {
 static struct {
 	struct spinlock lock;
 	int (*host_getc)(void);
+	const struct shell_env *shell_env;
+	void (*shell_wake)(void);       /* a line waits: the shell's CPU should run it */
 	struct in_queue q[MAX_VMS];     /* by VM table slot */
 	struct vm *focus;
 	bool escape;                    /* Ctrl-A seen: the next byte is a command */
 	bool shell;                     /* the shell takes the typed lines */
 	char line[SHELL_LINE_MAX];      /* the line being typed for it */
 	unsigned len;
-	bool line_ready;                /* line ends: shell_run() outside the lock */
+	volatile bool line_ready;       /* a line ends: console_in_run_shell() runs it */
+	bool wake;                      /* ... and the shell's CPU is to be told */
 } in;
 
 /* The shell's prompt and the echo of what is typed at it are a writer of
@@ -33,7 +36,13 @@ static struct {
  * line of its own. */
 #define SHELL_WRITER ((const void *)in.line)
 
-void console_in_init(int (*host_getc)(void)) { in.host_getc = host_getc; }
+void console_in_init(int (*host_getc)(void), const struct shell_env *shell,
+		     void (*shell_wake)(void))
+{
+	in.host_getc = host_getc;
+	in.shell_env = shell;
+	in.shell_wake = shell_wake;
+}
 
 static void set_focus(struct vm *vm)
 {
@@ -129,6 +138,7 @@ static void shell_byte(int c)
 		in.line[in.len] = '\0';
 		in.len = 0;
 		in.line_ready = true;
+		in.wake = true;
 	} else if ((c == 0x7f || c == '\b') && in.len) {
 		in.len--;
 		kprintf_as(SHELL_WRITER, "\b \b");
@@ -191,9 +201,22 @@ void console_in_detach(struct vm *vm)
 	spin_unlock(&in.lock);
 }
 
-/* A line typed for the shell runs here, outside the lock (its commands
- * may give the focus or end VMs), on whichever CPU took the input. */
-static void run_shell_line(void)
+/* After the lock: a line that has ended wakes the shell's CPU. */
+static void wake_shell(void)
+{
+	bool wake;
+
+	spin_lock(&in.lock);
+	wake = in.wake;
+	in.wake = false;
+	spin_unlock(&in.lock);
+	if (wake && in.shell_wake)
+		in.shell_wake();
+}
+
+bool console_in_shell_pending(void) { return __atomic_load_n(&in.line_ready, __ATOMIC_ACQUIRE); }
+
+void console_in_run_shell(void)
 {
 	char line[SHELL_LINE_MAX];
 	bool ready;
@@ -205,7 +228,7 @@ static void run_shell_line(void)
 	spin_unlock(&in.lock);
 	if (!ready)
 		return;
-	if (shell_run(&shell_hv_env, line) == SHELL_LEAVE) {
+	if (shell_run(in.shell_env, line) == SHELL_LEAVE) {
 		spin_lock(&in.lock);
 		in.shell = false;
 		spin_unlock(&in.lock);
@@ -231,7 +254,7 @@ int console_in_getc(struct vm *vm)
 		q->count--;
 	}
 	spin_unlock(&in.lock);
-	run_shell_line();
+	wake_shell();
 	return c;
 }
 
@@ -254,8 +277,10 @@ void console_in_interrupt(void)
 	 * on this CPU the exit that brought the interrupt sees it. */
 	if (kick)
 		arch_cpu_kick(cpu);
-	run_shell_line();
+	wake_shell();
 }
+
+void console_in_poll(void) { console_in_interrupt(); }
 
 unsigned console_in_focus(void)
 {
@@ -277,7 +302,3 @@ void console_in_set_focus(struct vm *vm)
 	spin_unlock(&in.lock);
 }
 
-static uint64_t vcpu_exits(const struct vcpu *v) { return arch_vcpu_exit_count(v); }
-
-const struct shell_env shell_hv_env = { vm_find_id, vm_next_id, console_in_set_focus,
-					vcpu_exits };

@@ -142,6 +142,9 @@ bool vcpu_take_remote(struct vcpu *v)
 		vcpu_queue_nmi(v);
 	if (v->paused)
 		return false;
+	if (r & VCPU_REMOTE_YIELD)
+		vcpu_request(v, VCPU_REQ_YIELD);
+	r &= ~VCPU_REMOTE_YIELD;
 	/* HLT with interrupts off wakes for an NMI (or INIT, SIPI), not for
 	 * an interrupt (SDM Vol. 2A HLT). */
 	if (r & ~VCPU_REMOTE_EVENTS || (r && !v->halt_no_irq)) {
@@ -153,19 +156,43 @@ bool vcpu_take_remote(struct vcpu *v)
 	return true;
 }
 
+void vcpu_snapshot(struct vcpu *v)
+{
+	struct vcpu_snapshot *s = &v->snap;
+
+	for (unsigned n = 0; n < GPR_COUNT; n++)
+		s->gpr[n] = vcpu_gpr(v, n);
+	s->rip = vcpu_get(v, VREG_RIP);
+	s->rflags = vcpu_get(v, VREG_RFLAGS);
+	s->cr0 = vcpu_get(v, VREG_CR0);
+	s->cr2 = v->cr2;
+	s->cr3 = vcpu_get(v, VREG_CR3);
+	s->cr4 = vcpu_get(v, VREG_CR4);
+	s->efer = vcpu_get(v, VREG_EFER);
+	s->dr7 = vcpu_get(v, VREG_DR7);
+	for (unsigned i = 0; i < VSEG_COUNT; i++)
+		arch_vcpu_seg_read(v, (enum vseg_id)i, &s->seg[i]);
+	arch_vcpu_gdtr(v, &s->gdt_base, &s->gdt_limit);
+	__atomic_store_n(&s->valid, true, __ATOMIC_RELEASE);
+}
+
 void vcpu_free(struct vcpu *v)
 {
 	if (v->arch)
 		arch_vcpu_destroy(v);
 }
 
+static uint64_t earliest(uint64_t a, uint64_t b) { return a && (!b || a < b) ? a : b; }
+
+/* The next event of its own: the platform's timers, the HC_TIMER one-shot,
+ * and for vCPU 0 the end of the grace time of the shell's stop. */
 uint64_t vcpu_next_event_tsc(struct vcpu *v)
 {
-	uint64_t platform = platform_next_event_tsc(v);
+	uint64_t next = earliest(platform_next_event_tsc(v), v->timer_deadline);
 
-	if (!v->timer_deadline)
-		return platform;
-	return platform && platform < v->timer_deadline ? platform : v->timer_deadline;
+	if (v->id == 0)
+		next = earliest(next, __atomic_load_n(&v->vm->stop_deadline_tsc, __ATOMIC_ACQUIRE));
+	return next;
 }
 
 uint64_t vcpu_next_deadline_tsc(struct vcpu *v)
@@ -190,6 +217,11 @@ enum vmexit_ret vcpu_timer_expired(struct vcpu *v)
 			hv_snprintf(who, sizeof(who), " by vCPU %u", v->id);
 		vm_end(vm, VM_END_CPU_LIMIT, 0, "CPU time limit of %u ms used up%s, at RIP 0x%lx",
 		       vm->cpu_limit_ms, who, vcpu_get(v, VREG_RIP));
+		return VMEXIT_STOP;
+	}
+	if (v->id == 0 && vm->stop_deadline_tsc && arch_tsc() >= vm->stop_deadline_tsc) {
+		vm_end(vm, VM_END_KILLED, 0, "the shell's stop: still running at the end of its "
+		       "grace time after the power button");
 		return VMEXIT_STOP;
 	}
 	if (v->slice_end && arch_tsc() >= v->slice_end)

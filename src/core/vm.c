@@ -273,6 +273,7 @@ bool vm_run_slice(struct vcpu *v)
 	}
 	if (vm->input_ready)
 		vm_take_input(vm);
+	__atomic_store_n(&v->snap.valid, false, __ATOMIC_RELEASE);
 	rc = arch_vcpu_run(v);
 	v->off_cpu_since = arch_tsc();
 	if (rc && !vm_ended(vm))

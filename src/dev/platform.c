@@ -234,6 +234,8 @@ static void rtc_set_irq(void *ctx, unsigned gsi, bool level)
 	platform_set_irq(vm, gsi, level);
 }
 
+void platform_power_button(struct vm *vm) { vpm_status(&pf(vm)->pm, VPM_STS_PWRBTN); }
+
 /* S3: every processor stops (the vCPUs' state goes, as the CPUs' power
  * does) until platform_wake finds a wake event. */
 static void enter_sleep(struct vm *vm)

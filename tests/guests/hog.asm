@@ -6,6 +6,8 @@
 ; with interrupts enabled (none comes: it arms nothing): Bochs takes no
 ; external-interrupt VM exit while the guest's IF is 0, so only then does
 ; another CPU's kick (the shell's pause or kill) reach it at once there.
+; With "beat=N" it says "beat K" after every N blocks (the shell tests
+; watch its output stop and go on).
 %define GUEST_NAME "hog"
 %include "common.inc"
 
@@ -19,6 +21,9 @@ main:
 	sti
 .counting:
 	call parse_cmdline
+	mov edi, key_beat
+	call cmdline_number
+	mov [beat], eax
 	SAY "counting until TSC "
 	DEC dword [ticks]
 	NL
@@ -28,6 +33,7 @@ main:
 	dec ecx
 	jnz .spin
 	inc dword [count]
+	call heartbeat
 	rdtsc
 	test edx, edx
 	jnz .done
@@ -37,6 +43,23 @@ main:
 	SAY "count "
 	DEC dword [count]
 	NL
+	ret
+
+; "beat K" when the count is a multiple of beat (K: how many so far).
+heartbeat:
+	mov ecx, [beat]
+	test ecx, ecx
+	jz .quiet
+	mov eax, [count]
+	xor edx, edx
+	div ecx
+	test edx, edx
+	jnz .quiet
+	mov [beats], eax
+	SAY "beat "
+	DEC dword [beats]
+	NL
+.quiet:
 	ret
 
 ; ticks = the number after "ticks=" on the command line, else DEFAULT_TICKS.
@@ -55,8 +78,11 @@ parse_cmdline:
 section .rodata
 key_ticks:      db "ticks=", 0
 key_sti:        db "sti=", 0
+key_beat:       db "beat=", 0
 
 section .bss
 	alignb 4
 ticks:          resd 1
 count:          resd 1
+beat:           resd 1
+beats:          resd 1

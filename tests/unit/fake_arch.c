@@ -225,6 +225,32 @@ int arch_virt_init(void) { return 0; }
 void arch_fault_test(void) {}
 bool arch_nmi_test(void) { return true; }
 void arch_power_off(void) { abort(); }
+void arch_reset(void) { abort(); }
+
+/* The shell's statistics: three exit reasons, counts set by the tests. */
+struct exit_stats fake_exit_stats[MAX_VCPUS_PER_VM][FAKE_EXIT_REASONS];
+uint64_t fake_vm_pages = 7;
+
+unsigned arch_exit_reasons(void) { return FAKE_EXIT_REASONS; }
+
+const char *arch_exit_reason_name(unsigned reason)
+{
+	static const char *const names[FAKE_EXIT_REASONS] = { "EXCEPTION_NMI", "CPUID", "HLT" };
+
+	return reason < FAKE_EXIT_REASONS ? names[reason] : "?";
+}
+
+void arch_vcpu_exit_stats(const struct vcpu *v, unsigned reason, struct exit_stats *s)
+{
+	*s = reason < FAKE_EXIT_REASONS ? fake_exit_stats[v->id][reason] : (struct exit_stats){ 0 };
+}
+
+void arch_vcpu_stats_reset(struct vcpu *v)
+{
+	memset(fake_exit_stats[v->id], 0, sizeof(fake_exit_stats[v->id]));
+}
+
+uint64_t arch_vm_pages(const struct vm *vm) { (void)vm; return fake_vm_pages; }
 void arch_halt_forever(void) { abort(); }
 
 void fake_protected_mode(struct vcpu *v)

@@ -46,6 +46,12 @@ extern uint64_t fake_gdtr_base;
 extern uint32_t fake_gdtr_limit;
 #define FAKE_TSC_HZ 100000000ULL
 
+/* The shell's exit statistics: reasons 0 EXCEPTION_NMI, 1 CPUID, 2 HLT,
+ * per vCPU id; the pages arch_vm_pages() reports for any VM. */
+#define FAKE_EXIT_REASONS 3
+extern struct exit_stats fake_exit_stats[MAX_VCPUS_PER_VM][FAKE_EXIT_REASONS];
+extern uint64_t fake_vm_pages;
+
 /* Everything printed on the hypervisor console since the last clear. */
 const char *fake_console(void);
 void fake_console_clear(void);

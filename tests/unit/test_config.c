@@ -444,6 +444,36 @@ static void test_vm_options_all(void **state)
 	assert_true(o.holes_stop);
 	assert_int_equal(vm_options_parse("g,holes=ones", &o, err, sizeof(err)), 0);
 	assert_false(o.holes_stop);
+	assert_false(o.wait);
+	assert_int_equal(vm_options_parse("g,start=wait", &o, err, sizeof(err)), 0);
+	assert_true(o.wait);
+	assert_int_equal(vm_options_parse("g,start=boot", &o, err, sizeof(err)), 0);
+	assert_false(o.wait);
+}
+
+/* The shell's start: a module string's syntax over an image's options. */
+static void test_vm_options_apply(void **state)
+{
+	struct vm_options o;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(vm_options_parse("linux,mem=64,vcpus=2,start=wait console=ttyS0", &o, err,
+					  sizeof(err)), 0);
+	assert_int_equal(vm_options_apply("linux,vcpus=4", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.name, "linux");
+	assert_int_equal(o.vcpus, 4);
+	assert_int_equal(o.mem_mib, 64);
+	assert_true(o.wait);
+	assert_string_equal(o.args, "console=ttyS0");
+	assert_int_equal(vm_options_apply("  linux   quiet  ", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.args, "quiet  ");
+	assert_int_equal(o.vcpus, 4);
+	assert_int_equal(vm_options_apply("lin,mem=8", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.name, "lin");
+	assert_int_equal(o.mem_mib, 8);
+	assert_int_equal(vm_options_apply("linux,mem=1", &o, err, sizeof(err)), HV_EINVAL);
+	assert_non_null(strstr(err, "bad value '1' for option 'mem'"));
 }
 
 static void expect_bad(const char *s, const char *why)
@@ -463,6 +493,7 @@ static void test_vm_options_bad(void **state)
 	expect_bad("g,mem=3073", "bad value '3073' for option 'mem'");
 	expect_bad("g,mem=12k", "bad value '12k'");
 	expect_bad("g,holes=zeros", "bad value 'zeros' for option 'holes'");
+	expect_bad("g,start=later", "bad value 'later' for option 'start'");
 	expect_bad("g,vcpus=0", "bad value '0' for option 'vcpus'");
 	expect_bad("g,cpus=", "option 'cpus=' is not key=value");
 	expect_bad("g,cpus=3-1", "bad value '3-1' for option 'cpus'");
@@ -502,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_long_words),
 		cmocka_unit_test(test_vm_options_plain),
 		cmocka_unit_test(test_vm_options_all),
+		cmocka_unit_test(test_vm_options_apply),
 		cmocka_unit_test(test_vm_options_bad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

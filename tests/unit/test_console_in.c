@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <hv/console_in.h>
+#include <hv/shell.h>
 #include <hv/vm.h>
 
 #include "fake_arch.h"
@@ -18,6 +19,9 @@ static const char *typed;      /* what the host console will give */
 static int fake_getc(void) { return *typed ? (unsigned char)*typed++ : -1; }
 
 static struct vm vms[3];
+
+/* These tests do not open the shell (test_shell does). */
+static const struct shell_env no_shell;
 
 static int setup(void **state)
 {
@@ -31,7 +35,7 @@ static int setup(void **state)
 		strcpy(vms[i].name, names[i]);
 	}
 	typed = "";
-	console_in_init(fake_getc);
+	console_in_init(fake_getc, &no_shell, NULL);
 	fake_console_clear();
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <hv/console.h>
 #include <hv/format.h>
 #include <hv/log.h>
+#include <hv/string.h>
 #include <hv/task.h>
 #include <hv/vm.h>
 #include <hv/vmexit.h>
@@ -485,6 +486,33 @@ uint64_t arch_vcpu_exit_count(const struct vcpu *v)
 	for (int r = 0; x && r < EXIT_REASON_MAX; r++)
 		total += x->exits[r];
 	return total;
+}
+
+unsigned arch_exit_reasons(void) { return EXIT_REASON_MAX; }
+
+const char *arch_exit_reason_name(unsigned reason) { return vmx_exit_reason_name(reason); }
+
+void arch_vcpu_exit_stats(const struct vcpu *v, unsigned reason, struct exit_stats *s)
+{
+	const struct vcpu_arch *x = vmx(v);
+
+	*s = (struct exit_stats){ 0 };
+	if (!x || reason >= EXIT_REASON_MAX)
+		return;
+	s->exits = x->exits[reason];
+	s->reads = x->counts[reason].reads + x->exits[reason];
+	s->writes = x->counts[reason].writes;
+}
+
+void arch_vcpu_stats_reset(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+
+	if (!x)
+		return;
+	memset(x->exits, 0, sizeof(x->exits));
+	memset(x->counts, 0, sizeof(x->counts));
+	memset(x->exceptions, 0, sizeof(x->exceptions));
 }
 
 void arch_vcpu_report_exits(const struct vcpu *v)

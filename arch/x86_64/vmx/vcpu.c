@@ -724,6 +724,8 @@ int arch_vcpu_run(struct vcpu *v)
 	vmcs_charge_none();
 	this_cpu()->vcpu = NULL;
 	save_guest_state(v);
+	if (v->paused)
+		vcpu_snapshot(v);
 	rc = vmcs_clear(x->vmcs);
 	x->launched = false;
 	return rc;

@@ -134,3 +134,16 @@ void arch_vm_destroy(struct vm *vm)
 		page_free(a->msr_bitmap, 1);
 	vm->arch = NULL;
 }
+
+uint64_t arch_vm_pages(const struct vm *vm)
+{
+	const struct vm_arch *a = vm->arch;
+	uint64_t pages = 0;
+
+	if (!a)
+		return 0;
+	pages = a->ept.tables + (a->io_bitmap ? 2 : 0) + (a->msr_bitmap ? 1 : 0);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		pages += vm->vcpus[i].arch != NULL;   /* its VMCS */
+	return pages;
+}
