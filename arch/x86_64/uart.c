@@ -9,6 +9,7 @@ enum {
 	UART_LCR = 3,
 	UART_MCR = 4,
 	UART_LSR = 5,
+	UART_SCR = 7, /* scratch: no function, keeps what is written */
 	UART_DLL = 0, /* divisor latch, while LCR.DLAB is set */
 	UART_DLM = 1,
 };
@@ -37,6 +38,18 @@ void arch_uart_init(uint16_t port, uint32_t baud)
 	outb(port + UART_LCR, LCR_8N1);
 	outb(port + UART_FCR, FCR_ENABLE_CLEAR);
 	outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
+}
+
+bool arch_uart_present(uint16_t port)
+{
+	static const uint8_t probes[] = { 0x5a, 0xa5 };
+
+	for (unsigned i = 0; i < sizeof(probes); i++) {
+		outb(port + UART_SCR, probes[i]);
+		if (inb(port + UART_SCR) != probes[i])
+			return false;
+	}
+	return true;
 }
 
 void arch_uart_putc(uint16_t port, char c)

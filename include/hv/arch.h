@@ -70,6 +70,8 @@ bool arch_console_irq_start(uint16_t port);
 
 /* ---- the host's serial port (arch/x86_64/uart.c) ---- */
 void arch_uart_init(uint16_t port, uint32_t baud);
+/* A 16550 answers at port (its scratch register keeps what is written). */
+bool arch_uart_present(uint16_t port);
 void arch_uart_putc(uint16_t port, char c);
 int arch_uart_getc(uint16_t port);   /* a received byte, or -1 */
 void arch_uart_drain(uint16_t port);

@@ -15,6 +15,7 @@ enum entry_fail_test {
 
 struct config {
 	uint16_t console_port;     /* console=com1..com4|0xNNNN, default 0x3f8 */
+	uint16_t gdb_port;         /* gdb=com1..com4|0xNNNN|off: the gdb stub's port (0: off) */
 	uint32_t console_baud;     /* baud=N, default 115200 */
 	enum log_level log_level;  /* loglevel=error|warn|info|debug|0..3 */
 	bool shutdown_after_boot;  /* shutdown_after_boot[=0|1]: power off once bring-up ends */
@@ -55,6 +56,7 @@ struct vm_options {
 				    * dropped, as on a PC */
 	bool wait;                 /* start=wait: the image waits for the shell's start;
 				    * default start=boot: a VM at boot */
+	bool gdb;                  /* gdb=1: the gdb stub debugs this VM */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

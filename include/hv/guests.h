@@ -45,6 +45,8 @@ int guest_reset(struct vm *vm, char *err, size_t errlen);
 /* Presses the VM's ACPI power button; if it has not ended grace_s
  * seconds later, it is stopped (as kill does). */
 int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
+/* The gdb stub attaches to the VM when a debugger connects. */
+int guest_gdb(struct vm *vm, char *err, size_t errlen);
 /* A line typed at the shell waits: the boot CPU, which runs the shell
  * between its vCPUs' slices, leaves its guest or its sleep. */
 void guests_shell_wake(void);

@@ -26,6 +26,7 @@ struct shell_env {
 	int (*start)(const char *spec, unsigned *id, char *err, size_t errlen);
 	int (*reset)(struct vm *vm, char *err, size_t errlen);
 	int (*stop)(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
+	int (*gdb)(struct vm *vm, char *err, size_t errlen);
 	unsigned (*live)(void);
 	bool (*cpu_usage)(unsigned cpu, struct cpu_usage *u);
 	/* The machine: the host TSC and its rate, free pages, the end. */

@@ -107,11 +107,13 @@ struct vseg {
 enum vseg_id { VSEG_ES, VSEG_CS, VSEG_SS, VSEG_DS, VSEG_FS, VSEG_GS, VSEG_LDTR, VSEG_TR,
 	       VSEG_COUNT };
 
-/* The guest's state as its vCPU last left its CPU while its VM was paused
- * (the shell's regs): its CPU writes it, then sets valid; running again
- * clears valid. */
+/* The guest's state as its vCPU last left its CPU (the shell's regs, the
+ * debugger): its CPU writes it, then sets valid; running again clears
+ * valid. */
 struct vcpu_snapshot {
 	volatile bool valid;
+	bool dirty;                /* the debugger changed gpr, rip or rflags: put back
+				    * at the next entry (vcpu_debug_enter) */
 	uint64_t gpr[GPR_COUNT];
 	uint64_t rip, rflags, cr0, cr2, cr3, cr4, efer, dr7;
 	struct vseg seg[VSEG_COUNT];
@@ -152,6 +154,8 @@ struct vcpu {
 	struct vcpu_features feat;
 	uint64_t cr2;              /* the guest's CR2 while it does not run */
 	struct vcpu_snapshot snap;
+	bool debug_step;           /* the debugger steps it one instruction (VMX: MTF) */
+	bool debug_tf;             /* ... by RFLAGS.TF, which the guest had clear */
 
 	/* Its CPU's scheduler (hv/sched.h): when its slice ends (host TSC;
 	 * 0: alone on the CPU, no slice), and when it halted with others
@@ -275,9 +279,18 @@ bool vcpu_take_remote(struct vcpu *v);
  * or when the VM ended. */
 bool vcpu_sleep(struct vcpu *v, bool button);
 void vcpu_free(struct vcpu *v);
-/* Fill v->snap (the arch calls it as a paused vCPU leaves its CPU, with
- * its state at hand). */
+/* Fill v->snap (the arch calls it as the vCPU leaves its CPU, with its
+ * state at hand). */
 void vcpu_snapshot(struct vcpu *v);
+/* As the vCPU starts a slice with its state at hand: what the debugger
+ * changed in v->snap, the debugger's debug registers, and its exits
+ * (arch_vcpu_debug_update). */
+void vcpu_debug_enter(struct vcpu *v);
+/* The arch's intercepts for the VM's debugger: #BP exits while it has
+ * software breakpoints, the monitor trap flag while v->debug_step.  With
+ * v's state at hand.  False when the CPU has no monitor trap flag: the
+ * step is then the guest's RFLAGS.TF and its #DB (vcpu_debug_enter). */
+bool arch_vcpu_debug_update(struct vcpu *v);
 /* The next timer event for this vCPU (HC_TIMER or the platform's) as a
  * host TSC value, or 0. */
 uint64_t vcpu_next_event_tsc(struct vcpu *v);

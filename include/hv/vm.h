@@ -39,6 +39,15 @@ enum vm_end {
 	VM_END_KILLED,      /* the shell's kill */
 };
 
+/* A debugger's hold on the VM (src/core/gdb_vm.c): what every vCPU's
+ * next entry applies (vcpu_debug_enter). */
+struct vm_debug {
+	volatile bool on;          /* attached: #BP and MTF exits are the debugger's */
+	bool sw_breaks;            /* INT3s of its own are in guest memory: #BP exits */
+	bool dr_owned;             /* the debug registers are its (the guest's own lost) */
+	uint64_t dr[4], dr7;       /* its hardware breakpoints and watchpoints */
+};
+
 struct vm {
 	unsigned id;
 	unsigned slot;             /* index in the VM table (the arch's VPID is slot + 1) */
@@ -77,6 +86,8 @@ struct vm {
 	struct spinlock lock;
 	struct spinlock end_lock;
 
+	struct vm_debug debug;
+
 	enum vm_end end;
 	uint64_t end_status;
 	char end_detail[160];
@@ -110,6 +121,8 @@ void vm_report(struct vm *vm);
  * (each kicked) until resume; kill ends it. */
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
+/* The same without a console line (the debugger's stops). */
+void vm_hold(struct vm *vm, bool paused);
 void vm_kill(struct vm *vm);
 /* The VM of a console id, or NULL; the VM with the smallest id above
  * after, or NULL (iteration: from 0). */

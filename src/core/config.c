@@ -81,7 +81,8 @@ static bool parse_bool(const char *value, bool *out)
 }
 
 /* console=com1..com4 (the conventional PC UART ports) or a port number. */
-static bool opt_console(struct config *cfg, const char *value)
+/* A serial port: com1..com4 or its I/O port number. */
+static bool parse_port(const char *value, uint16_t *out)
 {
 	static const struct { const char *name; uint16_t port; } coms[] = {
 		{ "com1", 0x3f8 }, { "com2", 0x2f8 },
@@ -91,14 +92,29 @@ static bool opt_console(struct config *cfg, const char *value)
 
 	for (size_t i = 0; i < ARRAY_SIZE(coms); i++) {
 		if (!strcmp(value, coms[i].name)) {
-			cfg->console_port = coms[i].port;
+			*out = coms[i].port;
 			return true;
 		}
 	}
 	if (!parse_uint(value, 0xffff, &port) || port == 0)
 		return false;
-	cfg->console_port = (uint16_t)port;
+	*out = (uint16_t)port;
 	return true;
+}
+
+static bool opt_console(struct config *cfg, const char *value)
+{
+	return parse_port(value, &cfg->console_port);
+}
+
+/* gdb=off or a serial port for the gdb stub. */
+static bool opt_gdb(struct config *cfg, const char *value)
+{
+	if (!strcmp(value, "off")) {
+		cfg->gdb_port = 0;
+		return true;
+	}
+	return parse_port(value, &cfg->gdb_port);
 }
 
 /* baud=N: the 16550 divisor is 115200 / N, so N must divide it exactly. */
@@ -243,6 +259,7 @@ static const struct option options[] = {
 	{ "console", false, opt_console },
 	{ "baud", false, opt_baud },
 	{ "loglevel", false, opt_loglevel },
+	{ "gdb", false, opt_gdb },
 	{ "shutdown_after_boot", true, opt_shutdown_after_boot },
 	{ "poweroff", true, opt_poweroff },
 	{ "guest_mem", false, opt_guest_mem },
@@ -417,6 +434,9 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 		if (strcmp(value, "ones") && strcmp(value, "stop"))
 			goto bad;
 		o->holes_stop = !strcmp(value, "stop");
+	} else if (!strcmp(key, "gdb")) {
+		if (!parse_bool(value, &o->gdb))
+			goto bad;
 	} else if (!strcmp(key, "start")) {
 		if (strcmp(value, "boot") && strcmp(value, "wait"))
 			goto bad;

@@ -11,6 +11,7 @@
 #include <hv/console_in.h>
 #include <hv/errno.h>
 #include <hv/format.h>
+#include <hv/gdb_vm.h>
 #include <hv/guests.h>
 #include <hv/loader_mb1.h>
 #include <hv/log.h>
@@ -285,6 +286,8 @@ static int make_vm(struct guest *g)
 	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	g->vm = vm;
+	if (g->opts.gdb && gdb_vm_enabled())
+		gdb_vm_name(vm);
 	rc = load_image(vm, g);
 	if (rc) {
 		vm_end(vm, VM_END_ERROR, 0, "not started: the image could not be loaded");
@@ -356,6 +359,7 @@ static void guest_over(struct guest *g)
 
 	if (vm) {
 		focus = console_in_focus() == vm->id;
+		gdb_vm_end(vm);
 		vm_report(vm);
 		vm_destroy(vm);
 		g->vm = NULL;
@@ -480,6 +484,17 @@ int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen)
 	return 0;
 }
 
+int guest_gdb(struct vm *vm, char *err, size_t errlen)
+{
+	if (!gdb_vm_enabled()) {
+		hv_snprintf(err, errlen, "no gdb stub: boot tinyhv with gdb=com2 (README, "
+			    "\"Debugging a guest with gdb\")");
+		return HV_ENOTSUP;
+	}
+	gdb_vm_name(vm);
+	return 0;
+}
+
 unsigned guests_live(void)
 {
 	unsigned n = 0;
@@ -520,6 +535,7 @@ const struct shell_env shell_hv_env = {
 	.start = guest_start,
 	.reset = guest_reset,
 	.stop = guest_stop,
+	.gdb = guest_gdb,
 	.live = guests_live,
 	.cpu_usage = guests_cpu_usage,
 	.tsc = arch_tsc,
@@ -541,6 +557,15 @@ static bool work_waits(unsigned cpu)
 {
 	return cpus[cpu].nin || (cpu == SHELL_CPU && console_in_shell_pending());
 }
+
+/* The boot CPU looks at the gdb stub's port every POLL_MS: it comes back
+ * from its vCPUs and its sleep that often. */
+static bool polls(unsigned cpu)
+{
+	return cpu == SHELL_CPU && (!console_irq || gdb_vm_enabled());
+}
+
+static uint64_t poll_deadline(void) { return arch_tsc() + POLL_MS * (arch_tsc_hz() / 1000); }
 
 void guests_shell_wake(void)
 {
@@ -578,6 +603,8 @@ static void wait_for_sleepers(unsigned cpu, struct runq *q, uint64_t wake)
 {
 	if (!wake)
 		wake = UINT64_MAX;  /* all wait for a start-up IPI: only news wakes them */
+	if (polls(cpu) && poll_deadline() < wake)
+		wake = poll_deadline();
 	while (arch_tsc() < wake && !work_waits(cpu)) {
 		for (unsigned i = 0; i < q->n; i++)
 			if (news_for(q->v[i]))
@@ -592,12 +619,13 @@ static void idle(unsigned cpu)
 {
 	if (work_waits(cpu))
 		return;
-	if (cpu == SHELL_CPU && !console_irq) {
-		console_in_poll();
-		arch_cpu_wait(arch_tsc() + POLL_MS * (arch_tsc_hz() / 1000));
+	if (!polls(cpu)) {
+		arch_cpu_wait(UINT64_MAX);
 		return;
 	}
-	arch_cpu_wait(UINT64_MAX);
+	if (!console_irq)
+		console_in_poll();
+	arch_cpu_wait(poll_deadline());
 }
 
 /* Before choosing: the news of the vCPUs that do not run (their own CPU
@@ -621,13 +649,15 @@ static void take_news(struct runq *q)
 	}
 }
 
-static void run_slice(struct cpu_sched *cs, struct runq *q, struct vcpu *v)
+static void run_slice(unsigned cpu, struct runq *q, struct vcpu *v)
 {
+	struct cpu_sched *cs = &cpus[cpu];
 	uint64_t quantum = SCHED_QUANTUM_MS * (arch_tsc_hz() / 1000);
 	uint64_t t0 = arch_tsc();
 	bool over;
 
-	v->slice_end = q->n > 1 || cs->nin ? t0 + quantum : 0;
+	v->slice_end = q->n > 1 || cs->nin || (gdb_vm_enabled() && cpu == SHELL_CPU) ? t0 + quantum
+										  : 0;
 	spin_lock(&cs->lock);
 	cs->running = v;
 	spin_unlock(&cs->lock);
@@ -655,6 +685,8 @@ static void serve(unsigned cpu, struct runq *q, bool until_empty)
 
 		if (cpu == SHELL_CPU && console_in_shell_pending())
 			console_in_run_shell();
+		if (cpu == SHELL_CPU)
+			gdb_vm_poll();
 		take_inbox(cs, q);
 		take_news(q);
 		if (!q->n && !cs->nin) {
@@ -665,7 +697,7 @@ static void serve(unsigned cpu, struct runq *q, bool until_empty)
 		}
 		v = runq_pick(q, arch_tsc(), &wake);
 		if (v)
-			run_slice(cs, q, v);
+			run_slice(cpu, q, v);
 		else if (q->n)
 			wait_for_sleepers(cpu, q, wake);
 	}

@@ -9,6 +9,7 @@
 #include <hv/console_in.h>
 #include <hv/errno.h>
 #include <hv/format.h>
+#include <hv/gdb_vm.h>
 #include <hv/guests.h>
 #include <hv/log.h>
 #include <hv/memory.h>
@@ -150,6 +151,7 @@ void hv_start(uint32_t magic, const void *mbi)
 		hv_poweroff();
 	arch_cpus_start(config.absent_cpu_test);
 	console_irq = arch_console_irq_start(config.console_port);
+	gdb_vm_init(config.gdb_port);
 	if (config.spec_test)
 		arch_spec_test();
 	if (config.shutdown_after_boot) {

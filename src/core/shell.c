@@ -91,6 +91,8 @@ static const char *state_of(const struct vm *vm)
 {
 	if (vm_ended(vm))
 		return "ended";
+	if (vm->debug.on)
+		return vm->paused ? "gdb: stopped" : "gdb: running";
 	if (vm->paused)
 		return "paused";
 	if (vm->vcpus[0].s3)
@@ -152,7 +154,10 @@ static enum shell_result set_paused(const struct shell_env *env, unsigned argc, 
 
 	if (!vm)
 		return SHELL_STAY;
-	if (vm->paused == pause)
+	if (vm->debug.on)
+		kprintf("shell: vm %u (%s) is gdb's: it stops and goes on as gdb says ('detach' "
+			"in gdb gives it back)\n", vm->id, vm->name);
+	else if (vm->paused == pause)
 		kprintf("shell: vm %u (%s) is %s\n", vm->id, vm->name,
 			pause ? "paused already" : "not paused");
 	else if (pause)
@@ -267,6 +272,18 @@ static enum shell_result cmd_stop(const struct shell_env *env, unsigned argc, ch
 	}
 	if (env->stop(vm, grace, err, sizeof(err)))
 		kprintf("shell: stop: %s\n", err);
+	return SHELL_STAY;
+}
+
+static enum shell_result cmd_gdb(const struct shell_env *env, unsigned argc, char **argv,
+				 const char *rest)
+{
+	struct vm *vm = live_vm(env, argc, argv, 2, "gdb VM");
+	char err[ERR_MAX];
+
+	UNUSED(rest);
+	if (vm && env->gdb(vm, err, sizeof(err)))
+		kprintf("shell: gdb: %s\n", err);
 	return SHELL_STAY;
 }
 
@@ -587,6 +604,7 @@ static const struct command commands[] = {
 	{ "stats", "stats VM [REASON]",
 	  "VM exits by reason and vCPU, VMREADs and VMWRITEs ('stats reset VM': to 0)", cmd_stats },
 	{ "regs", "regs VM [VCPU]", "a paused VM's registers", cmd_regs },
+	{ "gdb", "gdb VM", "the gdb stub's 'target remote' attaches to the VM", cmd_gdb },
 	{ "mem", "mem", "free memory, and what each VM holds", cmd_mem },
 	{ "cpus", "cpus", "the physical CPUs: their vCPUs, what runs, time in vCPUs", cmd_cpus },
 	{ "log", "log [LEVEL]", "the console's log level: error, warn, info or debug", cmd_log },

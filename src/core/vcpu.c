@@ -176,6 +176,35 @@ void vcpu_snapshot(struct vcpu *v)
 	__atomic_store_n(&s->valid, true, __ATOMIC_RELEASE);
 }
 
+void vcpu_debug_enter(struct vcpu *v)
+{
+	struct vcpu_snapshot *s = &v->snap;
+	const struct vm_debug *d = &v->vm->debug;
+
+	if (s->dirty) {
+		for (unsigned n = 0; n < GPR_COUNT; n++)
+			vcpu_set_gpr(v, n, s->gpr[n]);
+		vcpu_set(v, VREG_RIP, s->rip);
+		vcpu_set(v, VREG_RFLAGS, s->rflags);
+		s->dirty = false;
+	}
+	if (d->dr_owned) {
+		for (unsigned i = 0; i < 4; i++)
+			vcpu_set(v, (enum vreg)(VREG_DR0 + i), d->dr[i]);
+		vcpu_set(v, VREG_DR7, d->dr7);
+	}
+	/* Without the monitor trap flag a step is a trap flag of the
+	 * debugger's: its #DB (always intercepted) ends the step, and the
+	 * flag goes again (debug_exception).  The guest could see it in
+	 * that one instruction (PUSHF). */
+	if (!arch_vcpu_debug_update(v) && !v->debug_tf) {
+		uint64_t rflags = vcpu_get(v, VREG_RFLAGS);
+
+		v->debug_tf = !(rflags & RFLAGS_TF);
+		vcpu_set(v, VREG_RFLAGS, rflags | RFLAGS_TF);
+	}
+}
+
 void vcpu_free(struct vcpu *v)
 {
 	if (v->arch)

@@ -310,11 +310,16 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 }
 
 /* Each vCPU's CPU sees the change at the kick (vcpu_take_remote). */
-static void set_paused(struct vm *vm, bool paused)
+void vm_hold(struct vm *vm, bool paused)
 {
 	__atomic_store_n(&vm->paused, paused, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_EVENTS);
+}
+
+static void set_paused(struct vm *vm, bool paused)
+{
+	vm_hold(vm, paused);
 	kprintf("vm %u (%s): %s\n", vm->id, vm->name, paused ? "paused" : "resumed");
 }
 

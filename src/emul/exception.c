@@ -17,6 +17,7 @@
  * is reported on the console and the VM stops; the hypervisor and later
  * VMs go on. */
 #include <hv/arch.h>
+#include <hv/gdb_vm.h>
 #include <hv/log.h>
 #include <hv/vm.h>
 #include <hv/vmexit.h>
@@ -71,6 +72,10 @@ enum vmexit_ret exception_reflect(struct vcpu *v, const struct exception_request
 	const struct event *e = &r->event;
 
 	if (!e->valid)
+		return VMEXIT_RETRY;
+	/* A debugger's breakpoint (its INT3, its debug registers) stops the
+	 * VM where it is; nothing goes to the guest. */
+	if (v->vm->debug.on && debug_exception(v, r))
 		return VMEXIT_RETRY;
 	/* An exception raised again by every delivery attempt exits before
 	 * the guest runs a single instruction, and so before the preemption

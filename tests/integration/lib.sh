@@ -9,6 +9,13 @@
 #                             the same with the console on a socket to
 #                             console_session.py, which types into it
 #                             (STEPS: --expect REGEX --send TEXT ...)
+#   it_gdb_session READY_RE GDB_ARGS... -- ARGS...
+#                             it_run in the background with COM2 wired to
+#                             gdb (--gdb-port); once a log line matches
+#                             READY_RE, gdb -batch GDB_ARGS... (its output
+#                             in IT_GDB_OUT) against it; then the run's end;
+#                             IT_GDB_INTERRUPT=S: gdb gets SIGINT (Ctrl-C)
+#                             S seconds after it starts
 #   it_expect_ended_by_itself the run powered off by itself (status 0)
 #   it_expect REGEX           a log line matches REGEX (grep -E); sets
 #                             IT_LINE to the number of the first such line
@@ -22,7 +29,7 @@
 # Every failure prints the reason and the end of the serial log, and exits 1.
 
 IT_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-IT_NAME="" IT_BUILD="" IT_IMAGE="" IT_LOG="" IT_CLEAN="" IT_STATUS="" IT_LINE=""
+IT_NAME="" IT_BUILD="" IT_IMAGE="" IT_LOG="" IT_CLEAN="" IT_STATUS="" IT_LINE="" IT_GDB_OUT=""
 IT_START=$SECONDS
 
 it_init() {
@@ -66,6 +73,49 @@ it_clean_log() {
 	if ((IT_STATUS == 2)); then
 		it_fail "scripts/run rejected its arguments (status 2)"
 	fi
+}
+
+it_gdb_session() {
+	local ready=$1 port pid gdb_pid gdb_status=0 waited=0
+	local -a gdb_args=()
+	shift
+	while (($#)) && [[ $1 != -- ]]; do gdb_args+=("$1"); shift; done
+	shift
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	IT_GDB_OUT=$IT_BUILD/integration/$IT_NAME.gdb.log
+	echo "$IT_NAME: scripts/run --image $IT_IMAGE --serial $IT_LOG --gdb-port $port $* &" >&2
+	rm -f "$IT_LOG" "$IT_CLEAN" "$IT_GDB_OUT"
+	"$IT_REPO_ROOT/scripts/run" --image "$IT_IMAGE" --serial "$IT_LOG" --gdb-port "$port" "$@" \
+		</dev/null &
+	pid=$!
+	until grep -q -E -e "$ready" "$IT_LOG" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null || ((waited >= 600)); then
+			wait "$pid" || IT_STATUS=$?
+			it_clean_log
+			it_fail "the console never showed '$ready'"
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	echo "$IT_NAME: gdb -batch -nx ${gdb_args[*]} (target remote :$port)" >&2
+	timeout "${IT_GDB_TIMEOUT:-240}" gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+		-ex "target remote :$port" "${gdb_args[@]}" >"$IT_GDB_OUT" 2>&1 </dev/null &
+	gdb_pid=$!
+	if [[ -n ${IT_GDB_INTERRUPT:-} ]]; then
+		sleep "$IT_GDB_INTERRUPT"
+		pkill -INT -P "$gdb_pid" gdb 2>/dev/null || kill -INT "$gdb_pid" 2>/dev/null || true
+	fi
+	wait "$gdb_pid" || gdb_status=$?
+	echo "---- gdb said ($IT_GDB_OUT, status $gdb_status) ----" >&2
+	cat "$IT_GDB_OUT" >&2
+	IT_STATUS=0
+	wait "$pid" || IT_STATUS=$?
+	it_clean_log
+}
+
+# it_gdb_expect REGEX: a line of gdb's output matches.
+it_gdb_expect() {
+	grep -q -E -e "$1" "$IT_GDB_OUT" || it_fail "gdb never said '$1' (see its output above)"
 }
 
 it_session() {

@@ -108,6 +108,22 @@ static void test_console_bad(void **state)
 	}
 }
 
+/* gdb=: the stub's serial port (off by default). */
+static void test_gdb_port(void **state)
+{
+	(void)state;
+	assert_int_equal(C.gdb_port, 0);
+	assert_int_equal(parse("gdb=com2"), 0);
+	assert_int_equal(C.gdb_port, 0x2f8);
+	assert_int_equal(parse("gdb=0x2e8"), 0);
+	assert_int_equal(C.gdb_port, 0x2e8);
+	assert_int_equal(parse("gdb=off"), 0);
+	assert_int_equal(C.gdb_port, 0);
+	assert_int_equal(parse("gdb=com9"), 1);
+	assert_string_equal(W.msg[0], "bad value 'com9' for option 'gdb', keeping default");
+	assert_int_equal(parse("gdb"), 1);
+}
+
 static void test_baud(void **state)
 {
 	(void)state;
@@ -449,6 +465,9 @@ static void test_vm_options_all(void **state)
 	assert_true(o.wait);
 	assert_int_equal(vm_options_parse("g,start=boot", &o, err, sizeof(err)), 0);
 	assert_false(o.wait);
+	assert_false(o.gdb);
+	assert_int_equal(vm_options_parse("g,gdb=1", &o, err, sizeof(err)), 0);
+	assert_true(o.gdb);
 }
 
 /* The shell's start: a module string's syntax over an image's options. */
@@ -515,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_empty_and_blank),
 		cmocka_unit_test(test_console),
 		cmocka_unit_test(test_console_bad),
+		cmocka_unit_test(test_gdb_port),
 		cmocka_unit_test(test_baud),
 		cmocka_unit_test(test_baud_bad),
 		cmocka_unit_test(test_guest_mem),

@@ -85,6 +85,19 @@ static int stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen)
 	return vm->platform ? 0 : -1;
 }
 
+static struct vm *gdb_vm;
+static bool gdb_stub = true;
+
+static int gdb(struct vm *vm, char *err, size_t errlen)
+{
+	if (!gdb_stub) {
+		snprintf(err, errlen, "no gdb stub: boot tinyhv with gdb=com2");
+		return -1;
+	}
+	gdb_vm = vm;
+	return 0;
+}
+
 static unsigned live(void) { return live_vms; }
 
 /* CPU 0 runs vm 1 half of the time; CPU 1 is idle. */
@@ -105,7 +118,8 @@ static void reboot(void) { rebooted++; }
 
 static const struct shell_env env = {
 	.find = find, .next = next, .focus = focus, .exits = exits,
-	.image_next = fake_image_next, .start = start, .reset = reset, .stop = stop, .live = live,
+	.image_next = fake_image_next, .start = start, .reset = reset, .stop = stop, .gdb = gdb,
+	.live = live,
 	.cpu_usage = cpu_usage, .tsc = tsc, .tsc_hz = tsc_hz, .free_pages = free_pages,
 	.poweroff = poweroff, .reboot = reboot,
 };
@@ -131,7 +145,8 @@ static int setup(void **state)
 			 sizeof(started));
 	started[0] = '\0';
 	start_rc = 0;
-	reset_vm = stopped_vm = NULL;
+	reset_vm = stopped_vm = gdb_vm = NULL;
+	gdb_stub = true;
 	stop_grace = live_vms = powered_off = rebooted = 0;
 	memset(fake_exit_stats, 0, sizeof(fake_exit_stats));
 	fake_console_clear();
@@ -362,6 +377,21 @@ static void test_poweroff_and_reboot(void **state)
 	assert_int_equal(rebooted, 1);
 }
 
+static void test_gdb(void **state)
+{
+	(void)state;
+	run("gdb", "shell: usage: gdb VM");
+	run("gdb echo", NULL);
+	assert_ptr_equal(gdb_vm, vms[1]);
+	gdb_stub = false;
+	run("gdb linux", "shell: gdb: no gdb stub: boot tinyhv with gdb=com2");
+	run("help gdb", "gdb VM");
+	vms[1]->debug.on = true;
+	run("pause echo", "shell: vm 2 (echo) is gdb's");
+	assert_false(vms[1]->paused);
+	run("vms", "  2   echo              gdb: running ");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -370,7 +400,7 @@ int main(void)
 		T(test_help_and_errors), T(test_vms), T(test_pause_and_resume), T(test_kill),
 		T(test_console_and_exit), T(test_names), T(test_images_and_start),
 		T(test_reset_and_stop), T(test_stats), T(test_regs), T(test_mem_cpus_log),
-		T(test_poweroff_and_reboot),
+		T(test_poweroff_and_reboot), T(test_gdb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

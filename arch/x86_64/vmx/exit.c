@@ -19,6 +19,7 @@
 #include <hv/arch.h>
 #include <hv/console.h>
 #include <hv/format.h>
+#include <hv/gdb_vm.h>
 #include <hv/log.h>
 #include <hv/string.h>
 #include <hv/task.h>
@@ -257,7 +258,7 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX] = {
 	[EXIT_ENTRY_INVALID_GUEST_STATE] = { "VM entry: invalid guest state", NULL, false },
 	[EXIT_ENTRY_MSR_LOADING] = { "VM entry: MSR loading", NULL, false },
 	[EXIT_MWAIT] = { "MWAIT", exit_undefined, false },
-	[EXIT_MONITOR_TRAP_FLAG] = { "monitor trap flag", NULL, false },
+	[EXIT_MONITOR_TRAP_FLAG] = { "monitor trap flag", debug_mtf_exit, false },
 	[EXIT_MONITOR] = { "MONITOR", exit_undefined, false },
 	[EXIT_PAUSE] = { "PAUSE", NULL, false },
 	[EXIT_ENTRY_MACHINE_CHECK] = { "VM entry: machine check", NULL, false },

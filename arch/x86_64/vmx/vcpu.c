@@ -110,6 +110,30 @@ static int compute_controls(struct vcpu_arch *x, const struct vmx_caps *caps)
 	return rc ? rc : check_toggled_controls(x, caps);
 }
 
+/* The debugger's intercepts (hv/vcpu.h): #BP exits while it has INT3s in
+ * the guest, and the monitor trap flag (SDM 26.5.2: an exit after one
+ * instruction) while it steps the vCPU; written only when they change. */
+bool arch_vcpu_debug_update(struct vcpu *v)
+{
+	struct vcpu_arch *x = vmx(v);
+	const struct vm_debug *d = &v->vm->debug;
+	bool bp = d->on && d->sw_breaks;
+	bool mtf = v->debug_step && (vmx_get_caps()->proc.may_be_1 & PROC_MONITOR_TRAP_FLAG);
+	uint32_t proc = mtf ? x->proc_ctls | PROC_MONITOR_TRAP_FLAG
+			    : x->proc_ctls & ~(uint32_t)PROC_MONITOR_TRAP_FLAG;
+
+	if (bp != x->bp_exiting) {
+		vmcs_write(VMCS_EXCEPTION_BITMAP,
+			   EXCEPTION_BITMAP_INTERCEPTED | (bp ? BIT(X86_BP) : 0));
+		x->bp_exiting = bp;
+	}
+	if (proc != x->proc_ctls) {
+		x->proc_ctls = proc;
+		vmcs_write(VMCS_PROC_CONTROLS, proc);
+	}
+	return mtf || !v->debug_step;
+}
+
 static void write_controls(struct vcpu *v)
 {
 	struct vcpu_arch *x = vmx(v);
@@ -714,6 +738,7 @@ int arch_vcpu_run(struct vcpu *v)
 	x->next_stats = v->vm->stats_interval_tsc ? rdtsc() + v->vm->stats_interval_tsc : 0;
 	v->regs.avail = 0;
 	vmcs_charge_none();
+	vcpu_debug_enter(v);
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 	if (vmx_prepare_entry(v)) {
 		if (vmx_enter(v, x->launched))
@@ -724,8 +749,7 @@ int arch_vcpu_run(struct vcpu *v)
 	vmcs_charge_none();
 	this_cpu()->vcpu = NULL;
 	save_guest_state(v);
-	if (v->paused)
-		vcpu_snapshot(v);
+	vcpu_snapshot(v);   /* for the shell's regs and the debugger, while it does not run */
 	rc = vmcs_clear(x->vmcs);
 	x->launched = false;
 	return rc;

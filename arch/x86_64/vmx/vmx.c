@@ -212,14 +212,15 @@ void vmx_print_caps(const struct vmx_caps *c)
 
 	pr_info("VMX capabilities: VMCS revision 0x%x, %u bytes; EPT %s, 2M pages %s, "
 		"1G pages %s, EPT A/D %s; VPID %s; unrestricted guest %s; PML %s; "
-		"preemption timer %s (TSC/%u); posted interrupts %s",
+		"preemption timer %s (TSC/%u); posted interrupts %s; monitor trap flag %s",
 		c->revision, c->vmcs_size, yn(c->proc2.may_be_1 & PROC2_ENABLE_EPT),
 		yn(e & EPT_CAP_2M), yn(e & EPT_CAP_1G), yn(e & EPT_CAP_AD),
 		yn(c->proc2.may_be_1 & PROC2_ENABLE_VPID),
 		yn(c->proc2.may_be_1 & PROC2_UNRESTRICTED_GUEST),
 		yn(c->proc2.may_be_1 & PROC2_ENABLE_PML),
 		yn(c->pin.may_be_1 & PIN_PREEMPTION_TIMER), 1u << VMX_MISC_PREEMPTION_RATE(c->misc),
-		yn(c->pin.may_be_1 & PIN_POSTED_INTERRUPTS));
+		yn(c->pin.may_be_1 & PIN_POSTED_INTERRUPTS),
+		yn(c->proc.may_be_1 & PROC_MONITOR_TRAP_FLAG));
 }
 
 /* INVEPT/INVVPID descriptors (SDM Vol. 3C 31.3, INVEPT and INVVPID). */

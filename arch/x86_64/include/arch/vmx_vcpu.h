@@ -31,6 +31,7 @@ struct vcpu_arch {
 	uint32_t pin_ctls, proc_ctls, proc2_ctls, entry_ctls, exit_ctls;
 	bool nmi_window_ok;        /* the CPU has NMI-window exiting (needs virtual NMIs) */
 	bool mov_dr_exiting_ok;    /* the CPU has MOV-DR exiting */
+	bool bp_exiting;           /* #BP in the exception bitmap: the debugger's INT3s */
 	bool irq_window, nmi_window;   /* window exiting armed */
 	bool timer_on;             /* the preemption timer is enabled */
 	unsigned timer_shift;      /* it counts TSC / 2^timer_shift (IA32_VMX_MISC[4:0]) */
