@@ -23,19 +23,29 @@ struct gdb_reg {
 #define SEGMENTS "org.gnu.gdb.i386.segments"
 #define CONTROL  "org.tinyhv.control"
 
-#define X87(prefix)                                                                         \
-	{ prefix "st0", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st1", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st2", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st3", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st4", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st5", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st6", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
-	{ prefix "st7", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+#define X87                                                                                 \
+	{ "st0", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st1", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st2", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st3", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st4", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st5", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st6", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
+	{ "st7", 10, GDB_SRC_NONE, 0, "i387_ext", NULL },                              \
 	{ "fctrl", 4, GDB_SRC_NONE, 0, "int", NULL }, { "fstat", 4, GDB_SRC_NONE, 0, "int", NULL }, \
 	{ "ftag", 4, GDB_SRC_NONE, 0, "int", NULL }, { "fiseg", 4, GDB_SRC_NONE, 0, "int", NULL }, \
 	{ "fioff", 4, GDB_SRC_NONE, 0, "int", NULL }, { "foseg", 4, GDB_SRC_NONE, 0, "int", NULL }, \
 	{ "fooff", 4, GDB_SRC_NONE, 0, "int", NULL }, { "fop", 4, GDB_SRC_NONE, 0, "int", NULL }
+
+/* The segment selectors, then the x87 registers: the same in both layouts. */
+#define SEGS_AND_X87                                                                       \
+	{ "cs", 4, GDB_SRC_SEG, VSEG_CS, "int32", NULL },                                     \
+	{ "ss", 4, GDB_SRC_SEG, VSEG_SS, "int32", NULL },                                     \
+	{ "ds", 4, GDB_SRC_SEG, VSEG_DS, "int32", NULL },                                     \
+	{ "es", 4, GDB_SRC_SEG, VSEG_ES, "int32", NULL },                                     \
+	{ "fs", 4, GDB_SRC_SEG, VSEG_FS, "int32", NULL },                                     \
+	{ "gs", 4, GDB_SRC_SEG, VSEG_GS, "int32", NULL },                                     \
+	X87
 
 /* The x87 registers are not shown (the hypervisor keeps the guest's FPU
  * state in XSAVE form only while it is switched out): GDB prints them as
@@ -59,13 +69,7 @@ static const struct gdb_reg amd64_regs[] = {
 	{ "r15", 8, GDB_SRC_GPR, GPR_R15, "int64", NULL },
 	{ "rip", 8, GDB_SRC_RIP, 0, "code_ptr", NULL },
 	{ "eflags", 4, GDB_SRC_RFLAGS, 0, "int32", NULL },
-	{ "cs", 4, GDB_SRC_SEG, VSEG_CS, "int32", NULL },
-	{ "ss", 4, GDB_SRC_SEG, VSEG_SS, "int32", NULL },
-	{ "ds", 4, GDB_SRC_SEG, VSEG_DS, "int32", NULL },
-	{ "es", 4, GDB_SRC_SEG, VSEG_ES, "int32", NULL },
-	{ "fs", 4, GDB_SRC_SEG, VSEG_FS, "int32", NULL },
-	{ "gs", 4, GDB_SRC_SEG, VSEG_GS, "int32", NULL },
-	X87(""),
+	SEGS_AND_X87,
 	{ "fs_base", 8, GDB_SRC_SEG_BASE, VSEG_FS, "int64", SEGMENTS },
 	{ "gs_base", 8, GDB_SRC_SEG_BASE, VSEG_GS, "int64", NULL },
 	{ "cr0", 8, GDB_SRC_CR, 0, "int64", CONTROL },
@@ -86,13 +90,7 @@ static const struct gdb_reg i386_regs[] = {
 	{ "edi", 4, GDB_SRC_GPR, GPR_RDI, "int32", NULL },
 	{ "eip", 4, GDB_SRC_RIP, 0, "code_ptr", NULL },
 	{ "eflags", 4, GDB_SRC_RFLAGS, 0, "int32", NULL },
-	{ "cs", 4, GDB_SRC_SEG, VSEG_CS, "int32", NULL },
-	{ "ss", 4, GDB_SRC_SEG, VSEG_SS, "int32", NULL },
-	{ "ds", 4, GDB_SRC_SEG, VSEG_DS, "int32", NULL },
-	{ "es", 4, GDB_SRC_SEG, VSEG_ES, "int32", NULL },
-	{ "fs", 4, GDB_SRC_SEG, VSEG_FS, "int32", NULL },
-	{ "gs", 4, GDB_SRC_SEG, VSEG_GS, "int32", NULL },
-	X87(""),
+	SEGS_AND_X87,
 	{ "cr0", 4, GDB_SRC_CR, 0, "int32", CONTROL },
 	{ "cr2", 4, GDB_SRC_CR, 2, "int32", NULL },
 	{ "cr3", 4, GDB_SRC_CR, 3, "int32", NULL },
