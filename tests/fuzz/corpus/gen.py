@@ -373,3 +373,30 @@ write('acpi_build', 'eight_cpus', acpi_cfg(8, 3))
 write('acpi_build', 'many_cpus', acpi_cfg(200, 1, b'OEMXYZ'))
 write('acpi_build', 'own_dsdt', acpi_cfg(2, 5, dsdt=b'DSDT' + bytes(32) + bytes.fromhex('08 5f 53 35 5f 12 06 04 0a 05 0a 05 00 00')))
 write('acpi_build', 'low_base', acpi_cfg(4, 1, base=0x1000, ram=0x20000))
+
+
+# ---- virtq: shape (log2 size | event_idx 8), desc, avail, used (u16 each),
+# RAM length (u16) and RAM bytes, the starting index (u16), then operations
+# (op byte: 0 pop+copy+push (offsets u16 u16, written u32), 1 push (head u16),
+# 2 should_interrupt, 3 want_notify).
+def virtq_seed(name, indirect):
+    size, desc, avail, used = 8, 0x1000, 0x2000, 0x3000
+    ram = bytearray(0x4000)
+    def put_desc(table, i, addr, length, flags, nxt):
+        ram[table + 16 * i: table + 16 * i + 16] = u64(addr) + u32(length) + u16(flags) + u16(nxt)
+    if indirect:
+        put_desc(0x3800, 0, 0x100, 16, 1, 1)
+        put_desc(0x3800, 1, 0x200, 64, 2, 0)
+        put_desc(desc, 0, 0x3800, 32, 4, 0)
+    else:
+        put_desc(desc, 0, 0x100, 16, 1, 1)
+        put_desc(desc, 1, 0x200, 512, 3, 2)
+        put_desc(desc, 2, 0x400, 1, 2, 0)
+    ram[avail + 2: avail + 4] = u16(1)          # one chain: head 0
+    ops = u8(0x40) + u16(0) + u16(0) + u32(513) + u8(2) + u8(3) + u8(0)
+    write('virtq', name, u8(3 | (8 if indirect else 0)) + u16(desc) + u16(avail) + u16(used) +
+          u16(len(ram)) + bytes(ram) + u16(0) + ops)
+
+
+virtq_seed('chain', False)
+virtq_seed('indirect_event_idx', True)
