@@ -29,6 +29,9 @@ void io_bus_init(struct io_bus *bus);
 /* HV_EBUSY if the range overlaps a registered one, HV_ENOMEM if full. */
 int io_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *name,
 		io_read_fn read, io_write_fn write, void *dev);
+/* Remove the handler registered at base for dev: HV_ENOENT if none (a
+ * device whose range the guest moves: a PCI BAR). */
+int io_unregister(struct io_bus *bus, uint64_t base, void *dev);
 /* The handler owning [addr, addr + size), or NULL. */
 const struct io_handler *io_find(const struct io_bus *bus, uint64_t addr, unsigned size);
 /* HV_ENOENT when no device owns the access. */

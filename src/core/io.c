@@ -24,6 +24,17 @@ int io_register(struct io_bus *bus, uint64_t base, uint64_t len, const char *nam
 	return 0;
 }
 
+int io_unregister(struct io_bus *bus, uint64_t base, void *dev)
+{
+	for (size_t i = 0; i < bus->count; i++) {
+		if (bus->h[i].base != base || bus->h[i].dev != dev)
+			continue;
+		bus->h[i] = bus->h[--bus->count];
+		return 0;
+	}
+	return HV_ENOENT;
+}
+
 const struct io_handler *io_find(const struct io_bus *bus, uint64_t addr, unsigned size)
 {
 	for (size_t i = 0; i < bus->count; i++) {

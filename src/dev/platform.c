@@ -269,7 +269,7 @@ static int attach_devices(struct vm *vm)
 	rc = vpic_attach(&p->pic, &vm->pio);
 	rc = rc ? rc : vpit_attach(&p->pit, &vm->pio);
 	rc = rc ? rc : vrtc_attach(&p->rtc, &vm->pio);
-	rc = rc ? rc : vpci_attach(&p->pci, &vm->pio);
+	rc = rc ? rc : vpci_attach(&p->pci, &vm->pio, &vm->mmio);
 	rc = rc ? rc : vpm_attach(&p->pm, &vm->pio);
 	rc = rc ? rc : vkbc_attach(&p->kbc, &vm->pio);
 	rc = rc ? rc : vioapic_attach(&p->ioapic, &vm->mmio, IOAPIC_MMIO_BASE);

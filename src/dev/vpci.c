@@ -1,5 +1,7 @@
-/* PCI configuration mechanism #1 and a host bridge.  The bridge identifies
- * as Intel's 440FX (8086:1237), which every OS knows needs no driver. */
+/* PCI configuration mechanism #1, a host bridge and the devices on bus 0
+ * (include/hv/vpci.h).  The bridge identifies as Intel's 440FX
+ * (8086:1237), which every OS knows needs no driver. */
+#include <hv/errno.h>
 #include <hv/string.h>
 #include <hv/vpci.h>
 
@@ -32,19 +34,81 @@ void vpci_set_reset_control(struct vpci *p, io_read_fn read, io_write_fn write, 
 
 #define RESET_CONTROL_PORT 0xcf9
 
-int vpci_attach(struct vpci *p, struct io_bus *pio)
+int vpci_attach(struct vpci *p, struct io_bus *pio, struct io_bus *mmio)
 {
 	int rc = io_register(pio, VPCI_CONFIG_ADDRESS, 4, "pci-address", vpci_read, vpci_write, p);
 
+	p->mmio = mmio;
 	return rc ? rc : io_register(pio, VPCI_CONFIG_DATA, 4, "pci-data", vpci_read, vpci_write, p);
 }
 
-/* The configuration space the address register selects, or NULL. */
+void vpci_set_bar(struct vpci_func *f, unsigned n, uint32_t size, const char *name,
+		  io_read_fn read, io_write_fn write, void *dev)
+{
+	uint32_t mask = ~(size - 1);   /* memory, 32-bit, not prefetchable: type bits 0 */
+
+	f->bar[n] = (struct vpci_bar){ size, 0, name, read, write, dev };
+	for (unsigned i = 0; i < 4; i++)
+		f->wmask[PCI_BAR0 + 4 * n + i] = (uint8_t)(mask >> (8 * i));
+}
+
+int vpci_add(struct vpci *p, unsigned slot, struct vpci_func *f)
+{
+	if (slot == 0 || slot >= VPCI_SLOTS)
+		return HV_EINVAL;
+	if (p->slot[slot])
+		return HV_EBUSY;
+	p->slot[slot] = f;
+	return 0;
+}
+
+/* The function the address register selects (bus 0, function 0 of a
+ * slot), or NULL; the bridge is slot 0. */
+static struct vpci_func *selected_func(struct vpci *p)
+{
+	unsigned devfn = ADDR_DEVFN(p->address);
+
+	if (!(p->address & ADDR_ENABLE) || ADDR_BUS(p->address) || (devfn & 7) || !devfn)
+		return NULL;
+	return p->slot[devfn >> 3];
+}
+
 static uint8_t *selected(struct vpci *p)
 {
+	struct vpci_func *f = selected_func(p);
+
+	if (f)
+		return f->cfg;
 	if (!(p->address & ADDR_ENABLE) || ADDR_BUS(p->address) || ADDR_DEVFN(p->address))
 		return NULL;
 	return p->bridge;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Each BAR where the guest put it, while memory decoding is on; one the
+ * MMIO bus refuses (it overlaps a device, or wraps) stays unmapped, as a
+ * conflicting BAR decodes nothing useful on a PC either. */
+static void map_bars(struct vpci *p, struct vpci_func *f)
+{
+	bool on = f->cfg[PCI_COMMAND] & PCI_COMMAND_MEMORY;
+
+	for (unsigned n = 0; n < VPCI_BARS; n++) {
+		struct vpci_bar *b = &f->bar[n];
+		uint32_t addr = get32(&f->cfg[PCI_BAR0 + 4 * n]) & ~(b->size - 1);
+
+		if (!b->size || (on && addr && addr == b->mapped))
+			continue;
+		if (b->mapped)
+			io_unregister(p->mmio, b->mapped, b->dev);
+		b->mapped = 0;
+		if (on && addr && p->mmio &&
+		    !io_register(p->mmio, addr, b->size, b->name, b->read, b->write, b->dev))
+			b->mapped = addr;
+	}
 }
 
 int vpci_read(void *dev, uint64_t port, unsigned size, uint64_t *val)
@@ -79,7 +143,23 @@ int vpci_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 			p->address = (uint32_t)val & 0x80fffffcu;
 		return 0;
 	}
-	/* The host bridge has nothing a guest may change: writes are dropped,
-	 * as for read-only registers on real hardware. */
+	/* The bits a device lets the guest write (its wmask) change; the
+	 * host bridge has none: writes are dropped, as for read-only
+	 * registers on real hardware. */
+	struct vpci_func *f = selected_func(p);
+	unsigned off = ADDR_REG(p->address) + (unsigned)(port - VPCI_CONFIG_DATA);
+
+	if (!f)
+		return 0;
+	for (unsigned i = 0; i < size && off + i < 256; i++) {
+		uint8_t m = f->wmask[off + i];
+
+		f->cfg[off + i] = (uint8_t)((f->cfg[off + i] & ~m) | ((uint8_t)(val >> (8 * i)) & m));
+	}
+	if ((off < PCI_COMMAND + 2 && off + size > PCI_COMMAND) ||
+	    (off + size > PCI_BAR0 && off < PCI_BAR0 + 4 * VPCI_BARS))
+		map_bars(p, f);
+	if (f->written)
+		f->written(f, off, size);
 	return 0;
 }
