@@ -54,6 +54,28 @@ void arch_halt_forever(void) { cpu_halt_forever(); }
 
 void arch_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r) { cpuid(leaf, subleaf, r); }
 
+#define CPUID1_ECX_RDRAND BIT(30)
+#define RDRAND_RETRIES 10   /* Intel's DRNG guide: retry ten times, then give up */
+
+bool arch_random64(uint64_t *v)
+{
+	static int have = -1;
+	struct cpuid_regs r;
+
+	if (have < 0) {
+		cpuid(1, 0, &r);
+		have = (r.ecx & CPUID1_ECX_RDRAND) != 0;
+	}
+	for (int i = 0; have && i < RDRAND_RETRIES; i++) {
+		uint8_t ok;
+
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok) : : "cc");
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
 int arch_virt_init(void)
 {
 	static struct vmx_caps caps;

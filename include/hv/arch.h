@@ -82,6 +82,10 @@ uint64_t arch_tsc(void);
 uint64_t arch_tsc_hz(void);          /* measured at boot; never 0 */
 uint64_t arch_rtc_epoch(void);       /* seconds since 1970, or 0 */
 
+/* Eight bytes from the CPU's random number generator (RDRAND): false
+ * where it has none or it fails. */
+bool arch_random64(uint64_t *v);
+
 /* ---- the CPU's identification (CPUID) ---- */
 void arch_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 

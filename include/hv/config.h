@@ -57,6 +57,7 @@ struct vm_options {
 	bool wait;                 /* start=wait: the image waits for the shell's start;
 				    * default start=boot: a VM at boot */
 	bool gdb;                  /* gdb=1: the gdb stub debugs this VM */
+	bool rng;                  /* rng=1: a virtio entropy device (PC platform) */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

@@ -11,6 +11,7 @@
 #include <hv/vioapic.h>
 #include <hv/vkbc.h>
 #include <hv/vlapic.h>
+#include <hv/virtio_rng.h>
 #include <hv/vpci.h>
 #include <hv/vpic.h>
 #include <hv/vpit.h>
@@ -36,6 +37,8 @@ struct platform_host {
 	uint64_t rtc_epoch;          /* the host's wall-clock time, seconds since 1970 */
 };
 
+#define PLATFORM_PCI_RNG_SLOT 2
+
 struct platform {
 	struct platform_host host;
 	struct vpic pic;
@@ -47,6 +50,7 @@ struct platform {
 	struct vpm pm;
 	struct vkbc kbc;
 	struct vhpet hpet;
+	struct virtio_rng rng;     /* with the VM option rng=1 */
 	uint64_t tsc_start;        /* the VM's time zero */
 	uint64_t facs;             /* guest-physical: the FACS, its waking vector */
 	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */

@@ -74,6 +74,7 @@ struct vm {
 	bool input_polled;                 /* no console interrupt: the platform polls */
 	bool bare;                         /* platform=none: no PC platform (Multiboot) */
 	bool holes_stop;                   /* holes=stop: no open bus (src/emul/mmio.c) */
+	bool virtio_rng;                   /* rng=1: a virtio entropy device */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (platform=none) */
 	struct platform platform_storage;

@@ -434,6 +434,9 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 		if (strcmp(value, "ones") && strcmp(value, "stop"))
 			goto bad;
 		o->holes_stop = !strcmp(value, "stop");
+	} else if (!strcmp(key, "rng")) {
+		if (!parse_bool(value, &o->rng))
+			goto bad;
 	} else if (!strcmp(key, "gdb")) {
 		if (!parse_bool(value, &o->gdb))
 			goto bad;

@@ -159,6 +159,10 @@ static int place(struct guest *g, char *err, size_t errlen)
 		hv_snprintf(err, errlen, "platform=none: a Linux guest needs the PC platform");
 		return HV_EINVAL;
 	}
+	if (g->opts.bare && g->opts.rng) {
+		hv_snprintf(err, errlen, "rng=1: a virtio device needs the PC platform (its PCI bus)");
+		return HV_EINVAL;
+	}
 	if (g->opts.vcpus > MAX_VCPUS_PER_VM) {
 		hv_snprintf(err, errlen, "vcpus=%u: at most %u vCPUs per VM", g->opts.vcpus,
 			    MAX_VCPUS_PER_VM);
@@ -283,6 +287,7 @@ static int make_vm(struct guest *g)
 	vm->input_polled = !console_irq;
 	vm->bare = g->opts.bare;
 	vm->holes_stop = g->opts.holes_stop;
+	vm->virtio_rng = g->opts.rng;
 	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	g->vm = vm;

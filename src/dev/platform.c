@@ -17,11 +17,13 @@
  * Anything that may make an interrupt deliverable asks the vCPU to choose
  * its events again before the next entry (VCPU_REQ_EVENTS). */
 #include <hv/acpi_build.h>
+#include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/memory.h>
 #include <hv/platform.h>
 #include <hv/time.h>
 #include <hv/arch.h>
+#include <hv/virtio_rng.h>
 #include <hv/vm.h>
 
 #define MSR_IA32_TSC_DEADLINE  VLAPIC_MSR_TSC_DEADLINE
@@ -279,6 +281,38 @@ static int attach_devices(struct vm *vm)
 	return rc;
 }
 
+/* A message-signalled interrupt (an MSI-X table entry): the address
+ * names the local APIC(s), the data the vector and delivery mode (SDM
+ * Vol. 3A 11.11.1, 11.11.2), delivered as the I/O APIC's messages are. */
+static void platform_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	if ((addr & 0xfff00000) != 0xfee00000)
+		return;   /* not an interrupt message: the write goes nowhere */
+	ioapic_deliver(ctx, (uint8_t)data, (uint8_t)(addr >> 12), (data & BIT(15)) != 0,
+		       (uint8_t)(data >> 8 & 7), (addr & BIT(2)) != 0);
+}
+
+static void virtio_report(void *ctx, const char *msg)
+{
+	const struct vm *vm = ctx;
+
+	kprintf("vm %u (%s): virtio: the driver broke a rule, the device needs a reset: %s\n",
+		vm->id, vm->name, msg);
+}
+
+/* The virtio devices the VM's options ask for, on PCI bus 0 from slot 2. */
+static int add_virtio(struct vm *vm)
+{
+	struct platform *p = pf(vm);
+	struct virtio_host host = { { phys_to_virt(vm->ram_hpa), vm->ram_size }, platform_msi,
+				    virtio_report, vm };
+
+	if (!vm->virtio_rng)
+		return 0;
+	virtio_rng_init(&p->rng, &host);
+	return vpci_add(&p->pci, PLATFORM_PCI_RNG_SLOT, &p->rng.vp.func);
+}
+
 static int build_acpi(struct vm *vm, uint64_t *rsdp)
 {
 	struct acpi_guest_cfg cfg;
@@ -355,7 +389,8 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 	vpm_init(&p->pm, ACPI_GUEST_SLP_TYP_S3, ACPI_GUEST_SLP_TYP_S5, &clock, power_event, vm);
 	vpm_set_sci(&p->pm, &irq, ACPI_GUEST_SCI_IRQ);
 	vuart_set_irq(&vm->uart, &irq, UART_IRQ);
-	return attach_devices(vm) ? HV_EBUSY : build_acpi(vm, rsdp);
+	rc = attach_devices(vm) ? HV_EBUSY : add_virtio(vm);
+	return rc ? rc : build_acpi(vm, rsdp);
 }
 
 bool platform_has_lapic(const struct vm *vm) { return pf(vm) != NULL; }

@@ -228,6 +228,7 @@ void arch_power_off(void) { abort(); }
 void arch_reset(void) { abort(); }
 bool arch_vcpu_debug_update(struct vcpu *v) { return !v->debug_step; }
 bool arch_uart_present(uint16_t port) { (void)port; return false; }
+bool arch_random64(uint64_t *v) { (void)v; return false; }
 
 /* The shell's statistics: three exit reasons, counts set by the tests. */
 struct exit_stats fake_exit_stats[MAX_VCPUS_PER_VM][FAKE_EXIT_REASONS];

@@ -1,0 +1,336 @@
+/* Unit tests of the virtio PCI transport (src/dev/virtio_pci.c) with the
+ * entropy device (src/dev/virtio_rng.c): a driver's steps done by hand
+ * through PCI configuration space and the BARs on an MMIO bus, the rings
+ * in a guest RAM buffer; feature negotiation, the capability layout,
+ * MSI-X table writes and masking, a request served, and the rules whose
+ * breach puts the device into DEVICE_NEEDS_RESET. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <hv/errno.h>
+#include <hv/virtio_rng.h>
+
+#define RAM_SIZE 0x10000
+#define BAR0 0xfe000000u
+#define BAR1 0xfe004000u
+#define SLOT 2
+#define DESC  0x1000
+#define AVAIL 0x2000
+#define USED  0x3000
+#define BUF   0x8000
+
+static uint8_t *ram;
+static struct vpci pci;
+static struct io_bus pio, mmio;
+static struct virtio_rng rng;
+static unsigned msis, reports;
+static uint64_t msi_addr;
+static uint32_t msi_data;
+static char last_report[200];
+
+static void msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	(void)ctx;
+	msis++;
+	msi_addr = addr;
+	msi_data = data;
+}
+
+static void report(void *ctx, const char *msg)
+{
+	(void)ctx;
+	reports++;
+	strncpy(last_report, msg, sizeof(last_report) - 1);
+}
+
+static uint32_t cfg_read(unsigned reg, unsigned size)
+{
+	uint64_t v;
+
+	vpci_write(&pci, 0xcf8, 4, 0x80000000u | SLOT << 11 | (reg & 0xfc));
+	vpci_read(&pci, 0xcfc + (reg & 3), size, &v);
+	return (uint32_t)v;
+}
+
+static void cfg_write(unsigned reg, unsigned size, uint32_t v)
+{
+	vpci_write(&pci, 0xcf8, 4, 0x80000000u | SLOT << 11 | (reg & 0xfc));
+	vpci_write(&pci, 0xcfc + (reg & 3), size, v);
+}
+
+static uint64_t rd(uint64_t addr, unsigned size)
+{
+	uint64_t v = 0;
+
+	assert_int_equal(io_read(&mmio, addr, size, &v), 0);
+	return v;
+}
+
+static void wr(uint64_t addr, unsigned size, uint64_t v) { assert_int_equal(io_write(&mmio, addr, size, v), 0); }
+
+static void put16(uint64_t gpa, uint16_t v) { memcpy(ram + gpa, &v, 2); }
+static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, ram + gpa, 2); return v; }
+static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
+
+static int setup(void **state)
+{
+	struct virtio_host host;
+
+	(void)state;
+	ram = calloc(1, RAM_SIZE);
+	assert_non_null(ram);
+	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL };
+	vpci_init(&pci);
+	io_bus_init(&pio);
+	io_bus_init(&mmio);
+	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	virtio_rng_init(&rng, &host);
+	assert_int_equal(vpci_add(&pci, SLOT, &rng.vp.func), 0);
+	msis = reports = 0;
+	cfg_write(PCI_BAR0, 4, BAR0);
+	cfg_write(PCI_BAR0 + 4, 4, BAR1);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(ram);
+	return 0;
+}
+
+/* The capabilities a driver walks (4.1.4): common, notify, ISR; MSI-X. */
+static void test_identity_and_caps(void **state)
+{
+	unsigned at, seen = 0;
+
+	(void)state;
+	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10441af4);   /* 1af4:1044, entropy */
+	assert_int_equal(cfg_read(PCI_REVISION, 1), 1);
+	assert_true(cfg_read(PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	for (at = cfg_read(PCI_CAP_PTR, 1); at; at = cfg_read(at + 1, 1)) {
+		uint8_t id = (uint8_t)cfg_read(at, 1);
+
+		if (id == 0x09) {
+			uint8_t type = (uint8_t)cfg_read(at + 3, 1);
+
+			assert_int_equal(cfg_read(at + 4, 1), 0);   /* BAR 0 */
+			seen |= 1u << type;
+			if (type == 2)
+				assert_int_equal(cfg_read(at + 16, 4), 4);   /* notify_off_multiplier */
+		} else {
+			assert_int_equal(id, 0x11);
+			assert_int_equal(cfg_read(at + 2, 2) & 0x7ff, 1);   /* two vectors */
+			assert_int_equal(cfg_read(at + 4, 4), 0x000 | 1);
+			assert_int_equal(cfg_read(at + 8, 4), 0x800 | 1);
+			seen |= 1u << 8;
+		}
+	}
+	assert_int_equal(seen, 1u << 1 | 1u << 2 | 1u << 3 | 1u << 8);
+	assert_int_equal(cfg_read(PCI_BAR0, 4), BAR0);
+	assert_int_equal(rd(BAR0 + 0x12, 2), 1);   /* num_queues */
+}
+
+static void test_features(void **state)
+{
+	(void)state;
+	wr(BAR0 + 0x00, 4, 1);
+	assert_int_equal(rd(BAR0 + 0x04, 4), 1);   /* VERSION_1 in the high word */
+	wr(BAR0 + 0x00, 4, 0);
+	assert_int_equal(rd(BAR0 + 0x04, 4), VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	/* Without VERSION_1: FEATURES_OK does not stick. */
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	assert_false(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_FEATURES_OK);
+	/* A feature not offered: the same. */
+	wr(BAR0 + 0x08, 4, 1);
+	wr(BAR0 + 0x0c, 4, 1);
+	wr(BAR0 + 0x08, 4, 0);
+	wr(BAR0 + 0x0c, 4, BIT(5));
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	assert_false(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_FEATURES_OK);
+	wr(BAR0 + 0x0c, 4, VIRTIO_F_EVENT_IDX);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	assert_true(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_FEATURES_OK);
+	assert_int_equal(virtio_features(&rng.vp), VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX);
+	/* Fixed once accepted; a status of 0 resets all. */
+	wr(BAR0 + 0x0c, 4, 0);
+	assert_int_equal(virtio_features(&rng.vp), VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX);
+	wr(BAR0 + 0x14, 1, 0);
+	assert_int_equal(rd(BAR0 + 0x14, 1), 0);
+	assert_int_equal(virtio_features(&rng.vp), 0);
+}
+
+/* The driver's setup of queue 0 and vector 1, with the low feature bits
+ * given (VERSION_1 always). */
+static void driver_setup_with(uint16_t qsize, uint32_t features)
+{
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(BAR0 + 0x08, 4, 0);
+	wr(BAR0 + 0x0c, 4, features);
+	wr(BAR0 + 0x08, 4, 1);
+	wr(BAR0 + 0x0c, 4, 1);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	wr(BAR0 + 0x16, 2, 0);
+	assert_int_equal(rd(BAR0 + 0x18, 2), VIRTQ_MAX_SIZE);
+	wr(BAR0 + 0x18, 2, qsize);
+	wr(BAR0 + 0x20, 4, DESC);
+	wr(BAR0 + 0x24, 4, 0);
+	wr(BAR0 + 0x28, 8, AVAIL);
+	wr(BAR0 + 0x30, 4, USED);
+	wr(BAR0 + 0x10, 2, 0);                  /* config vector 0 */
+	wr(BAR0 + 0x1a, 2, 1);                  /* queue vector 1 */
+	assert_int_equal(rd(BAR0 + 0x1a, 2), 1);
+	wr(BAR1 + 0, 8, 0xfee00000);            /* vector 0: APIC 0, vector 0x40 */
+	wr(BAR1 + 8, 4, 0x40);
+	wr(BAR1 + 12, 4, 0);
+	wr(BAR1 + 16 + 0, 4, 0xfee01000);       /* vector 1: APIC 1, vector 0x41 */
+	wr(BAR1 + 16 + 4, 4, 0);
+	wr(BAR1 + 16 + 8, 4, 0x41);
+	wr(BAR1 + 16 + 12, 4, 0);               /* unmasked */
+	cfg_write(0x74 + 2, 2, 1u << 15);       /* MSI-X on */
+	wr(BAR0 + 0x1c, 2, 1);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void driver_setup(uint16_t qsize) { driver_setup_with(qsize, 0); }
+
+static void offer(uint16_t head, uint32_t len)
+{
+	uint16_t idx = get16(AVAIL + 2);
+	uint64_t addr = BUF;
+	uint16_t flags = VIRTQ_DESC_F_WRITE;
+
+	memcpy(ram + DESC + 16 * head, &addr, 8);
+	memcpy(ram + DESC + 16 * head + 8, &len, 4);
+	memcpy(ram + DESC + 16 * head + 12, &flags, 2);
+	put16(AVAIL + 4 + 2 * (idx % 8), head);
+	put16(AVAIL + 2, (uint16_t)(idx + 1));
+}
+
+static void test_request(void **state)
+{
+	unsigned zeros = 0;
+
+	(void)state;
+	driver_setup(8);
+	assert_int_equal(rd(BAR0 + 0x1c, 2), 1);
+	offer(3, 100);
+	wr(BAR0 + 0x3000, 2, 0);                /* notify queue 0 */
+	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(get32(USED + 4), 3);
+	assert_int_equal(get32(USED + 8), 100);
+	for (unsigned i = 0; i < 100; i++)
+		zeros += ram[BUF + i] == 0;
+	assert_true(zeros < 10);                /* random bytes, not zeros */
+	assert_int_equal(ram[BUF + 100], 0);    /* nothing past the buffer */
+	assert_int_equal(msis, 1);
+	assert_int_equal(msi_addr, 0xfee01000);
+	assert_int_equal(msi_data, 0x41);
+	assert_int_equal(rd(BAR0 + 0x1000, 1), 1);   /* ISR, read to clear */
+	assert_int_equal(rd(BAR0 + 0x1000, 1), 0);
+	assert_int_equal(rng.served, 100);
+	/* Masked: pending in the PBA, sent at the unmask. */
+	wr(BAR1 + 16 + 12, 4, 1);
+	offer(2, 16);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(msis, 1);
+	assert_int_equal(rd(BAR1 + 0x800, 4), 2);
+	wr(BAR1 + 16 + 12, 4, 0);
+	assert_int_equal(msis, 2);
+	assert_int_equal(rd(BAR1 + 0x800, 4), 0);
+	/* The whole function masked, then not. */
+	cfg_write(0x74 + 2, 2, 3u << 14);
+	offer(2, 16);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(msis, 2);
+	cfg_write(0x74 + 2, 2, 1u << 15);
+	assert_int_equal(msis, 3);
+	/* The driver asks for no interrupts. */
+	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
+	offer(2, 16);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(msis, 3);
+	assert_int_equal(get16(USED + 2), 4);
+}
+
+/* With EVENT_IDX the device keeps avail_event at the next entry it will
+ * take, or the driver would stop notifying it (2.7.10). */
+static void test_event_idx(void **state)
+{
+	(void)state;
+	driver_setup_with(8, VIRTIO_F_EVENT_IDX);
+	assert_int_equal(virtio_features(&rng.vp), VIRTIO_F_VERSION_1 | VIRTIO_F_EVENT_IDX);
+	offer(0, 8);
+	offer(1, 8);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(get16(USED + 4 + 8 * 8), 2);   /* avail_event */
+	put16(AVAIL + 4 + 2 * 8, 1);                    /* used_event: after entry 1 */
+	assert_int_equal(msis, 1);
+	offer(2, 8);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(get16(USED + 4 + 8 * 8), 3);
+	assert_int_equal(msis, 1);                      /* entry 2 is past used_event + 1 */
+}
+
+static void test_needs_reset(void **state)
+{
+	(void)state;
+	/* A queue size that is not a power of 2: refused at enable. */
+	driver_setup(6);
+	assert_int_equal(reports, 1);
+	assert_non_null(strstr(last_report, "queue 0: queue size 6"));
+	assert_true(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(rd(BAR0 + 0x1c, 2), 0);
+	assert_int_equal(msis, 1);              /* the configuration change, vector 0 */
+	assert_int_equal(msi_data, 0x40);
+	assert_int_equal(rd(BAR0 + 0x1000, 1), 2);
+	/* Nothing is served meanwhile; a reset starts over. */
+	offer(0, 16);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(get16(USED + 2), 0);
+	wr(BAR0 + 0x14, 1, 0);
+	assert_int_equal(rd(BAR0 + 0x14, 1), 0);
+	memset(ram, 0, RAM_SIZE);
+	driver_setup(8);
+	assert_false(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	/* A malformed ring at the notify: a buffer outside RAM. */
+	offer(1, 16);
+	{
+		uint64_t far = RAM_SIZE;
+
+		memcpy(ram + DESC + 16, &far, 8);
+	}
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(reports, 2);
+	assert_non_null(strstr(last_report, "outside RAM"));
+	assert_true(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+	/* A queue's setup is fixed while it is enabled; a vector past the
+	 * table reads back as none. */
+	wr(BAR0 + 0x20, 4, 0x4000);
+	assert_int_equal(rd(BAR0 + 0x20, 4), DESC);
+	wr(BAR0 + 0x1a, 2, 7);
+	assert_int_equal(rd(BAR0 + 0x1a, 2), VIRTIO_NO_VECTOR);
+	/* A notify for a queue the device does not have. */
+	wr(BAR0 + 0x3000 + 4 * 3, 2, 3);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_identity_and_caps), T(test_features), T(test_request), T(test_event_idx),
+		T(test_needs_reset),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
