@@ -400,3 +400,29 @@ def virtq_seed(name, indirect):
 
 virtq_seed('chain', False)
 virtq_seed('indirect_event_idx', True)
+
+
+# ---- virtio: RAM length (u16) and RAM, then operations (op byte % 7:
+# 0 config write (reg, size code, u32), 1 config read (reg, size code),
+# 2/3 BAR 0 write/read (offset u16, size code, u64), 4/5 BAR 1 write/read,
+# 6 RAM poke (offset u16, byte)).  The seed: a driver setting up queue 0
+# with EVENT_IDX and MSI-X, one 16-byte buffer, a notify.
+def virtio_seed():
+    desc, avail, used, buf = 0x1000, 0x2000, 0x3000, 0x3800
+    ram = bytearray(0x4000)
+    ram[desc:desc + 16] = u64(buf) + u32(16) + u16(2) + u16(0)
+    ram[avail + 2:avail + 4] = u16(1)
+    def bar0(off, size_code, val): return u8(2) + u16(off) + u8(size_code) + u64(val)
+    def bar1(off, size_code, val): return u8(4) + u16(off) + u8(size_code) + u64(val)
+    ops = b''.join([
+        bar0(0x14, 0, 3), bar0(0x08, 2, 0), bar0(0x0c, 2, 1 << 29), bar0(0x08, 2, 1),
+        bar0(0x0c, 2, 1), bar0(0x14, 0, 11), bar0(0x16, 1, 0), bar0(0x18, 1, 8),
+        bar0(0x20, 3, desc), bar0(0x28, 3, avail), bar0(0x30, 3, used), bar0(0x1a, 1, 1),
+        bar1(16, 2, 0xfee00000), bar1(24, 2, 0x41), bar1(28, 2, 0),
+        u8(0) + u8(0x74 + 2) + u8(1) + u32(0x8000),
+        bar0(0x1c, 1, 1), bar0(0x14, 0, 15), bar0(0x3000, 1, 0), bar0(0x1000, 0, 0),
+    ])
+    write('virtio', 'setup_and_notify', u16(len(ram)) + bytes(ram) + ops)
+
+
+virtio_seed()
