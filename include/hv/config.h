@@ -58,6 +58,7 @@ struct vm_options {
 				    * default start=boot: a VM at boot */
 	bool gdb;                  /* gdb=1: the gdb stub debugs this VM */
 	bool rng;                  /* rng=1: a virtio entropy device (PC platform) */
+	bool hvc;                  /* hvc=1: a virtio console (PC platform) */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

@@ -11,6 +11,7 @@
 #include <hv/vioapic.h>
 #include <hv/vkbc.h>
 #include <hv/vlapic.h>
+#include <hv/virtio_console.h>
 #include <hv/virtio_rng.h>
 #include <hv/vpci.h>
 #include <hv/vpic.h>
@@ -38,6 +39,7 @@ struct platform_host {
 };
 
 #define PLATFORM_PCI_RNG_SLOT 2
+#define PLATFORM_PCI_CONSOLE_SLOT 3
 
 struct platform {
 	struct platform_host host;
@@ -51,6 +53,7 @@ struct platform {
 	struct vkbc kbc;
 	struct vhpet hpet;
 	struct virtio_rng rng;     /* with the VM option rng=1 */
+	struct virtio_console hvc; /* with hvc=1 */
 	uint64_t tsc_start;        /* the VM's time zero */
 	uint64_t facs;             /* guest-physical: the FACS, its waking vector */
 	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */

@@ -89,6 +89,14 @@ void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, vo
 static inline uint64_t virtio_features(const struct virtio_pci *vp) { return vp->driver_features; }
 /* The device used entries of queue q: interrupt the driver if it wants. */
 void virtio_pci_interrupt(struct virtio_pci *vp, unsigned q);
+/* Every chain available on queue q handed to serve (which returns it
+ * with virtq_push), then avail_event moved on and one more look for a
+ * chain made meanwhile (EVENT_IDX: the driver notifies only past it,
+ * 2.7.10); a malformed ring fails the device; the driver interrupted if it
+ * wants.  c holds each chain (the device's: 4 KiB, not the stack's). */
+void virtio_queue_drain(struct virtio_pci *vp, unsigned q, struct virtq_chain *c,
+			void (*serve)(struct virtio_pci *vp, struct virtq *q,
+				      const struct virtq_chain *c));
 /* The driver broke a rule: DEVICE_NEEDS_RESET, one console line. */
 void virtio_pci_fail(struct virtio_pci *vp, const char *why);
 /* Whether queue q may be used: the driver is ready (DRIVER_OK), the

@@ -75,6 +75,7 @@ struct vm {
 	bool bare;                         /* platform=none: no PC platform (Multiboot) */
 	bool holes_stop;                   /* holes=stop: no open bus (src/emul/mmio.c) */
 	bool virtio_rng;                   /* rng=1: a virtio entropy device */
+	bool virtio_console;               /* hvc=1: a virtio console */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (platform=none) */
 	struct platform platform_storage;

@@ -437,6 +437,9 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 	} else if (!strcmp(key, "rng")) {
 		if (!parse_bool(value, &o->rng))
 			goto bad;
+	} else if (!strcmp(key, "hvc")) {
+		if (!parse_bool(value, &o->hvc))
+			goto bad;
 	} else if (!strcmp(key, "gdb")) {
 		if (!parse_bool(value, &o->gdb))
 			goto bad;

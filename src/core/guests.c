@@ -159,8 +159,9 @@ static int place(struct guest *g, char *err, size_t errlen)
 		hv_snprintf(err, errlen, "platform=none: a Linux guest needs the PC platform");
 		return HV_EINVAL;
 	}
-	if (g->opts.bare && g->opts.rng) {
-		hv_snprintf(err, errlen, "rng=1: a virtio device needs the PC platform (its PCI bus)");
+	if (g->opts.bare && (g->opts.rng || g->opts.hvc)) {
+		hv_snprintf(err, errlen, "%s: a virtio device needs the PC platform (its PCI bus)",
+			    g->opts.rng ? "rng=1" : "hvc=1");
 		return HV_EINVAL;
 	}
 	if (g->opts.vcpus > MAX_VCPUS_PER_VM) {
@@ -288,6 +289,7 @@ static int make_vm(struct guest *g)
 	vm->bare = g->opts.bare;
 	vm->holes_stop = g->opts.holes_stop;
 	vm->virtio_rng = g->opts.rng;
+	vm->virtio_console = g->opts.hvc;
 	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	g->vm = vm;

@@ -300,17 +300,30 @@ static void virtio_report(void *ctx, const char *msg)
 		vm->id, vm->name, msg);
 }
 
+static void hvc_putc(void *ctx, char c)
+{
+	struct vm *vm = ctx;
+
+	vm_console_putc(&vm->console, c);
+}
+
 /* The virtio devices the VM's options ask for, on PCI bus 0 from slot 2. */
 static int add_virtio(struct vm *vm)
 {
 	struct platform *p = pf(vm);
 	struct virtio_host host = { { phys_to_virt(vm->ram_hpa), vm->ram_size }, platform_msi,
 				    virtio_report, vm };
+	int rc = 0;
 
-	if (!vm->virtio_rng)
-		return 0;
-	virtio_rng_init(&p->rng, &host);
-	return vpci_add(&p->pci, PLATFORM_PCI_RNG_SLOT, &p->rng.vp.func);
+	if (vm->virtio_rng) {
+		virtio_rng_init(&p->rng, &host);
+		rc = vpci_add(&p->pci, PLATFORM_PCI_RNG_SLOT, &p->rng.vp.func);
+	}
+	if (!rc && vm->virtio_console) {
+		virtio_console_init(&p->hvc, &host, hvc_putc, vm);
+		rc = vpci_add(&p->pci, PLATFORM_PCI_CONSOLE_SLOT, &p->hvc.vp.func);
+	}
+	return rc;
 }
 
 static int build_acpi(struct vm *vm, uint64_t *rsdp)

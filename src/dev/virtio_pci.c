@@ -113,6 +113,30 @@ void virtio_pci_fail(struct virtio_pci *vp, const char *why)
 	send_vector(vp, vp->config_vector);
 }
 
+void virtio_queue_drain(struct virtio_pci *vp, unsigned qn, struct virtq_chain *c,
+			void (*serve)(struct virtio_pci *vp, struct virtq *q,
+				      const struct virtq_chain *c))
+{
+	const struct gmem *m = &vp->host.mem;
+	struct virtq *q = &vp->vq[qn];
+	char err[120];
+	int rc;
+
+	do {
+		while ((rc = virtq_pop(q, m, c, err, sizeof(err))) == 1)
+			serve(vp, q, c);
+		if (rc)
+			break;
+		virtq_want_notify(q, m, true);
+		rc = virtq_pop(q, m, c, err, sizeof(err));
+		if (rc == 1)
+			serve(vp, q, c);
+	} while (rc == 1);
+	if (rc)
+		virtio_pci_fail(vp, err);
+	virtio_pci_interrupt(vp, qn);
+}
+
 bool virtio_queue_ready(const struct virtio_pci *vp, unsigned q)
 {
 	return q < vp->ops->queues && vp->queue_enabled[q] &&

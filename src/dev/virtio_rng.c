@@ -19,49 +19,30 @@ static uint64_t random64(struct virtio_rng *r)
 }
 
 /* The chain's writable bytes filled, and it goes back. */
-static void serve(struct virtio_rng *r, struct virtq *q, const struct gmem *m)
+static void serve(struct virtio_pci *vp, struct virtq *q, const struct virtq_chain *c)
 {
+	struct virtio_rng *r = (struct virtio_rng *)vp;   /* vp is its first member */
+	const struct gmem *m = &vp->host.mem;
 	uint64_t done = 0;
 
-	while (done < r->chain.writable) {
+	while (done < c->writable) {
 		uint64_t block[8];
 		size_t n;
 
 		for (unsigned i = 0; i < 8; i++)
 			block[i] = random64(r);
-		n = virtq_write(m, &r->chain, done, block, sizeof(block));
+		n = virtq_write(m, c, done, block, sizeof(block));
 		if (!n)
 			break;
 		done += n;
 	}
 	r->served += done;
-	virtq_push(q, m, r->chain.head, (uint32_t)done);
+	virtq_push(q, m, c->head, (uint32_t)done);
 }
 
-/* Every chain the driver made available.  With EVENT_IDX the driver
- * notifies only past avail_event, so the device moves it on and looks
- * once more for a chain made meanwhile (2.7.10). */
-static void rng_notify(struct virtio_pci *vp, unsigned qn)
+static void rng_notify(struct virtio_pci *vp, unsigned q)
 {
-	struct virtio_rng *r = (struct virtio_rng *)vp;   /* vp is its first member */
-	const struct gmem *m = &vp->host.mem;
-	struct virtq *q = &vp->vq[qn];
-	char err[120];
-	int rc;
-
-	do {
-		while ((rc = virtq_pop(q, m, &r->chain, err, sizeof(err))) == 1)
-			serve(r, q, m);
-		if (rc)
-			break;
-		virtq_want_notify(q, m, true);
-		rc = virtq_pop(q, m, &r->chain, err, sizeof(err));
-		if (rc == 1)
-			serve(r, q, m);
-	} while (rc == 1);
-	if (rc)
-		virtio_pci_fail(vp, err);
-	virtio_pci_interrupt(vp, qn);
+	virtio_queue_drain(vp, q, &((struct virtio_rng *)vp)->chain, serve);
 }
 
 static const struct virtio_dev_ops rng_ops = {

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <hv/errno.h>
+#include <hv/virtio_console.h>
 #include <hv/virtio_rng.h>
 
 #define RAM_SIZE 0x10000
@@ -92,6 +93,39 @@ static int setup(void **state)
 	virtio_rng_init(&rng, &host);
 	assert_int_equal(vpci_add(&pci, SLOT, &rng.vp.func), 0);
 	msis = reports = 0;
+	cfg_write(PCI_BAR0, 4, BAR0);
+	cfg_write(PCI_BAR0 + 4, 4, BAR1);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	return 0;
+}
+
+static struct virtio_console con;
+static char printed[256];
+static size_t nprinted;
+
+static void con_putc(void *ctx, char c)
+{
+	(void)ctx;
+	if (nprinted + 1 < sizeof(printed))
+		printed[nprinted++] = c;
+	printed[nprinted] = '\0';
+}
+
+/* The console instead of the entropy device, at the same place. */
+static int setup_console(void **state)
+{
+	struct virtio_host host;
+
+	setup(state);
+	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL };
+	vpci_init(&pci);
+	io_bus_init(&pio);
+	io_bus_init(&mmio);
+	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	virtio_console_init(&con, &host, con_putc, NULL);
+	assert_int_equal(vpci_add(&pci, SLOT, &con.vp.func), 0);
+	nprinted = 0;
+	printed[0] = '\0';
 	cfg_write(PCI_BAR0, 4, BAR0);
 	cfg_write(PCI_BAR0 + 4, 4, BAR1);
 	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -323,6 +357,42 @@ static void test_needs_reset(void **state)
 	wr(BAR0 + 0x3000 + 4 * 3, 2, 3);
 }
 
+/* What the guest writes on the transmit queue (1) is printed; the
+ * receive queue (0) keeps its buffers. */
+static void test_console(void **state)
+{
+	const char *text = "hello, hvc0\n";
+	uint64_t addr = BUF;
+	uint32_t len = (uint32_t)strlen(text);
+	uint16_t flags = 0;
+
+	(void)state;
+	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10431af4);   /* 1af4:1043, console */
+	assert_int_equal(rd(BAR0 + 0x12, 2), 2);
+	driver_setup(8);                        /* queue 0: the receive queue */
+	wr(BAR0 + 0x16, 2, 1);                  /* queue 1: transmit */
+	wr(BAR0 + 0x18, 2, 8);
+	wr(BAR0 + 0x20, 8, DESC + 0x400);
+	wr(BAR0 + 0x28, 8, AVAIL + 0x400);
+	wr(BAR0 + 0x30, 8, USED + 0x400);
+	wr(BAR0 + 0x1c, 2, 1);
+	memcpy(ram + BUF, text, len);
+	memcpy(ram + DESC + 0x400, &addr, 8);
+	memcpy(ram + DESC + 0x400 + 8, &len, 4);
+	memcpy(ram + DESC + 0x400 + 12, &flags, 2);
+	put16(AVAIL + 0x400 + 4, 0);
+	put16(AVAIL + 0x400 + 2, 1);
+	wr(BAR0 + 0x3000 + 4, 2, 1);
+	assert_string_equal(printed, text);
+	assert_int_equal(get16(USED + 0x400 + 2), 1);
+	assert_int_equal(get32(USED + 0x400 + 8), 0);   /* nothing written back */
+	assert_int_equal(con.written, len);
+	/* A receive buffer waits. */
+	offer(0, 16);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(get16(USED + 2), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -330,6 +400,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_identity_and_caps), T(test_features), T(test_request), T(test_event_idx),
 		T(test_needs_reset),
+		cmocka_unit_test_setup_teardown(test_console, setup_console, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
