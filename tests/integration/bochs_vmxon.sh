@@ -7,7 +7,7 @@ set -euo pipefail
 
 # What is checked (grep -E regular expressions).
 # Every capability of the summary; those tinyhv needs must say yes.
-CAPS_RE='^VMX capabilities: VMCS revision 0x[0-9a-f]+, [0-9]+ bytes; EPT yes, 2M pages (yes|no), 1G pages (yes|no), EPT A/D (yes|no); VPID (yes|no); unrestricted guest yes; PML (yes|no); preemption timer yes \(TSC/[0-9]+\); posted interrupts (yes|no)$'
+CAPS_RE='^VMX capabilities: VMCS revision 0x[0-9a-f]+, [0-9]+ bytes; EPT yes, 2M pages (yes|no), 1G pages (yes|no), EPT A/D (yes|no); VPID (yes|no); unrestricted guest yes; PML (yes|no); preemption timer yes \(TSC/[0-9]+\); posted interrupts (yes|no); monitor trap flag (yes|no)$'
 VMXON_RE='^VMXON succeeded on CPU 0, APIC ID 0 \(VMXON region at 0x[0-9a-f]+\)$'
 CMDLINE="shutdown_after_boot"
 RUN_TIMEOUT=270      # seconds; below the ctest TIMEOUT (300)
