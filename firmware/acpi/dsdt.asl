@@ -87,6 +87,22 @@ DefinitionBlock ("", "DSDT", 2, "TINYHV", "TINYHV  ", 0x00000001)
                     ,, , AddressRangeMemory, TypeStatic)
             })
 
+            /* 6.2.13: PCI interrupt routing.  Each device on bus 0 is one
+             * function on INTA, wired to I/O APIC pin 16 + its slot, a pin
+             * of its own (PLATFORM_PCI_GSI in include/hv/platform.h):
+             * level-triggered, active low, as PCI lines are.  APIC mode
+             * only: there is no PIC routing (no interrupt link devices). */
+            Name (_PRT, Package ()
+            {
+                Package () { 0x0001FFFF, 0, 0, 17 },
+                Package () { 0x0002FFFF, 0, 0, 18 },
+                Package () { 0x0003FFFF, 0, 0, 19 },
+                Package () { 0x0004FFFF, 0, 0, 20 },
+                Package () { 0x0005FFFF, 0, 0, 21 },
+                Package () { 0x0006FFFF, 0, 0, 22 },
+                Package () { 0x0007FFFF, 0, 0, 23 },
+            })
+
             /* The legacy ISA devices the hypervisor emulates, as PNP
              * devices Linux's pnpacpi binds its drivers to (there is no
              * LPC bridge function on bus 0, so they sit directly under

@@ -59,6 +59,8 @@ struct vm_options {
 	bool gdb;                  /* gdb=1: the gdb stub debugs this VM */
 	bool rng;                  /* rng=1: a virtio entropy device (PC platform) */
 	bool hvc;                  /* hvc=1: a virtio console (PC platform) */
+	char disk[VM_OPT_NAME_MAX]; /* disk=NAME: a virtio disk over the disk image NAME */
+	bool disk_ro;              /* disk_ro=1: that disk read-only */
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

@@ -34,6 +34,15 @@ void guests_run(const struct boot_info *bi, const struct config *cfg, bool conso
 const struct image *image_next(const struct image *after);
 const struct image *image_find(const char *name);
 
+/* A disk image: a module whose string is "disk NAME". */
+struct disk_image {
+	char name[VM_OPT_NAME_MAX];
+	const struct boot_module *m;
+	unsigned module;
+};
+const struct disk_image *disk_image_next(const struct disk_image *after);
+const struct disk_image *disk_image_find(const char *name);
+
 /* From the shell, on any CPU.  spec is "IMAGE[,option=value...] [guest
  * command line]", options over the image's own (its command line if none
  * is given).  0 with *id the new VM's, or HV_E* with a one-line reason in

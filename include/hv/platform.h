@@ -11,6 +11,7 @@
 #include <hv/vioapic.h>
 #include <hv/vkbc.h>
 #include <hv/vlapic.h>
+#include <hv/virtio_blk.h>
 #include <hv/virtio_console.h>
 #include <hv/virtio_rng.h>
 #include <hv/vpci.h>
@@ -40,6 +41,10 @@ struct platform_host {
 
 #define PLATFORM_PCI_RNG_SLOT 2
 #define PLATFORM_PCI_CONSOLE_SLOT 3
+#define PLATFORM_PCI_BLK_SLOT 4
+/* A PCI device's INTA: I/O APIC pin 16 + its slot, one pin each, as the
+ * DSDT's _PRT says (firmware/acpi/dsdt.asl). */
+#define PLATFORM_PCI_GSI(slot) (16 + (slot))
 
 struct platform {
 	struct platform_host host;
@@ -54,6 +59,8 @@ struct platform {
 	struct vhpet hpet;
 	struct virtio_rng rng;     /* with the VM option rng=1 */
 	struct virtio_console hvc; /* with hvc=1 */
+	struct disk disk;          /* with disk=NAME */
+	struct virtio_blk blk;
 	uint64_t tsc_start;        /* the VM's time zero */
 	uint64_t facs;             /* guest-physical: the FACS, its waking vector */
 	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */
@@ -65,6 +72,9 @@ struct platform {
  * RAM at ACPI_GUEST_TABLES_BASE).  *rsdp receives the tables' address. */
 int platform_init(struct vm *vm, const struct platform_host *host, bool console_input,
 		  uint64_t *rsdp);
+/* What the platform holds besides the VM's own structure (the disk's
+ * written blocks) given back; with the VM. */
+void platform_fini(struct vm *vm);
 
 /* Each entry point below takes the VM's lock (vm_lock: an SMP guest's
  * device models are shared by its vCPUs, which may run on several CPUs).

@@ -23,6 +23,7 @@ struct shell_env {
 	uint64_t (*exits)(const struct vcpu *v); /* its VM exits so far */
 	/* Images and guests (hv/guests.h). */
 	const struct image *(*image_next)(const struct image *after);
+	const struct disk_image *(*disk_next)(const struct disk_image *after);   /* may be NULL */
 	int (*start)(const char *spec, unsigned *id, char *err, size_t errlen);
 	int (*reset)(struct vm *vm, char *err, size_t errlen);
 	int (*stop)(struct vm *vm, unsigned grace_s, char *err, size_t errlen);

@@ -3,13 +3,14 @@
  * point into BAR 0 (common configuration at 0x0000, ISR at 0x1000,
  * device configuration at 0x2000, queue notifications at 0x3000, 4 bytes
  * a queue) and an MSI-X table in BAR 1 (its PBA at 0x800), which the
- * guest's local APICs receive.  A device model (virtio_rng.c, ...) gives
- * its type, features and queues and is told of notifications; the
- * transport negotiates features (VIRTIO_F_VERSION_1 required), keeps the
- * queues (hv/virtq.h), interrupts the driver, and puts the device into
- * DEVICE_NEEDS_RESET, with one console line, when the driver breaks a
- * rule.  Departures: no INTx (interrupt pin 0: the driver uses MSI-X) and
- * no VIRTIO_PCI_CAP_PCI_CFG window. */
+ * guest's local APICs receive; while MSI-X is off, the INTA line (to an
+ * I/O APIC pin the platform chooses) is asserted while the ISR has a bit
+ * set (4.1.4.5).  A device model (virtio_rng.c, ...) gives its type,
+ * features, queues and configuration bytes and is told of notifications;
+ * the transport negotiates features (VIRTIO_F_VERSION_1 required), keeps
+ * the queues (hv/virtq.h), interrupts the driver, and puts the device
+ * into DEVICE_NEEDS_RESET, with one console line, when the driver breaks
+ * a rule.  Departure: no VIRTIO_PCI_CAP_PCI_CFG window. */
 #ifndef HV_VIRTIO_PCI_H
 #define HV_VIRTIO_PCI_H
 
@@ -43,20 +44,27 @@ struct virtio_pci;
 
 struct virtio_dev_ops {
 	uint16_t type;             /* VIRTIO_ID_* */
+	const char *name;          /* for the console: "virtio-blk" */
 	uint64_t features;         /* the device's own, beside the transport's */
 	unsigned queues;           /* 1..VIRTIO_MAX_QUEUES */
+	unsigned config_len;       /* bytes of device configuration, up to 256 (0: none) */
+	/* The device configuration as the driver reads it now. */
+	void (*config)(const struct virtio_pci *vp, uint8_t *out);
 	/* The driver notified queue q (or the device may go on with it). */
 	void (*notify)(struct virtio_pci *vp, unsigned q);
 	void (*reset)(struct virtio_pci *vp);   /* may be NULL */
 };
 
 /* What the transport needs of the VM: its RAM, a way to send an MSI
- * (address and data as the table holds them), and the console. */
+ * (address and data as the table holds them), the console, and an
+ * interrupt line (NULL: none, the interrupt pin reads 0). */
 struct virtio_host {
 	struct gmem mem;
 	void (*msi)(void *ctx, uint64_t addr, uint32_t data);
 	void (*report)(void *ctx, const char *msg);
 	void *ctx;
+	void (*intx)(void *ctx, unsigned irq, bool level);
+	unsigned irq;              /* the line's I/O APIC pin, in PCI_INTERRUPT_LINE */
 };
 
 struct msix_entry {
@@ -66,6 +74,7 @@ struct msix_entry {
 struct virtio_pci {
 	struct vpci_func func;
 	const struct virtio_dev_ops *ops;
+	uint64_t features;         /* the device's own: ops's, and what its model adds */
 	struct virtio_host host;
 	void *dev;                 /* the device model's state */
 	/* Common configuration (4.1.4.3). */
@@ -78,6 +87,7 @@ struct virtio_pci {
 	uint16_t queue_vector[VIRTIO_MAX_QUEUES];
 	bool queue_enabled[VIRTIO_MAX_QUEUES];
 	uint8_t isr;
+	bool intx_level;           /* INTA asserted */
 	struct msix_entry msix[VIRTIO_MAX_QUEUES + 1];
 	uint32_t pending;          /* MSI-X vectors held by a mask */
 };
@@ -97,6 +107,9 @@ void virtio_pci_interrupt(struct virtio_pci *vp, unsigned q);
 void virtio_queue_drain(struct virtio_pci *vp, unsigned q, struct virtq_chain *c,
 			void (*serve)(struct virtio_pci *vp, struct virtq *q,
 				      const struct virtq_chain *c));
+/* One console line about the device, its name first. */
+void virtio_pci_report(struct virtio_pci *vp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The driver broke a rule: DEVICE_NEEDS_RESET, one console line. */
 void virtio_pci_fail(struct virtio_pci *vp, const char *why);
 /* Whether queue q may be used: the driver is ready (DRIVER_OK), the

@@ -79,6 +79,12 @@ void virtq_want_notify(struct virtq *q, const struct gmem *m, bool want);
 /* Copy between a chain's buffers and the host: from the readable ones at
  * byte offset off (counted over them in order), or into the writable
  * ones.  Return the bytes copied (fewer at the chain's end). */
+/* The chain's bytes of one kind (device-writable or not) from byte off
+ * on: where they are in host memory, contiguous for *n bytes (at most
+ * max); NULL with *n = 0 past the chain's end.  For copies with no
+ * bounce buffer (a disk's blocks straight into the guest's buffers). */
+void *virtq_span(const struct gmem *m, const struct virtq_chain *c, bool write, uint64_t off,
+		 size_t max, size_t *n);
 size_t virtq_read(const struct gmem *m, const struct virtq_chain *c, uint64_t off, void *dst,
 		  size_t len);
 size_t virtq_write(const struct gmem *m, const struct virtq_chain *c, uint64_t off,

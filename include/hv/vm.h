@@ -76,6 +76,12 @@ struct vm {
 	bool holes_stop;                   /* holes=stop: no open bus (src/emul/mmio.c) */
 	bool virtio_rng;                   /* rng=1: a virtio entropy device */
 	bool virtio_console;               /* hvc=1: a virtio console */
+	struct vm_disk {                   /* disk=NAME: a virtio disk over that image */
+		const char *name;          /* NULL: none */
+		const void *image;
+		uint64_t size;
+		bool read_only;            /* disk_ro=1 */
+	} disk;
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (platform=none) */
 	struct platform platform_storage;

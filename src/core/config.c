@@ -440,6 +440,13 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 	} else if (!strcmp(key, "hvc")) {
 		if (!parse_bool(value, &o->hvc))
 			goto bad;
+	} else if (!strcmp(key, "disk")) {
+		if (!*value || strlen(value) >= sizeof(o->disk))
+			goto bad;
+		hv_strlcpy(o->disk, value, sizeof(o->disk));
+	} else if (!strcmp(key, "disk_ro")) {
+		if (!parse_bool(value, &o->disk_ro))
+			goto bad;
 	} else if (!strcmp(key, "gdb")) {
 		if (!parse_bool(value, &o->gdb))
 			goto bad;

@@ -54,6 +54,8 @@ struct cpu_sched {
 
 static struct image images[BOOT_MAX_MODULES];
 static unsigned nr_images, nr_waiting;
+static struct disk_image disks[BOOT_MAX_MODULES];
+static unsigned nr_disks;
 /* Guests in turn may outnumber the VMs that can exist at once. */
 #define MAX_GUESTS BOOT_MAX_MODULES
 static struct guest guests[MAX_GUESTS];
@@ -87,11 +89,81 @@ static bool module_named(const struct boot_module *m, const char *name)
  * it, whose strings (but the name) it gets. */
 static bool is_initrd(const struct boot_module *m) { return module_named(m, "initrd"); }
 static bool is_mb_module(const struct boot_module *m) { return module_named(m, "module"); }
+static bool is_disk(const struct boot_module *m) { return module_named(m, "disk"); }
+
+static bool has_blank(const char *s)
+{
+	while (*s && *s != ' ' && *s != '\t')
+		s++;
+	return *s != '\0';
+}
+
+/* A module "disk NAME" is a disk image the VMs' disk=NAME option names. */
+static void read_disk(const struct boot_module *m, size_t i)
+{
+	struct disk_image *d = &disks[nr_disks];
+	struct vm_options o;
+	char err[8];
+
+	vm_options_parse(m->cmdline, &o, err, sizeof(err));
+	if (!*o.args || strlen(o.args) >= sizeof(d->name) || has_blank(o.args)) {
+		pr_err("disk image (module %zu): refused: its string must be 'disk NAME', a name "
+		       "of up to %zu characters", i, sizeof(d->name) - 1);
+		return;
+	}
+	if (disk_image_find(o.args)) {
+		pr_err("disk image %s (module %zu): refused: a disk image of that name exists",
+		       o.args, i);
+		return;
+	}
+	if (m->end - m->start < VIRTIO_BLK_SECTOR) {
+		pr_err("disk image %s (module %zu): refused: %lu bytes, less than a sector", o.args,
+		       i, (unsigned long)(m->end - m->start));
+		return;
+	}
+	hv_strlcpy(d->name, o.args, sizeof(d->name));
+	d->m = m;
+	d->module = (unsigned)i;
+	if ((m->end - m->start) % VIRTIO_BLK_SECTOR)
+		pr_warn("disk image %s (module %zu): its last %lu bytes are no whole sector: "
+			"the disk ends before them", d->name, i,
+			(unsigned long)((m->end - m->start) % VIRTIO_BLK_SECTOR));
+	nr_disks++;
+}
+
+const struct disk_image *disk_image_next(const struct disk_image *after)
+{
+	const struct disk_image *next = after ? after + 1 : disks;
+
+	return next < disks + nr_disks ? next : NULL;
+}
+
+const struct disk_image *disk_image_find(const char *name)
+{
+	for (const struct disk_image *d = disk_image_next(NULL); d; d = disk_image_next(d))
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
+/* What the options name exists: 0, or HV_ENOENT with the reason. */
+static int check_options(const struct vm_options *o, char *err, size_t errlen)
+{
+	if (o->disk[0] && !disk_image_find(o->disk)) {
+		hv_snprintf(err, errlen, "no disk image named '%s' (a module 'disk %s')", o->disk,
+			    o->disk);
+		return HV_ENOENT;
+	}
+	return 0;
+}
 
 static void read_images(const struct boot_info *bi)
 {
 	size_t mods_end = 0;       /* past the last boot module an image took */
 
+	for (size_t i = 0; i < bi->module_count; i++)
+		if (is_disk(&bi->modules[i]))
+			read_disk(&bi->modules[i], i);
 	for (size_t i = 0; i < bi->module_count; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		struct image *img = &images[nr_images];
@@ -102,7 +174,10 @@ static void read_images(const struct boot_info *bi)
 				"before it: ignored", i);
 		if (is_initrd(m) || is_mb_module(m))
 			continue; /* belongs to the kernel before it */
-		if (vm_options_parse(m->cmdline, &img->opts, err, sizeof(err))) {
+		if (is_disk(m))
+			continue; /* read before */
+		if (vm_options_parse(m->cmdline, &img->opts, err, sizeof(err)) ||
+		    check_options(&img->opts, err, sizeof(err))) {
 			pr_err("guest %s (module %zu): refused: %s",
 			       img->opts.name[0] ? img->opts.name : "?", i, err);
 			continue;
@@ -290,6 +365,12 @@ static int make_vm(struct guest *g)
 	vm->holes_stop = g->opts.holes_stop;
 	vm->virtio_rng = g->opts.rng;
 	vm->virtio_console = g->opts.hvc;
+	if (g->opts.disk[0]) {
+		const struct disk_image *d = disk_image_find(g->opts.disk);   /* checked */
+
+		vm->disk = (struct vm_disk){ d->name, phys_to_virt(d->m->start),
+					     d->m->end - d->m->start, g->opts.disk_ro };
+	}
 	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	g->vm = vm;
@@ -439,6 +520,8 @@ int guest_start(const char *spec, unsigned *id, char *err, size_t errlen)
 	}
 	o = img->opts;
 	rc = vm_options_apply(spec, &o, err, errlen);
+	if (!rc)
+		rc = check_options(&o, err, errlen);
 	if (rc)
 		return rc;
 	g = claim(img, &o, err, errlen);
@@ -539,6 +622,7 @@ const struct shell_env shell_hv_env = {
 	.focus = console_in_set_focus,
 	.exits = vcpu_exits,
 	.image_next = image_next,
+	.disk_next = disk_image_next,
 	.start = guest_start,
 	.reset = guest_reset,
 	.stop = guest_stop,

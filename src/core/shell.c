@@ -223,6 +223,10 @@ static enum shell_result cmd_images(const struct shell_env *env, unsigned argc, 
 			img->is_linux ? "Linux" : "Multiboot", (img->m->end - img->m->start) >> 10,
 			o->wait ? "wait" : "boot", o->vcpus, mem, o->args);
 	}
+	for (const struct disk_image *d = env->disk_next ? env->disk_next(NULL) : NULL; d;
+	     d = env->disk_next(d))
+		kprintf("  %-17s %-10s %5lu KiB (a VM's disk=%s)\n", d->name, "disk",
+			(d->m->end - d->m->start) >> 10, d->name);
 	return SHELL_STAY;
 }
 

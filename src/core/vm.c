@@ -400,6 +400,7 @@ void vm_destroy(struct vm *vm)
 	vm_console_flush(&vm->console, false);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_free(&vm->vcpus[i]);
+	platform_fini(vm);
 	arch_vm_destroy(vm);
 	if (vm->ram_hpa)
 		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);

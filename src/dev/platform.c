@@ -296,8 +296,38 @@ static void virtio_report(void *ctx, const char *msg)
 {
 	const struct vm *vm = ctx;
 
-	kprintf("vm %u (%s): virtio: the driver broke a rule, the device needs a reset: %s\n",
-		vm->id, vm->name, msg);
+	kprintf("vm %u (%s): %s\n", vm->id, vm->name, msg);
+}
+
+/* A PCI device's INTA, an I/O APIC pin of its own. */
+static void pci_intx(void *ctx, unsigned irq, bool level)
+{
+	vioapic_set_irq(&pf(ctx)->ioapic, irq, level);
+}
+
+static void *disk_alloc(void *ctx, uint64_t pages)
+{
+	paddr_t pa;
+
+	return page_alloc(pages, PAGE_SIZE, &pa) ? NULL : phys_to_virt(pa);
+}
+
+static void disk_free(void *ctx, void *p, uint64_t pages)
+{
+	page_free(virt_to_phys(p), pages);
+}
+
+static int add_blk(struct vm *vm, struct virtio_host *host)
+{
+	struct platform *p = pf(vm);
+	struct disk_mem mem = { disk_alloc, disk_free, vm };
+	int rc = disk_init(&p->disk, vm->disk.image, vm->disk.size, vm->disk.read_only, &mem);
+
+	if (rc)
+		return rc;
+	host->irq = PLATFORM_PCI_GSI(PLATFORM_PCI_BLK_SLOT);
+	virtio_blk_init(&p->blk, host, &p->disk, vm->disk.name);
+	return vpci_add(&p->pci, PLATFORM_PCI_BLK_SLOT, &p->blk.vp.func);
 }
 
 static void hvc_putc(void *ctx, char c)
@@ -312,17 +342,21 @@ static int add_virtio(struct vm *vm)
 {
 	struct platform *p = pf(vm);
 	struct virtio_host host = { { phys_to_virt(vm->ram_hpa), vm->ram_size }, platform_msi,
-				    virtio_report, vm };
+				    virtio_report, vm, pci_intx, 0 };
 	int rc = 0;
 
 	if (vm->virtio_rng) {
+		host.irq = PLATFORM_PCI_GSI(PLATFORM_PCI_RNG_SLOT);
 		virtio_rng_init(&p->rng, &host);
 		rc = vpci_add(&p->pci, PLATFORM_PCI_RNG_SLOT, &p->rng.vp.func);
 	}
 	if (!rc && vm->virtio_console) {
+		host.irq = PLATFORM_PCI_GSI(PLATFORM_PCI_CONSOLE_SLOT);
 		virtio_console_init(&p->hvc, &host, hvc_putc, vm);
 		rc = vpci_add(&p->pci, PLATFORM_PCI_CONSOLE_SLOT, &p->hvc.vp.func);
 	}
+	if (!rc && vm->disk.name)
+		rc = add_blk(vm, &host);
 	return rc;
 }
 
@@ -404,6 +438,23 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 	vuart_set_irq(&vm->uart, &irq, UART_IRQ);
 	rc = attach_devices(vm) ? HV_EBUSY : add_virtio(vm);
 	return rc ? rc : build_acpi(vm, rsdp);
+}
+
+void platform_fini(struct vm *vm)
+{
+	struct platform *p = pf(vm);
+
+	if (!p)
+		return;
+	if (vm->disk.name) {
+		const struct virtio_blk *b = &p->blk;
+
+		kprintf("vm %u (%s): virtio-blk: %lu reads (%lu KiB), %lu writes (%lu KiB), %lu "
+			"errors; %lu KiB of writes given back\n", vm->id, vm->name, b->reads,
+			b->read_bytes >> 10, b->writes, b->written_bytes >> 10, b->errors,
+			p->disk.written * (DISK_BLOCK >> 10));
+	}
+	disk_fini(&p->disk);
 }
 
 bool platform_has_lapic(const struct vm *vm) { return pf(vm) != NULL; }

@@ -29,6 +29,7 @@ static void console_notify(struct virtio_pci *vp, unsigned q)
 }
 
 static const struct virtio_dev_ops console_ops = {
+	.name = "virtio-console",
 	.type = VIRTIO_ID_CONSOLE,
 	.features = 0,
 	.queues = 2,

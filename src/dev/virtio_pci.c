@@ -13,6 +13,7 @@
 #define COMMON_OFF    0x0000
 #define COMMON_LEN    0x38
 #define ISR_OFF       0x1000
+#define DEVICE_OFF    0x2000
 #define NOTIFY_OFF    0x3000
 #define NOTIFY_MULT   4
 #define BAR1_SIZE     0x1000        /* the MSI-X table, then its PBA */
@@ -29,10 +30,12 @@
 #define CAP_NOTIFY_AT 0x50
 #define CAP_ISR_AT    0x64
 #define CAP_MSIX_AT   0x74
+#define CAP_DEVICE_AT 0x80
 
 #define MSIX_ENABLE   BIT(15)
 #define MSIX_MASK_ALL BIT(14)
 #define MSIX_VECTOR_MASKED 1
+#define PCI_STATUS_INTERRUPT BIT(3)   /* INTx asserted (PCI 3.0 6.2.3) */
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 
@@ -54,7 +57,7 @@ static unsigned vectors(const struct virtio_pci *vp) { return vp->ops->queues + 
 
 static uint64_t device_features(const struct virtio_pci *vp)
 {
-	return VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX | vp->ops->features;
+	return VIRTIO_F_VERSION_1 | VIRTIO_F_INDIRECT_DESC | VIRTIO_F_EVENT_IDX | vp->features;
 }
 
 /* A virtio_pci_cap (4.1.4) at off, pointing at [offset, offset + len) of BAR 0. */
@@ -72,13 +75,40 @@ static void vendor_cap(uint8_t *cfg, unsigned off, unsigned next, unsigned len, 
 
 /* ---- interrupts ---- */
 
+static bool msix_enabled(const struct virtio_pci *vp)
+{
+	return get16(&vp->func.cfg[CAP_MSIX_AT + 2]) & MSIX_ENABLE;
+}
+
+/* INTA follows the ISR while MSI-X is off and the command register lets
+ * it (4.1.4.5.1; PCI 3.0 6.2.2: Interrupt Disable), shown in the status
+ * register's Interrupt Status bit. */
+static void update_intx(struct virtio_pci *vp)
+{
+	bool level = vp->isr && !msix_enabled(vp) &&
+		     !(get16(&vp->func.cfg[PCI_COMMAND]) & PCI_COMMAND_INTX_DISABLE);
+
+	if (!vp->host.intx || level == vp->intx_level)
+		return;
+	vp->intx_level = level;
+	if (level)
+		vp->func.cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+	else
+		vp->func.cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+	vp->host.intx(vp->host.ctx, vp->host.irq, level);
+}
+
 static void send_vector(struct virtio_pci *vp, uint16_t vec)
 {
 	uint16_t control = get16(&vp->func.cfg[CAP_MSIX_AT + 2]);
 	const struct msix_entry *e;
 
-	if (!(control & MSIX_ENABLE) || vec >= vectors(vp))
-		return;   /* no INTx line: the ISR bit alone says it */
+	if (!(control & MSIX_ENABLE)) {
+		update_intx(vp);
+		return;
+	}
+	if (vec >= vectors(vp))
+		return;   /* no vector: the ISR bit alone says it */
 	if ((control & MSIX_MASK_ALL) || (vp->msix[vec].ctrl & MSIX_VECTOR_MASKED)) {
 		vp->pending |= 1u << vec;   /* sent when unmasked (6.8.2.9) */
 		return;
@@ -103,12 +133,25 @@ void virtio_pci_interrupt(struct virtio_pci *vp, unsigned q)
 	send_vector(vp, vp->queue_vector[q]);
 }
 
+void virtio_pci_report(struct virtio_pci *vp, const char *fmt, ...)
+{
+	char msg[200];
+	size_t n;
+	va_list ap;
+
+	n = (size_t)hv_snprintf(msg, sizeof(msg), "%s: ", vp->ops->name);
+	va_start(ap, fmt);
+	hv_vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	va_end(ap);
+	vp->host.report(vp->host.ctx, msg);
+}
+
 void virtio_pci_fail(struct virtio_pci *vp, const char *why)
 {
 	if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
 		return;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
-	vp->host.report(vp->host.ctx, why);
+	virtio_pci_report(vp, "the driver broke a rule, the device needs a reset: %s", why);
 	vp->isr |= 2;   /* a configuration change: the driver looks at the status (4.1.5.3) */
 	send_vector(vp, vp->config_vector);
 }
@@ -154,6 +197,7 @@ static void reset(struct virtio_pci *vp)
 	vp->status = 0;
 	vp->queue_select = 0;
 	vp->isr = 0;
+	update_intx(vp);
 	vp->pending = 0;
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		vp->vq[q] = (struct virtq){ .size = VIRTQ_MAX_SIZE };
@@ -297,8 +341,15 @@ static int bar0_read(void *dev, uint64_t addr, unsigned size, uint64_t *val)
 	if (off < COMMON_LEN) {
 		*val = common_read(vp, (unsigned)off, size);
 	} else if (off == ISR_OFF) {
-		*val = vp->isr;   /* read to clear (4.1.4.5) */
+		*val = vp->isr;   /* read to clear, and INTA deasserted (4.1.4.5) */
 		vp->isr = 0;
+		update_intx(vp);
+	} else if (off >= DEVICE_OFF && off - DEVICE_OFF < vp->ops->config_len) {
+		uint8_t img[256] = { 0 };
+
+		vp->ops->config(vp, img);
+		for (unsigned i = 0; i < size && off - DEVICE_OFF + i < vp->ops->config_len; i++)
+			*val |= (uint64_t)img[off - DEVICE_OFF + i] << (8 * i);
 	}
 	return 0;
 }
@@ -359,13 +410,14 @@ static int bar1_write(void *dev, uint64_t addr, unsigned size, uint64_t val)
 }
 
 /* MSI-X enable and function mask live in the capability: an unmask sends
- * what waited. */
+ * what waited.  INTA follows MSI-X enable and the command register. */
 static void config_written(struct vpci_func *f, unsigned off, unsigned size)
 {
 	struct virtio_pci *vp = (struct virtio_pci *)f;   /* func is its first member */
 
 	if (off < CAP_MSIX_AT + 4 && off + size > CAP_MSIX_AT + 2)
 		send_pending(vp);
+	update_intx(vp);
 }
 
 void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, void *dev,
@@ -375,6 +427,7 @@ void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, vo
 
 	memset(vp, 0, sizeof(*vp));
 	vp->ops = ops;
+	vp->features = ops->features;
 	vp->dev = dev;
 	vp->host = *host;
 	put16(&cfg[PCI_VENDOR_ID], VIRTIO_VENDOR);
@@ -391,13 +444,19 @@ void virtio_pci_init(struct virtio_pci *vp, const struct virtio_dev_ops *ops, vo
 	put32(&cfg[CAP_NOTIFY_AT + 16], NOTIFY_MULT);   /* notify_off_multiplier */
 	vendor_cap(cfg, CAP_ISR_AT, CAP_MSIX_AT, 16, CFG_ISR, ISR_OFF, 4);
 	cfg[CAP_MSIX_AT] = CAP_MSIX;
-	cfg[CAP_MSIX_AT + 1] = 0;
+	cfg[CAP_MSIX_AT + 1] = ops->config_len ? CAP_DEVICE_AT : 0;
+	if (ops->config_len)
+		vendor_cap(cfg, CAP_DEVICE_AT, 0, 16, CFG_DEVICE, DEVICE_OFF, ops->config_len);
 	put16(&cfg[CAP_MSIX_AT + 2], (uint16_t)(vectors(vp) - 1));   /* table size - 1 */
 	put32(&cfg[CAP_MSIX_AT + 4], 0 | 1);          /* table at 0 of BAR 1 */
 	put32(&cfg[CAP_MSIX_AT + 8], PBA_OFF | 1);    /* PBA at 0x800 of BAR 1 */
 	vp->func.wmask[PCI_COMMAND] = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	vp->func.wmask[PCI_COMMAND + 1] = PCI_COMMAND_INTX_DISABLE >> 8;
 	vp->func.wmask[PCI_INTERRUPT_LINE] = 0xff;
+	if (host->intx) {
+		cfg[PCI_INTERRUPT_LINE] = (uint8_t)host->irq;
+		cfg[PCI_INTERRUPT_PIN] = 1;   /* INTA */
+	}
 	vp->func.wmask[CAP_MSIX_AT + 3] = (MSIX_ENABLE | MSIX_MASK_ALL) >> 8;
 	vpci_set_bar(&vp->func, 0, BAR0_SIZE, "virtio", bar0_read, bar0_write, vp);
 	vpci_set_bar(&vp->func, 1, BAR1_SIZE, "virtio-msix", bar1_read, bar1_write, vp);

@@ -46,6 +46,7 @@ static void rng_notify(struct virtio_pci *vp, unsigned q)
 }
 
 static const struct virtio_dev_ops rng_ops = {
+	.name = "virtio-rng",
 	.type = VIRTIO_ID_RNG,
 	.features = 0,
 	.queues = 1,

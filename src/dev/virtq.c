@@ -211,15 +211,11 @@ void virtq_want_notify(struct virtq *q, const struct gmem *m, bool want)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* Copy over the chain's buffers of one kind, from byte off on. */
-static size_t copy(const struct gmem *m, const struct virtq_chain *c, bool write, uint64_t off,
-		   uint8_t *host, size_t len)
+void *virtq_span(const struct gmem *m, const struct virtq_chain *c, bool write, uint64_t off,
+		 size_t max, size_t *n)
 {
-	size_t done = 0;
-
-	for (unsigned i = 0; i < c->n && done < len; i++) {
+	for (unsigned i = 0; i < c->n; i++) {
 		const struct virtq_buf *b = &c->buf[i];
-		size_t n;
 
 		if (b->write != write)
 			continue;
@@ -227,17 +223,29 @@ static size_t copy(const struct gmem *m, const struct virtq_chain *c, bool write
 			off -= b->len;
 			continue;
 		}
-		n = b->len - off;
-		if (n > len - done)
-			n = len - done;
-		if (!in_ram(m, b->gpa + off, n))   /* checked at the pop; RAM does not shrink */
+		*n = b->len - off < max ? b->len - off : max;
+		if (!in_ram(m, b->gpa + off, *n))   /* checked at the pop; RAM does not shrink */
 			break;
+		return m->base + b->gpa + off;
+	}
+	*n = 0;
+	return NULL;
+}
+
+/* Copy over the chain's buffers of one kind, from byte off on. */
+static size_t copy(const struct gmem *m, const struct virtq_chain *c, bool write, uint64_t off,
+		   uint8_t *host, size_t len)
+{
+	size_t done = 0, n;
+	uint8_t *p;
+
+	while (done < len && (p = virtq_span(m, c, write, off, len - done, &n)) != NULL) {
 		if (write)
-			memcpy(m->base + b->gpa + off, host + done, n);
+			memcpy(p, host + done, n);
 		else
-			memcpy(host + done, m->base + b->gpa + off, n);
+			memcpy(host + done, p, n);
 		done += n;
-		off = 0;
+		off += n;
 	}
 	return done;
 }

@@ -1,6 +1,9 @@
 /* Fuzz the virtio PCI transport (src/dev/virtio_pci.c) with the entropy
- * device (virtio_rng.c) as a hostile driver would: the input is guest
- * RAM (16 KiB, where it may lay out rings), then a stream of operations:
+ * device (virtio_rng.c) or the block device (virtio_blk.c over a 16 KiB
+ * disk, src/core/disk.c) as a hostile driver would: the input is a u16
+ * whose bit 15 chooses the block device, bit 14 makes its disk read-only,
+ * and whose low 14 bits are the length of the start of guest RAM (16 KiB,
+ * where it may lay out rings) given next, then a stream of operations:
  * configuration-space writes and reads through 0xCF8/0xCFC, BAR 0 and
  * BAR 1 accesses at the addresses the BAR registers hold (the device is
  * set up at 0xfe000000 and 0xfe004000, memory decoding on, but the
@@ -12,7 +15,9 @@
  * chain's writable ones (checked by virtq's own checks). */
 #include "fuzz.h"
 
+#include <hv/virtio_blk.h>
 #include <hv/virtio_rng.h>
+#include <stdlib.h>
 
 #define RAM  0x4000u
 #define BAR0 0xfe000000u
@@ -23,17 +28,49 @@
 static struct vpci pci;
 static struct io_bus pio, mmio;
 static struct virtio_rng rng;
+static struct virtio_blk blk;
+static struct virtio_pci *vp;   /* the device under test */
+static struct disk disk;
+static uint8_t image[0x4000];
+static unsigned pages;
+
+#define PAGES_MAX 8   /* the disk's copies: what the hypervisor can spare */
+
+static void *alloc(void *ctx, uint64_t n)
+{
+	(void)ctx;
+	if (pages + n > PAGES_MAX)
+		return NULL;
+	pages += (unsigned)n;
+	return calloc(n, DISK_BLOCK);
+}
+
+static void release(void *ctx, void *p, uint64_t n)
+{
+	(void)ctx;
+	FZ_CHECK(pages >= n);
+	pages -= (unsigned)n;
+	free(p);
+}
+
+/* INTA only while MSI-X is off. */
+static void intx(void *ctx, unsigned irq, bool level)
+{
+	(void)ctx;
+	FZ_CHECK(irq == 20);
+	FZ_CHECK(!level || !(vp->func.cfg[MSIX_CAP + 3] & 0x80));
+}
 
 static void msi(void *ctx, uint64_t addr, uint32_t data)
 {
-	uint16_t control = (uint16_t)(rng.vp.func.cfg[MSIX_CAP + 2] | rng.vp.func.cfg[MSIX_CAP + 3] << 8);
+	uint16_t control = (uint16_t)(vp->func.cfg[MSIX_CAP + 2] | vp->func.cfg[MSIX_CAP + 3] << 8);
 	bool found = false;
 
 	(void)ctx;
 	FZ_CHECK(control & 0x8000);
 	FZ_CHECK(!(control & 0x4000));
 	for (unsigned v = 0; v < VIRTIO_MAX_QUEUES + 1; v++) {
-		const struct msix_entry *e = &rng.vp.msix[v];
+		const struct msix_entry *e = &vp->msix[v];
 
 		found |= !(e->ctrl & 1) && e->addr_lo == (uint32_t)addr &&
 			 e->addr_hi == (uint32_t)(addr >> 32) && e->data == data;
@@ -62,14 +99,14 @@ static void cfg_access(struct fz *f, bool write)
 
 static void bar_access(struct fz *f, unsigned bar, bool write)
 {
-	uint64_t base = rng.vp.func.bar[bar].mapped;
+	uint64_t base = vp->func.bar[bar].mapped;
 	uint16_t off = fz_u16(f);
 	unsigned size = 1u << (fz_u8(f) & 3);
 	uint64_t v = fz_u64(f);
 
 	if (!base)
 		return;
-	off %= rng.vp.func.bar[bar].size;
+	off %= vp->func.bar[bar].size;
 	if (write)
 		io_write(&mmio, base + off, size, v);
 	else
@@ -80,16 +117,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = { data, size };
 	uint8_t *ram = fz_ram(RAM);
-	struct virtio_host host = { { ram, RAM }, msi, report, NULL };
+	struct virtio_host host = { { ram, RAM }, msi, report, NULL, intx, 20 };
+	struct disk_mem mem = { alloc, release, NULL };
+	uint16_t head = fz_u16(&f);
 
 	memset(ram, 0, RAM);
-	fz_bytes(&f, ram, fz_u16(&f) % RAM);
+	fz_bytes(&f, ram, head & 0x3fff);
 	vpci_init(&pci);
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
 	FZ_CHECK(vpci_attach(&pci, &pio, &mmio) == 0);
-	virtio_rng_init(&rng, &host);
-	FZ_CHECK(vpci_add(&pci, SLOT, &rng.vp.func) == 0);
+	if (head & 0x8000) {
+		for (unsigned i = 0; i < sizeof(image); i++)
+			image[i] = (uint8_t)i;
+		FZ_CHECK(disk_init(&disk, image, sizeof(image), head & 0x4000, &mem) == 0);
+		virtio_blk_init(&blk, &host, &disk, "fuzz");
+		vp = &blk.vp;
+	} else {
+		virtio_rng_init(&rng, &host);
+		vp = &rng.vp;
+	}
+	FZ_CHECK(vpci_add(&pci, SLOT, &vp->func) == 0);
 	vpci_write(&pci, 0xcf8, 4, 0x80000000u | SLOT << 11 | PCI_BAR0);
 	vpci_write(&pci, 0xcfc, 4, BAR0);
 	vpci_write(&pci, 0xcf8, 4, 0x80000000u | SLOT << 11 | (PCI_BAR0 + 4));
@@ -106,6 +154,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: bar_access(&f, 1, false); break;
 		case 6: ram[fz_u16(&f) % RAM] = fz_u8(&f); break;
 		}
+	}
+	if (head & 0x8000) {
+		FZ_CHECK(pages == 1 + disk.written || (disk.read_only && pages == 0));
+		disk_fini(&disk);
+		FZ_CHECK(pages == 0);
+		for (unsigned i = 0; i < sizeof(image); i++)
+			FZ_CHECK(image[i] == (uint8_t)i);   /* the image is never written */
 	}
 	return 0;
 }

@@ -30,7 +30,7 @@ it_expect_after "$IT_LINE" '^\[linux\] guest: hwrng: [0-9a-f]{32}$'
 it_expect_after "$IT_LINE" '^\[linux\] hvc0: a line written to /dev/hvc0$'
 it_expect_after "$IT_LINE" '^\[linux\] guest: hvc0: written$'
 it_expect_none '^\[linux\] guest: hwrng: 0{32}$' "the entropy device gave zeros"
-it_expect_none 'virtio: the driver broke a rule' "the device needed a reset"
+it_expect_none 'the driver broke a rule' "the device needed a reset"
 it_expect_none '^\[linux\] guest: virtio: insmod' "a virtio module did not load"
 it_expect '^\[linux\] TINYHV-GUEST-OK$'
 it_expect '^vm 1 \(linux\): ended by ACPI S5 power-off$'

@@ -468,6 +468,10 @@ static void test_vm_options_all(void **state)
 	assert_false(o.gdb);
 	assert_int_equal(vm_options_parse("g,gdb=1", &o, err, sizeof(err)), 0);
 	assert_true(o.gdb);
+	assert_string_equal(o.disk, "");
+	assert_int_equal(vm_options_parse("g,disk=data,disk_ro=1", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.disk, "data");
+	assert_true(o.disk_ro);
 }
 
 /* The shell's start: a module string's syntax over an image's options. */
@@ -521,6 +525,8 @@ static void test_vm_options_bad(void **state)
 	expect_bad("g,cpus=:1", "bad value ':1'");
 	expect_bad("g,colour=blue", "unknown option 'colour'");
 	expect_bad("g,platform=isa", "bad value 'isa' for option 'platform'");
+	expect_bad("g,disk_ro=maybe", "bad value 'maybe' for option 'disk_ro'");
+	expect_bad("g,disk=a-name-of-more-than-thirty-one-chars", "for option 'disk'");
 	expect_bad("g,mem", "option 'mem' is not key=value");
 	expect_bad("g,,mem=4", "option '' is not key=value");
 	expect_bad("g,mem=4,", "option '' is not key=value");

@@ -2,8 +2,9 @@
  * entropy device (src/dev/virtio_rng.c): a driver's steps done by hand
  * through PCI configuration space and the BARs on an MMIO bus, the rings
  * in a guest RAM buffer; feature negotiation, the capability layout,
- * MSI-X table writes and masking, a request served, and the rules whose
- * breach puts the device into DEVICE_NEEDS_RESET. */
+ * MSI-X table writes and masking, INTx, a request served, and the rules
+ * whose breach puts the device into DEVICE_NEEDS_RESET.  Then the console
+ * and the block device (src/dev/virtio_blk.c) in the same place. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include <hv/errno.h>
+#include <hv/virtio_blk.h>
 #include <hv/virtio_console.h>
 #include <hv/virtio_rng.h>
 
@@ -29,7 +31,9 @@ static uint8_t *ram;
 static struct vpci pci;
 static struct io_bus pio, mmio;
 static struct virtio_rng rng;
-static unsigned msis, reports;
+static unsigned msis, reports, intx_changes;
+static bool intx_level;
+static unsigned intx_irq;
 static uint64_t msi_addr;
 static uint32_t msi_data;
 static char last_report[200];
@@ -40,6 +44,14 @@ static void msi(void *ctx, uint64_t addr, uint32_t data)
 	msis++;
 	msi_addr = addr;
 	msi_data = data;
+}
+
+static void intx(void *ctx, unsigned irq, bool level)
+{
+	(void)ctx;
+	intx_changes++;
+	intx_irq = irq;
+	intx_level = level;
 }
 
 static void report(void *ctx, const char *msg)
@@ -85,14 +97,15 @@ static int setup(void **state)
 	(void)state;
 	ram = calloc(1, RAM_SIZE);
 	assert_non_null(ram);
-	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL };
+	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL, intx, 18 };
 	vpci_init(&pci);
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
 	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
 	virtio_rng_init(&rng, &host);
 	assert_int_equal(vpci_add(&pci, SLOT, &rng.vp.func), 0);
-	msis = reports = 0;
+	msis = reports = intx_changes = 0;
+	intx_level = false;
 	cfg_write(PCI_BAR0, 4, BAR0);
 	cfg_write(PCI_BAR0 + 4, 4, BAR1);
 	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -117,7 +130,7 @@ static int setup_console(void **state)
 	struct virtio_host host;
 
 	setup(state);
-	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL };
+	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL, NULL, 0 };
 	vpci_init(&pci);
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
@@ -169,6 +182,8 @@ static void test_identity_and_caps(void **state)
 	assert_int_equal(seen, 1u << 1 | 1u << 2 | 1u << 3 | 1u << 8);
 	assert_int_equal(cfg_read(PCI_BAR0, 4), BAR0);
 	assert_int_equal(rd(BAR0 + 0x12, 2), 1);   /* num_queues */
+	assert_int_equal(cfg_read(PCI_INTERRUPT_PIN, 1), 1);   /* INTA */
+	assert_int_equal(cfg_read(PCI_INTERRUPT_LINE, 1), 18);
 }
 
 static void test_features(void **state)
@@ -247,6 +262,48 @@ static void offer(uint16_t head, uint32_t len)
 	memcpy(ram + DESC + 16 * head + 12, &flags, 2);
 	put16(AVAIL + 4 + 2 * (idx % 8), head);
 	put16(AVAIL + 2, (uint16_t)(idx + 1));
+}
+
+/* MSI-X off: INTA is asserted while the ISR has a bit, dropped when the
+ * ISR is read (4.1.4.5.1), and held down by the command register's
+ * Interrupt Disable or by MSI-X on. */
+static void test_intx(void **state)
+{
+	(void)state;
+	driver_setup(8);
+	cfg_write(0x74 + 2, 2, 0);              /* MSI-X off */
+	offer(0, 8);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(msis, 0);
+	assert_int_equal(intx_changes, 1);
+	assert_true(intx_level);
+	assert_int_equal(intx_irq, 18);
+	assert_true(cfg_read(PCI_STATUS, 2) & BIT(3));   /* Interrupt Status */
+	assert_int_equal(rd(BAR0 + 0x1000, 1), 1);
+	assert_false(intx_level);
+	assert_false(cfg_read(PCI_STATUS, 2) & BIT(3));
+	/* Interrupt Disable: the ISR says it, the line does not, until the
+	 * driver lets it. */
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
+	offer(1, 8);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_false(intx_level);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_true(intx_level);
+	/* MSI-X on: the line drops, and the next request goes by message. */
+	cfg_write(0x74 + 2, 2, 1u << 15);
+	assert_false(intx_level);
+	rd(BAR0 + 0x1000, 1);
+	offer(2, 8);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_false(intx_level);
+	assert_int_equal(msis, 1);
+	/* A reset drops it too. */
+	cfg_write(0x74 + 2, 2, 0);
+	assert_true(intx_level);
+	wr(BAR0 + 0x14, 1, 0);
+	assert_false(intx_level);
+	assert_int_equal(get16(USED + 2), 3);
 }
 
 static void test_request(void **state)
@@ -393,14 +450,195 @@ static void test_console(void **state)
 	assert_int_equal(get16(USED + 2), 0);
 }
 
+/* ---- the block device ---- */
+
+#define IMAGE_SIZE (64 * 1024 + 512)   /* the last sector beyond a whole block */
+static uint8_t *image;
+static struct disk disk;
+static struct virtio_blk blk;
+static unsigned pages_held;
+
+static void *mem_alloc(void *ctx, uint64_t pages)
+{
+	(void)ctx;
+	pages_held += (unsigned)pages;
+	return calloc(pages, 4096);
+}
+
+static void mem_free(void *ctx, void *p, uint64_t pages)
+{
+	(void)ctx;
+	pages_held -= (unsigned)pages;
+	free(p);
+}
+
+static int setup_blk_as(bool read_only)
+{
+	struct disk_mem mem = { mem_alloc, mem_free, NULL };
+	struct virtio_host host;
+
+	setup(NULL);
+	image = malloc(IMAGE_SIZE);
+	assert_non_null(image);
+	for (unsigned i = 0; i < IMAGE_SIZE; i++)
+		image[i] = (uint8_t)(i / 512 + i);
+	pages_held = 0;
+	assert_int_equal(disk_init(&disk, image, IMAGE_SIZE, read_only, &mem), 0);
+	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL, intx, 20 };
+	vpci_init(&pci);
+	io_bus_init(&pio);
+	io_bus_init(&mmio);
+	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	virtio_blk_init(&blk, &host, &disk, "test-disk");
+	assert_int_equal(vpci_add(&pci, SLOT, &blk.vp.func), 0);
+	cfg_write(PCI_BAR0, 4, BAR0);
+	cfg_write(PCI_BAR0 + 4, 4, BAR1);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	return 0;
+}
+
+static int setup_blk(void **state) { (void)state; return setup_blk_as(false); }
+static int setup_blk_ro(void **state) { (void)state; return setup_blk_as(true); }
+
+static int teardown_blk(void **state)
+{
+	disk_fini(&disk);
+	assert_int_equal(pages_held, 0);
+	free(image);
+	return teardown(state);
+}
+
+#define HDR    0x4000
+#define DATA   0x5000
+#define STATUS 0x4800
+
+static void desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	memcpy(ram + DESC + 16 * i, &addr, 8);
+	memcpy(ram + DESC + 16 * i + 8, &len, 4);
+	memcpy(ram + DESC + 16 * i + 12, &flags, 2);
+	memcpy(ram + DESC + 16 * i + 14, &next, 2);
+}
+
+/* One request: header, len bytes of data at DATA (the device's to write
+ * for a read), the status byte; returns the status, *used the length the
+ * device returned. */
+static uint8_t request(uint32_t type, uint64_t sector, uint32_t len, bool data_in, uint32_t *used)
+{
+	uint16_t idx = get16(AVAIL + 2);
+	uint16_t dflags = VIRTQ_DESC_F_NEXT | (data_in ? VIRTQ_DESC_F_WRITE : 0);
+
+	memcpy(ram + HDR, &type, 4);
+	memset(ram + HDR + 4, 0, 4);
+	memcpy(ram + HDR + 8, &sector, 8);
+	ram[STATUS] = 0xee;
+	desc(0, HDR, 16, VIRTQ_DESC_F_NEXT, len ? 1 : 2);
+	desc(1, DATA, len, dflags, 2);
+	desc(2, STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	put16(AVAIL + 4 + 2 * (idx % 8), 0);
+	put16(AVAIL + 2, (uint16_t)(idx + 1));
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(get16(USED + 2), (uint16_t)(idx + 1));
+	*used = get32(USED + 4 + 8 * (idx % 8) + 4);
+	return ram[STATUS];
+}
+
+/* The device configuration capability (4.1.4.6) and what it holds
+ * (5.2.4): the capacity in sectors, seg_max, blk_size. */
+static void test_blk_config(void **state)
+{
+	unsigned at, devcfg = 0;
+
+	(void)state;
+	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10421af4);   /* 1af4:1042, block */
+	for (at = cfg_read(PCI_CAP_PTR, 1); at; at = cfg_read(at + 1, 1))
+		if (cfg_read(at, 1) == 0x09 && cfg_read(at + 3, 1) == 4)
+			devcfg = cfg_read(at + 8, 4);
+	assert_int_equal(devcfg, 0x2000);
+	assert_int_equal(rd(BAR0 + devcfg, 8), IMAGE_SIZE / 512);
+	assert_int_equal(rd(BAR0 + devcfg, 4), IMAGE_SIZE / 512);
+	assert_int_equal(rd(BAR0 + devcfg + 12, 4), VIRTQ_MAX_SIZE - 2);
+	assert_int_equal(rd(BAR0 + devcfg + 20, 4), 512);
+	assert_int_equal(rd(BAR0 + devcfg + 24, 4), 0);   /* past the configuration */
+	wr(BAR0, 4, 0);
+	assert_int_equal(rd(BAR0 + 4, 4), BIT(2) | BIT(6) | BIT(9) | VIRTIO_F_INDIRECT_DESC |
+						   VIRTIO_F_EVENT_IDX);
+}
+
+static void test_blk_requests(void **state)
+{
+	uint8_t want[1024];
+	uint32_t used;
+
+	(void)state;
+	driver_setup(8);
+	/* A read of sectors 3-4. */
+	assert_int_equal(request(0, 3, 1024, true, &used), 0);
+	assert_int_equal(used, 1025);
+	assert_memory_equal(ram + DATA, image + 3 * 512, 1024);
+	/* A write to sectors 7-8 (across a block boundary), read back;
+	 * the image stays as it was. */
+	for (unsigned i = 0; i < 1024; i++)
+		ram[DATA + i] = want[i] = (uint8_t)(0x5a ^ i);
+	assert_int_equal(request(1, 7, 1024, false, &used), 0);
+	assert_int_equal(used, 1);
+	assert_int_equal(pages_held, 1 + 2);   /* the table, two blocks */
+	memset(ram + DATA, 0, 1024);
+	assert_int_equal(request(0, 7, 1024, true, &used), 0);
+	assert_memory_equal(ram + DATA, want, 1024);
+	assert_int_equal(image[7 * 512], (uint8_t)(7 + 7 * 512));
+	/* The last sector, then one past it; a length of no whole sector. */
+	assert_int_equal(request(0, IMAGE_SIZE / 512 - 1, 512, true, &used), 0);
+	assert_int_equal(request(0, IMAGE_SIZE / 512 - 1, 1024, true, &used), 1);
+	assert_int_equal(used, 1);
+	assert_int_equal(request(1, IMAGE_SIZE / 512, 512, false, &used), 1);
+	assert_int_equal(request(0, ~0ull, 512, true, &used), 1);
+	assert_int_equal(request(0, 0, 100, true, &used), 1);
+	/* Flush, get ID, and a type the device does not know. */
+	assert_int_equal(request(4, 0, 0, false, &used), 0);
+	assert_int_equal(request(8, 0, 20, true, &used), 0);
+	assert_int_equal(used, 21);
+	assert_memory_equal(ram + DATA, "test-disk\0", 10);
+	assert_int_equal(request(11, 0, 0, false, &used), 2);
+	assert_int_equal(blk.reads, 3);
+	assert_int_equal(blk.writes, 1);
+	assert_int_equal(blk.errors, 4);
+	assert_int_equal(reports, 0);
+	/* A request with no status byte: the driver broke a rule. */
+	desc(0, HDR, 16, 0, 0);
+	put16(AVAIL + 4 + 2 * (get16(AVAIL + 2) % 8), 0);
+	put16(AVAIL + 2, (uint16_t)(get16(AVAIL + 2) + 1));
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(reports, 1);
+	assert_non_null(strstr(last_report, "virtio-blk: the driver broke a rule"));
+	assert_true(rd(BAR0 + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void test_blk_read_only(void **state)
+{
+	uint32_t used;
+
+	(void)state;
+	wr(BAR0, 4, 0);
+	assert_true(rd(BAR0 + 4, 4) & BIT(5));   /* VIRTIO_BLK_F_RO */
+	driver_setup(8);
+	assert_int_equal(request(1, 0, 512, false, &used), 1);
+	assert_int_equal(request(0, 0, 512, true, &used), 0);
+	assert_memory_equal(ram + DATA, image, 512);
+	assert_int_equal(pages_held, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_identity_and_caps), T(test_features), T(test_request), T(test_event_idx),
-		T(test_needs_reset),
+		T(test_needs_reset), T(test_intx),
 		cmocka_unit_test_setup_teardown(test_console, setup_console, teardown),
+		cmocka_unit_test_setup_teardown(test_blk_config, setup_blk, teardown_blk),
+		cmocka_unit_test_setup_teardown(test_blk_requests, setup_blk, teardown_blk),
+		cmocka_unit_test_setup_teardown(test_blk_read_only, setup_blk_ro, teardown_blk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -402,15 +402,25 @@ virtq_seed('chain', False)
 virtq_seed('indirect_event_idx', True)
 
 
-# ---- virtio: RAM length (u16) and RAM, then operations (op byte % 7:
+# ---- virtio: device and RAM length (u16: bit 15 the block device, bit
+# 14 read-only, bits 0-13 the length) and RAM, then operations (op byte % 7:
 # 0 config write (reg, size code, u32), 1 config read (reg, size code),
 # 2/3 BAR 0 write/read (offset u16, size code, u64), 4/5 BAR 1 write/read,
-# 6 RAM poke (offset u16, byte)).  The seed: a driver setting up queue 0
-# with EVENT_IDX and MSI-X, one 16-byte buffer, a notify.
-def virtio_seed():
+# 6 RAM poke (offset u16, byte)).  The seeds: a driver setting up queue 0
+# with EVENT_IDX and MSI-X, one 16-byte buffer (the entropy device) or a
+# write of one sector (the block device), a notify.
+def virtio_seed(name, block):
     desc, avail, used, buf = 0x1000, 0x2000, 0x3000, 0x3800
-    ram = bytearray(0x4000)
-    ram[desc:desc + 16] = u64(buf) + u32(16) + u16(2) + u16(0)
+    ram = bytearray(0x3fff)
+    if block:
+        hdr, data, status = 0x3800, 0x3900, 0x3b00
+        ram[hdr:hdr + 16] = u32(1) + u32(0) + u64(2)          # VIRTIO_BLK_T_OUT, sector 2
+        ram[data:data + 512] = bytes(range(256)) * 2
+        ram[desc:desc + 48] = (u64(hdr) + u32(16) + u16(1) + u16(1) +
+                               u64(data) + u32(512) + u16(1) + u16(2) +
+                               u64(status) + u32(1) + u16(2) + u16(0))
+    else:
+        ram[desc:desc + 16] = u64(buf) + u32(16) + u16(2) + u16(0)
     ram[avail + 2:avail + 4] = u16(1)
     def bar0(off, size_code, val): return u8(2) + u16(off) + u8(size_code) + u64(val)
     def bar1(off, size_code, val): return u8(4) + u16(off) + u8(size_code) + u64(val)
@@ -422,7 +432,9 @@ def virtio_seed():
         u8(0) + u8(0x74 + 2) + u8(1) + u32(0x8000),
         bar0(0x1c, 1, 1), bar0(0x14, 0, 15), bar0(0x3000, 1, 0), bar0(0x1000, 0, 0),
     ])
-    write('virtio', 'setup_and_notify', u16(len(ram)) + bytes(ram) + ops)
+    head = len(ram) | (0x8000 if block else 0)
+    write('virtio', name, u16(head) + bytes(ram) + ops)
 
 
-virtio_seed()
+virtio_seed('setup_and_notify', False)
+virtio_seed('blk_write', True)
