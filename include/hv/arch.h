@@ -113,6 +113,13 @@ unsigned arch_exit_reasons(void);
 const char *arch_exit_reason_name(unsigned reason);
 void arch_vcpu_exit_stats(const struct vcpu *v, unsigned reason, struct exit_stats *s);
 void arch_vcpu_stats_reset(struct vcpu *v);
+/* One 4 KiB page of the VM's guest-physical space taken out of its
+ * second-level tables, or mapped (write-back, RWX) to host page hpa (a
+ * balloon's pages), with this CPU's cached translations of the VM
+ * dropped (INVEPT).  Other CPUs are not told: for VMs with one vCPU, on
+ * the CPU that runs it. */
+int arch_vm_unmap_page(struct vm *vm, uint64_t gpa);
+int arch_vm_map_page(struct vm *vm, uint64_t gpa, paddr_t hpa);
 /* Pages the arch holds for the VM beside its RAM: second-level page
  * tables, intercept bitmaps, a VMCS per vCPU (the shell's mem). */
 uint64_t arch_vm_pages(const struct vm *vm);

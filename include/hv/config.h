@@ -61,6 +61,10 @@ struct vm_options {
 	bool hvc;                  /* hvc=1: a virtio console (PC platform) */
 	char disk[VM_OPT_NAME_MAX]; /* disk=NAME: a virtio disk over the disk image NAME */
 	bool disk_ro;              /* disk_ro=1: that disk read-only */
+	char net[VM_OPT_NAME_MAX]; /* net=NAME: a virtio-net port on the virtual switch NAME */
+	uint8_t mac[6];            /* mac=xx:xx:xx:xx:xx:xx; all zero: derived from the VM's id */
+	bool balloon;              /* balloon=MiB: a virtio balloon, asking for MiB at start */
+	uint32_t balloon_mib;
 };
 
 /* 0, or HV_EINVAL with a one-line reason in err. */

@@ -54,6 +54,9 @@ int guest_reset(struct vm *vm, char *err, size_t errlen);
 /* Presses the VM's ACPI power button; if it has not ended grace_s
  * seconds later, it is stopped (as kill does). */
 int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
+/* The VM's balloon: a new target of mib MiB, or (mib < 0) its state and
+ * the guest's statistics on the console. */
+int guest_balloon(struct vm *vm, int64_t mib, char *err, size_t errlen);
 /* The gdb stub attaches to the VM when a debugger connects. */
 int guest_gdb(struct vm *vm, char *err, size_t errlen);
 /* A line typed at the shell waits: the boot CPU, which runs the shell

@@ -14,6 +14,8 @@ int memory_init(const struct boot_info *bi);
 /* Allocate npages zeroed pages aligned to align bytes. */
 int page_alloc(uint64_t npages, uint64_t align, paddr_t *out);
 int page_free(paddr_t base, uint64_t npages);
+/* The pages at base, zeroed, if they are all free (pmm_claim). */
+int page_claim(paddr_t base, uint64_t npages);
 uint64_t memory_free_pages(void);
 /* A free page below 1 MiB (never allocated: the first MiB is kept out of
  * the allocator), for the CPUs' start-up code; 0 when there is none. */

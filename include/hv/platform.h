@@ -11,8 +11,10 @@
 #include <hv/vioapic.h>
 #include <hv/vkbc.h>
 #include <hv/vlapic.h>
+#include <hv/virtio_balloon.h>
 #include <hv/virtio_blk.h>
 #include <hv/virtio_console.h>
+#include <hv/virtio_net.h>
 #include <hv/virtio_rng.h>
 #include <hv/vpci.h>
 #include <hv/vpic.h>
@@ -42,6 +44,8 @@ struct platform_host {
 #define PLATFORM_PCI_RNG_SLOT 2
 #define PLATFORM_PCI_CONSOLE_SLOT 3
 #define PLATFORM_PCI_BLK_SLOT 4
+#define PLATFORM_PCI_NET_SLOT 5
+#define PLATFORM_PCI_BALLOON_SLOT 6
 /* A PCI device's INTA: I/O APIC pin 16 + its slot, one pin each, as the
  * DSDT's _PRT says (firmware/acpi/dsdt.asl). */
 #define PLATFORM_PCI_GSI(slot) (16 + (slot))
@@ -61,6 +65,9 @@ struct platform {
 	struct virtio_console hvc; /* with hvc=1 */
 	struct disk disk;          /* with disk=NAME */
 	struct virtio_blk blk;
+	struct virtio_net net;     /* with net=NAME */
+	struct vswitch_frame *net_queue;   /* its switch port's frames (hypervisor pages) */
+	struct virtio_balloon balloon;     /* with balloon=MiB */
 	uint64_t tsc_start;        /* the VM's time zero */
 	uint64_t facs;             /* guest-physical: the FACS, its waking vector */
 	unsigned lowest_last;      /* the vCPU that won the last lowest-priority arbitration */
@@ -75,6 +82,12 @@ int platform_init(struct vm *vm, const struct platform_host *host, bool console_
 /* What the platform holds besides the VM's own structure (the disk's
  * written blocks) given back; with the VM. */
 void platform_fini(struct vm *vm);
+/* Frames waiting at the VM's switch port into its guest's buffers. */
+void platform_take_frames(struct vm *vm);
+/* The balloon's new target (mib >= 0), or its state on the console and
+ * fresh statistics asked of the guest (mib < 0): 0, or HV_ENOENT (no
+ * balloon). */
+int platform_balloon(struct vm *vm, int64_t mib);
 
 /* Each entry point below takes the VM's lock (vm_lock: an SMP guest's
  * device models are shared by its vCPUs, which may run on several CPUs).

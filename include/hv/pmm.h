@@ -8,7 +8,7 @@
 
 #include <hv/types.h>
 
-#define PMM_MAX_RANGES 256
+#define PMM_MAX_RANGES 4096   /* pages a balloon gives back may lie scattered */
 
 struct pmm_range {
 	paddr_t base;  /* inclusive, page aligned */
@@ -29,6 +29,10 @@ int pmm_reserve(struct pmm *p, paddr_t base, uint64_t len);
 /* Allocate npages contiguous pages aligned to align bytes (a power of two,
  * at least PAGE_SIZE); lowest address first.  HV_ENOMEM when none fits. */
 int pmm_alloc(struct pmm *p, uint64_t npages, uint64_t align, paddr_t *out);
+/* Take the npages pages at base (page aligned) if all of them are free:
+ * 0, or HV_EBUSY (some are not: nothing changes), HV_ENOMEM (no table
+ * room to split a range). */
+int pmm_claim(struct pmm *p, paddr_t base, uint64_t npages);
 /* Return pages; HV_EINVAL if any of them is already free. */
 int pmm_free(struct pmm *p, paddr_t base, uint64_t npages);
 uint64_t pmm_free_pages(const struct pmm *p);

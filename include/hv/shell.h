@@ -28,6 +28,7 @@ struct shell_env {
 	int (*reset)(struct vm *vm, char *err, size_t errlen);
 	int (*stop)(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
 	int (*gdb)(struct vm *vm, char *err, size_t errlen);
+	int (*balloon)(struct vm *vm, int64_t mib, char *err, size_t errlen);   /* may be NULL */
 	unsigned (*live)(void);
 	bool (*cpu_usage)(unsigned cpu, struct cpu_usage *u);
 	/* The machine: the host TSC and its rate, free pages, the end. */

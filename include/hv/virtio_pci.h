@@ -48,8 +48,10 @@ struct virtio_dev_ops {
 	uint64_t features;         /* the device's own, beside the transport's */
 	unsigned queues;           /* 1..VIRTIO_MAX_QUEUES */
 	unsigned config_len;       /* bytes of device configuration, up to 256 (0: none) */
-	/* The device configuration as the driver reads it now. */
+	/* The device configuration as the driver reads it now, and a write
+	 * to it (may be NULL: writes are ignored). */
 	void (*config)(const struct virtio_pci *vp, uint8_t *out);
+	void (*config_write)(struct virtio_pci *vp, unsigned off, unsigned size, uint64_t val);
 	/* The driver notified queue q (or the device may go on with it). */
 	void (*notify)(struct virtio_pci *vp, unsigned q);
 	void (*reset)(struct virtio_pci *vp);   /* may be NULL */
@@ -110,6 +112,8 @@ void virtio_queue_drain(struct virtio_pci *vp, unsigned q, struct virtq_chain *c
 /* One console line about the device, its name first. */
 void virtio_pci_report(struct virtio_pci *vp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The device configuration changed: the driver is told (4.1.4.5). */
+void virtio_pci_config_changed(struct virtio_pci *vp);
 /* The driver broke a rule: DEVICE_NEEDS_RESET, one console line. */
 void virtio_pci_fail(struct virtio_pci *vp, const char *why);
 /* Whether queue q may be used: the driver is ready (DRIVER_OK), the

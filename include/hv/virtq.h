@@ -6,13 +6,13 @@
  * chain on the used ring (virtq_push) with the bytes it wrote.  Indirect
  * descriptors (2.7.5.3) and notification suppression with EVENT_IDX
  * (2.7.7, 2.7.10) are understood.  Portable, for every virtio device
- * model: guest memory is one block of RAM at guest-physical 0 (struct
- * gmem), and every address and length the driver gives is checked
- * against it; a malformed ring is an error the device turns into
+ * model: guest memory is the VM's RAM as hv/gmem.h describes it, and
+ * every address and length the driver gives is checked against it; a malformed ring is an error the device turns into
  * DEVICE_NEEDS_RESET (2.1.2), never a fault of the hypervisor. */
 #ifndef HV_VIRTQ_H
 #define HV_VIRTQ_H
 
+#include <hv/gmem.h>
 #include <hv/types.h>
 
 #define VIRTQ_MAX_SIZE 256          /* the queue size the devices offer at most */
@@ -24,12 +24,6 @@
 /* Ring flags (2.7.6, 2.7.8). */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 #define VIRTQ_USED_F_NO_NOTIFY     1
-
-/* The guest's RAM as the host sees it. */
-struct gmem {
-	uint8_t *base;
-	uint64_t size;
-};
 
 struct virtq {
 	uint16_t size;             /* entries: a power of 2, 1..VIRTQ_MAX_SIZE */

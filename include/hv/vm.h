@@ -57,6 +57,8 @@ struct vm {
 
 	uint64_t ram_size;
 	paddr_t ram_hpa;           /* host-physical base of guest RAM */
+	struct gmem mem;           /* guest RAM as the hypervisor reaches it (hv/gmem.h) */
+	uint64_t balloon_pages;    /* given to the hypervisor by its balloon (balloon.c) */
 	struct vm_arch *arch;      /* second-level page tables, intercept bitmaps */
 
 	struct io_bus pio;         /* port I/O devices */
@@ -82,6 +84,13 @@ struct vm {
 		uint64_t size;
 		bool read_only;            /* disk_ro=1 */
 	} disk;
+	struct vm_net {                    /* net=NAME: a virtio-net port on that switch */
+		struct vswitch *sw;        /* NULL: none */
+		uint8_t mac[6];
+	} net;
+	volatile bool frames_ready;        /* frames came at its switch port (vm_frames_came) */
+	bool virtio_balloon;               /* balloon=MiB: a virtio balloon ... */
+	uint32_t balloon_mib;              /* ... asking for MiB at start */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
 	struct platform *platform;         /* NULL: no PC platform (platform=none) */
 	struct platform platform_storage;
@@ -120,6 +129,11 @@ void vm_start(struct vm *vm, unsigned cpu);
 bool vm_run_slice(struct vcpu *v);
 /* Console input waits for the VM: into its UART (and its interrupt). */
 void vm_take_input(struct vm *vm);
+/* Its switch port has frames (from any CPU): the VM's CPU is kicked and
+ * takes them into the guest's buffers (vm_take_frames) before it enters
+ * the guest again. */
+void vm_frames_came(void *vm);
+void vm_take_frames(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* End the VM: the vCPU loop stops at the next check; first reason wins. */
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)

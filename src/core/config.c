@@ -410,6 +410,31 @@ static bool parse_cpu_list(const char *s, uint64_t *mask)
 	return *mask != 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* xx:xx:xx:xx:xx:xx, a unicast address (the group bit clear, IEEE
+ * 802.3 3.2.3) other than all zeros. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	for (unsigned i = 0; i < 6; i++, s += 3) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
 static int vm_option(struct vm_options *o, const char *key, const char *value, char *err,
 		     size_t errlen)
 {
@@ -446,6 +471,18 @@ static int vm_option(struct vm_options *o, const char *key, const char *value, c
 		hv_strlcpy(o->disk, value, sizeof(o->disk));
 	} else if (!strcmp(key, "disk_ro")) {
 		if (!parse_bool(value, &o->disk_ro))
+			goto bad;
+	} else if (!strcmp(key, "net")) {
+		if (!*value || strlen(value) >= sizeof(o->net))
+			goto bad;
+		hv_strlcpy(o->net, value, sizeof(o->net));
+	} else if (!strcmp(key, "balloon")) {
+		if (!parse_uint(value, 3072, &n))
+			goto bad;
+		o->balloon = true;
+		o->balloon_mib = (uint32_t)n;
+	} else if (!strcmp(key, "mac")) {
+		if (!parse_mac(value, o->mac))
 			goto bad;
 	} else if (!strcmp(key, "gdb")) {
 		if (!parse_bool(value, &o->gdb))

@@ -28,6 +28,7 @@
 #define MAX_CPUS 64                 /* cpus= masks are 64 bits */
 #define POLL_MS 10                  /* console input without its interrupt */
 #define SHELL_CPU 0                 /* runs the shell's lines: the boot CPU, always there */
+#define BALLOON_MIN_MIB 16          /* what a balloon leaves the guest at least */
 
 struct guest {
 	bool used;
@@ -56,6 +57,11 @@ static struct image images[BOOT_MAX_MODULES];
 static unsigned nr_images, nr_waiting;
 static struct disk_image disks[BOOT_MAX_MODULES];
 static unsigned nr_disks;
+/* The virtual switches, made when a VM first names one (net=NAME). */
+#define MAX_SWITCHES 4
+static struct vswitch switches[MAX_SWITCHES];
+static unsigned nr_switches;
+static struct spinlock switches_lock;
 /* Guests in turn may outnumber the VMs that can exist at once. */
 #define MAX_GUESTS BOOT_MAX_MODULES
 static struct guest guests[MAX_GUESTS];
@@ -146,7 +152,25 @@ const struct disk_image *disk_image_find(const char *name)
 	return NULL;
 }
 
-/* What the options name exists: 0, or HV_ENOENT with the reason. */
+/* The switch named name, made if none is: NULL when all exist. */
+static struct vswitch *switch_get(const char *name)
+{
+	struct vswitch *sw = NULL;
+
+	spin_lock(&switches_lock);
+	for (unsigned i = 0; i < nr_switches && !sw; i++)
+		if (!strcmp(switches[i].name, name))
+			sw = &switches[i];
+	if (!sw && nr_switches < MAX_SWITCHES) {
+		sw = &switches[nr_switches++];
+		vswitch_init(sw, name);
+	}
+	spin_unlock(&switches_lock);
+	return sw;
+}
+
+/* What the options name exists (or, a switch, can be made): 0, or
+ * HV_ENOENT with the reason. */
 static int check_options(const struct vm_options *o, char *err, size_t errlen)
 {
 	if (o->disk[0] && !disk_image_find(o->disk)) {
@@ -154,7 +178,39 @@ static int check_options(const struct vm_options *o, char *err, size_t errlen)
 			    o->disk);
 		return HV_ENOENT;
 	}
+	if (o->balloon && o->vcpus > 1) {
+		hv_snprintf(err, errlen, "balloon= needs vcpus=1 (the other CPUs' cached "
+			    "translations of a page given up are not shot down)");
+		return HV_EINVAL;
+	}
+	if (o->balloon && o->mem_mib && o->balloon_mib + BALLOON_MIN_MIB > o->mem_mib) {
+		hv_snprintf(err, errlen, "balloon=%u leaves the guest less than %u MiB of its %u",
+			    o->balloon_mib, BALLOON_MIN_MIB, o->mem_mib);
+		return HV_EINVAL;
+	}
+	if (o->net[0] && !switch_get(o->net)) {
+		hv_snprintf(err, errlen, "no switch '%s': all %u switches exist", o->net,
+			    MAX_SWITCHES);
+		return HV_ENOENT;
+	}
 	return 0;
+}
+
+/* mac=, else 02:74:68:76 ("thv", locally administered) and the VM's id. */
+static void vm_mac(const struct vm_options *o, unsigned id, uint8_t mac[6])
+{
+	static const uint8_t none[6];
+
+	if (memcmp(o->mac, none, 6)) {
+		memcpy(mac, o->mac, 6);
+		return;
+	}
+	mac[0] = 0x02;
+	mac[1] = 0x74;
+	mac[2] = 0x68;
+	mac[3] = 0x76;
+	mac[4] = (uint8_t)(id >> 8);
+	mac[5] = (uint8_t)id;
 }
 
 static void read_images(const struct boot_info *bi)
@@ -371,6 +427,12 @@ static int make_vm(struct guest *g)
 		vm->disk = (struct vm_disk){ d->name, phys_to_virt(d->m->start),
 					     d->m->end - d->m->start, g->opts.disk_ro };
 	}
+	vm->virtio_balloon = g->opts.balloon;
+	vm->balloon_mib = g->opts.balloon_mib;
+	if (g->opts.net[0]) {
+		vm->net.sw = switch_get(g->opts.net);   /* checked: it exists */
+		vm_mac(&g->opts, vm->id, vm->net.mac);
+	}
 	vm->nr_vcpus = g->opts.vcpus;
 	console_in_attach(vm, g->console_input);
 	g->vm = vm;
@@ -574,6 +636,28 @@ int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen)
 	return 0;
 }
 
+int guest_balloon(struct vm *vm, int64_t mib, char *err, size_t errlen)
+{
+	uint64_t ram_mib = vm->ram_size >> 20;
+	int rc;
+
+	if (mib >= 0 && (uint64_t)mib + BALLOON_MIN_MIB > ram_mib) {
+		hv_snprintf(err, errlen, "%ld MiB would leave vm %u (%s) less than %u MiB of its %lu",
+			    (long)mib, vm->id, vm->name, BALLOON_MIN_MIB, (unsigned long)ram_mib);
+		return HV_ERANGE;
+	}
+	vm_lock(vm);
+	rc = platform_balloon(vm, mib);
+	vm_unlock(vm);
+	if (rc) {
+		hv_snprintf(err, errlen, "vm %u (%s) has no balloon (the option balloon=MiB gives "
+			    "one)", vm->id, vm->name);
+		return rc;
+	}
+	vcpu_kick(&vm->vcpus[0], VCPU_REMOTE_EVENTS);   /* the configuration interrupt */
+	return 0;
+}
+
 int guest_gdb(struct vm *vm, char *err, size_t errlen)
 {
 	if (!gdb_vm_enabled()) {
@@ -623,6 +707,7 @@ const struct shell_env shell_hv_env = {
 	.exits = vcpu_exits,
 	.image_next = image_next,
 	.disk_next = disk_image_next,
+	.balloon = guest_balloon,
 	.start = guest_start,
 	.reset = guest_reset,
 	.stop = guest_stop,
@@ -640,7 +725,10 @@ const struct shell_env shell_hv_env = {
 
 /* Something for a queued vCPU that does not run now: console input, a
  * request of another CPU (an IPI, its VM's end). */
-static bool news_for(const struct vcpu *v) { return v->remote || v->vm->input_ready; }
+static bool news_for(const struct vcpu *v)
+{
+	return v->remote || v->vm->input_ready || v->vm->frames_ready;
+}
 
 /* Work for the CPU beside its queue: new vCPUs, or (the boot CPU) a line
  * typed at the shell. */
@@ -727,7 +815,7 @@ static void take_news(struct runq *q)
 	for (unsigned i = 0; i < q->n;) {
 		struct vcpu *v = q->v[i];
 
-		if (v->vm->input_ready)
+		if (v->vm->input_ready || v->vm->frames_ready)
 			v->wake_tsc = 0;
 		if (v->remote)
 			vcpu_take_remote(v);

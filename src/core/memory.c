@@ -122,6 +122,18 @@ int page_alloc(uint64_t npages, uint64_t align, paddr_t *out)
 	return 0;
 }
 
+int page_claim(paddr_t base, uint64_t npages)
+{
+	int rc;
+
+	spin_lock(&pmm_lock);
+	rc = pmm_claim(&pmm, base, npages);
+	spin_unlock(&pmm_lock);
+	if (!rc)
+		memset(phys_to_virt(base), 0, npages * PAGE_SIZE);
+	return rc;
+}
+
 int page_free(paddr_t base, uint64_t npages)
 {
 	int rc;

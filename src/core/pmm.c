@@ -87,6 +87,18 @@ static int carve(struct pmm *p, size_t i, paddr_t base, paddr_t end)
 	return HV_OK;
 }
 
+int pmm_claim(struct pmm *p, paddr_t base, uint64_t npages)
+{
+	paddr_t end = base + npages * PAGE_SIZE;
+
+	if (!npages || (base & (PAGE_SIZE - 1)) || end < base)
+		return HV_EINVAL;
+	for (size_t i = 0; i < p->nfree; i++)
+		if (p->free[i].base <= base && end <= p->free[i].end)
+			return carve(p, i, base, end);
+	return HV_EBUSY;
+}
+
 void pmm_init(struct pmm *p)
 {
 	memset(p, 0, sizeof(*p));

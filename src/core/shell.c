@@ -100,6 +100,25 @@ static const char *state_of(const struct vm *vm)
 	return vm->state == VM_RUNNING ? "running" : "created";
 }
 
+/* The VM's virtio devices, when it has some. */
+static void print_virtio(const struct vm *vm)
+{
+	const uint8_t *mac = vm->net.mac;
+
+	if (!vm->virtio_rng && !vm->virtio_console && !vm->disk.name && !vm->net.sw &&
+	    !vm->virtio_balloon)
+		return;
+	kprintf("      virtio:%s%s", vm->virtio_rng ? " rng" : "", vm->virtio_console ? " hvc" : "");
+	if (vm->disk.name)
+		kprintf(" disk=%s%s", vm->disk.name, vm->disk.read_only ? " (read-only)" : "");
+	if (vm->net.sw)
+		kprintf(" net=%s (%02x:%02x:%02x:%02x:%02x:%02x)", vm->net.sw->name, mac[0], mac[1],
+			mac[2], mac[3], mac[4], mac[5]);
+	if (vm->virtio_balloon)
+		kprintf(" balloon (%lu MiB given)", (unsigned long)(vm->balloon_pages >> 8));
+	kprintf("\n");
+}
+
 static enum shell_result cmd_vms(const struct shell_env *env, unsigned argc, char **argv,
 				 const char *rest)
 {
@@ -121,6 +140,7 @@ static enum shell_result cmd_vms(const struct shell_env *env, unsigned argc, cha
 		kprintf("  %-3u %-17s %-12s %u on%-10s %4lu MiB %-7s %lu\n", vm->id, vm->name,
 			state_of(vm), vm->nr_vcpus, cpus, vm->ram_size >> 20,
 			vm->platform ? "pc" : "uart", exits);
+		print_virtio(vm);
 		if (vm_ended(vm))
 			kprintf("      (%s)\n", vm->end_detail);
 	}
@@ -288,6 +308,29 @@ static enum shell_result cmd_gdb(const struct shell_env *env, unsigned argc, cha
 	UNUSED(rest);
 	if (vm && env->gdb(vm, err, sizeof(err)))
 		kprintf("shell: gdb: %s\n", err);
+	return SHELL_STAY;
+}
+
+static enum shell_result cmd_balloon(const struct shell_env *env, unsigned argc, char **argv,
+				     const char *rest)
+{
+	struct vm *vm = live_vm(env, argc, argv, 3, "balloon VM [MiB]");
+	char err[ERR_MAX];
+	unsigned mib = 0;
+
+	UNUSED(rest);
+	if (!vm)
+		return SHELL_STAY;
+	if (argc == 3 && !number(argv[2], 3072, &mib)) {
+		kprintf("shell: balloon: '%s' is no number of MiB (0..3072)\n", argv[2]);
+		return SHELL_STAY;
+	}
+	if (!env->balloon) {
+		kprintf("shell: balloon: not here\n");
+		return SHELL_STAY;
+	}
+	if (env->balloon(vm, argc == 3 ? (int64_t)mib : -1, err, sizeof(err)))
+		kprintf("shell: balloon: %s\n", err);
 	return SHELL_STAY;
 }
 
@@ -609,6 +652,8 @@ static const struct command commands[] = {
 	  "VM exits by reason and vCPU, VMREADs and VMWRITEs ('stats reset VM': to 0)", cmd_stats },
 	{ "regs", "regs VM [VCPU]", "a paused VM's registers", cmd_regs },
 	{ "gdb", "gdb VM", "the gdb stub's 'target remote' attaches to the VM", cmd_gdb },
+	{ "balloon", "balloon VM [MiB]", "ask the VM's balloon for MiB of its RAM (0: all back); "
+	  "without MiB, its state and the guest's memory", cmd_balloon },
 	{ "mem", "mem", "free memory, and what each VM holds", cmd_mem },
 	{ "cpus", "cpus", "the physical CPUs: their vCPUs, what runs, time in vCPUs", cmd_cpus },
 	{ "log", "log [LEVEL]", "the console's log level: error, warn, info or debug", cmd_log },

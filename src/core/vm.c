@@ -2,6 +2,7 @@
  * intercepts, devices), load, run, end, report, destroy.  VMs live in a
  * fixed table. */
 #include <hv/arch.h>
+#include <hv/balloon.h>
 #include <hv/console.h>
 #include <hv/console_in.h>
 #include <hv/errno.h>
@@ -63,7 +64,10 @@ static int setup_memory(struct vm *vm)
 	/* 2 MiB alignment lets the second-level tables map guest RAM with
 	 * large pages. */
 	rc = page_alloc(vm->ram_size / PAGE_SIZE, PAGE_2M, &vm->ram_hpa);
-	return rc ? rc : arch_vm_create(vm);
+	if (rc)
+		return rc;
+	vm->mem = (struct gmem){ phys_to_virt(vm->ram_hpa), vm->ram_size, NULL };
+	return arch_vm_create(vm);
 }
 
 /* What was typed for the VM goes into its UART's receive FIFO, as far as
@@ -84,6 +88,23 @@ void vm_take_input(struct vm *vm)
 	vm_unlock(vm);
 	/* Someone types: show a prompt or an echo that has no line end yet. */
 	vm_console_flush(&vm->console, true);
+}
+
+void vm_frames_came(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	if (__atomic_exchange_n(&vm->frames_ready, true, __ATOMIC_ACQ_REL))
+		return;
+	arch_cpu_kick(vm->cpu);   /* as console input does (console_in_interrupt) */
+}
+
+void vm_take_frames(struct vm *vm)
+{
+	__atomic_store_n(&vm->frames_ready, false, __ATOMIC_RELAXED);
+	vm_lock(vm);
+	platform_take_frames(vm);
+	vm_unlock(vm);
 }
 
 /* A guest that polls its UART (a Multiboot guest has no timer that would
@@ -273,6 +294,8 @@ bool vm_run_slice(struct vcpu *v)
 	}
 	if (vm->input_ready)
 		vm_take_input(vm);
+	if (vm->frames_ready)
+		vm_take_frames(vm);
 	__atomic_store_n(&v->snap.valid, false, __ATOMIC_RELEASE);
 	rc = arch_vcpu_run(v);
 	v->off_cpu_since = arch_tsc();
@@ -402,7 +425,9 @@ void vm_destroy(struct vm *vm)
 		vcpu_free(&vm->vcpus[i]);
 	platform_fini(vm);
 	arch_vm_destroy(vm);
-	if (vm->ram_hpa)
+	if (vm->mem.map)
+		balloon_release(vm);
+	else if (vm->ram_hpa)
 		page_free(vm->ram_hpa, vm->ram_size / PAGE_SIZE);
 	spin_lock(&vms_lock);
 	vm->state = VM_FREE;
@@ -411,21 +436,15 @@ void vm_destroy(struct vm *vm)
 
 bool vm_gpa_in_ram(const struct vm *vm, gpa_t gpa, size_t len)
 {
-	return gpa < vm->ram_size && len <= vm->ram_size - gpa;
+	return gpa < vm->ram_size && gmem_is_ram(&vm->mem, gpa, len);
 }
 
 int vm_read_gpa(struct vm *vm, gpa_t gpa, void *dst, size_t len)
 {
-	if (!vm_gpa_in_ram(vm, gpa, len))
-		return HV_ERANGE;
-	memcpy(dst, (uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, len);
-	return 0;
+	return gmem_read(&vm->mem, gpa, dst, len);
 }
 
 int vm_write_gpa(struct vm *vm, gpa_t gpa, const void *src, size_t len)
 {
-	if (!vm_gpa_in_ram(vm, gpa, len))
-		return HV_ERANGE;
-	memcpy((uint8_t *)phys_to_virt(vm->ram_hpa) + gpa, src, len);
-	return 0;
+	return gmem_write(&vm->mem, gpa, src, len);
 }

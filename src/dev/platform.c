@@ -17,6 +17,7 @@
  * Anything that may make an interrupt deliverable asks the vCPU to choose
  * its events again before the next entry (VCPU_REQ_EVENTS). */
 #include <hv/acpi_build.h>
+#include <hv/balloon.h>
 #include <hv/console.h>
 #include <hv/errno.h>
 #include <hv/memory.h>
@@ -305,14 +306,14 @@ static void pci_intx(void *ctx, unsigned irq, bool level)
 	vioapic_set_irq(&pf(ctx)->ioapic, irq, level);
 }
 
-static void *disk_alloc(void *ctx, uint64_t pages)
+static void *pages_alloc(void *ctx, uint64_t pages)
 {
 	paddr_t pa;
 
 	return page_alloc(pages, PAGE_SIZE, &pa) ? NULL : phys_to_virt(pa);
 }
 
-static void disk_free(void *ctx, void *p, uint64_t pages)
+static void pages_free(void *ctx, void *p, uint64_t pages)
 {
 	page_free(virt_to_phys(p), pages);
 }
@@ -320,7 +321,7 @@ static void disk_free(void *ctx, void *p, uint64_t pages)
 static int add_blk(struct vm *vm, struct virtio_host *host)
 {
 	struct platform *p = pf(vm);
-	struct disk_mem mem = { disk_alloc, disk_free, vm };
+	struct disk_mem mem = { pages_alloc, pages_free, vm };
 	int rc = disk_init(&p->disk, vm->disk.image, vm->disk.size, vm->disk.read_only, &mem);
 
 	if (rc)
@@ -328,6 +329,56 @@ static int add_blk(struct vm *vm, struct virtio_host *host)
 	host->irq = PLATFORM_PCI_GSI(PLATFORM_PCI_BLK_SLOT);
 	virtio_blk_init(&p->blk, host, &p->disk, vm->disk.name);
 	return vpci_add(&p->pci, PLATFORM_PCI_BLK_SLOT, &p->blk.vp.func);
+}
+
+#define NET_QUEUE_PAGES ((VSWITCH_QUEUE * sizeof(struct vswitch_frame) + PAGE_SIZE - 1) / PAGE_SIZE)
+
+static int add_net(struct vm *vm, struct virtio_host *host)
+{
+	struct platform *p = pf(vm);
+	int port;
+
+	p->net_queue = pages_alloc(vm, NET_QUEUE_PAGES);
+	if (!p->net_queue)
+		return HV_ENOMEM;
+	port = vswitch_attach(vm->net.sw, p->net_queue, vm_frames_came, vm);
+	if (port < 0) {
+		pages_free(vm, p->net_queue, NET_QUEUE_PAGES);
+		p->net_queue = NULL;
+		kprintf("vm %u (%s): virtio-net: switch %s has no free port (%u)\n", vm->id, vm->name,
+			vm->net.sw->name, VSWITCH_PORTS);
+		return port;
+	}
+	host->irq = PLATFORM_PCI_GSI(PLATFORM_PCI_NET_SLOT);
+	virtio_net_init(&p->net, host, vm->net.mac, vm->net.sw, (unsigned)port);
+	return vpci_add(&p->pci, PLATFORM_PCI_NET_SLOT, &p->net.vp.func);
+}
+
+static int balloon_give_page(void *ctx, uint64_t pfn) { return balloon_give(ctx, pfn); }
+static int balloon_take_page(void *ctx, uint64_t pfn) { return balloon_take(ctx, pfn); }
+static uint64_t free_pages(void *ctx) { return memory_free_pages(); }
+
+static int add_balloon(struct vm *vm, struct virtio_host *host)
+{
+	struct platform *p = pf(vm);
+	struct balloon_ops ops = { balloon_give_page, balloon_take_page, free_pages, vm };
+
+	host->irq = PLATFORM_PCI_GSI(PLATFORM_PCI_BALLOON_SLOT);
+	virtio_balloon_init(&p->balloon, host, &ops, vm->balloon_mib * 256);
+	return vpci_add(&p->pci, PLATFORM_PCI_BALLOON_SLOT, &p->balloon.vp.func);
+}
+
+int platform_balloon(struct vm *vm, int64_t mib)
+{
+	struct platform *p = pf(vm);
+
+	if (!p || !vm->virtio_balloon)
+		return HV_ENOENT;
+	if (mib < 0)
+		virtio_balloon_show(&p->balloon);
+	else
+		virtio_balloon_set_target(&p->balloon, (uint32_t)mib * 256);
+	return 0;
 }
 
 static void hvc_putc(void *ctx, char c)
@@ -341,9 +392,12 @@ static void hvc_putc(void *ctx, char c)
 static int add_virtio(struct vm *vm)
 {
 	struct platform *p = pf(vm);
-	struct virtio_host host = { { phys_to_virt(vm->ram_hpa), vm->ram_size }, platform_msi,
-				    virtio_report, vm, pci_intx, 0 };
-	int rc = 0;
+	struct virtio_host host;
+	int rc = vm->virtio_balloon ? balloon_prepare(vm) : 0;   /* vm->mem's map first */
+
+	host = (struct virtio_host){ vm->mem, platform_msi, virtio_report, vm, pci_intx, 0 };
+	if (rc)
+		return rc;
 
 	if (vm->virtio_rng) {
 		host.irq = PLATFORM_PCI_GSI(PLATFORM_PCI_RNG_SLOT);
@@ -357,6 +411,10 @@ static int add_virtio(struct vm *vm)
 	}
 	if (!rc && vm->disk.name)
 		rc = add_blk(vm, &host);
+	if (!rc && vm->net.sw)
+		rc = add_net(vm, &host);
+	if (!rc && vm->virtio_balloon)
+		rc = add_balloon(vm, &host);
 	return rc;
 }
 
@@ -455,6 +513,25 @@ void platform_fini(struct vm *vm)
 			p->disk.written * (DISK_BLOCK >> 10));
 	}
 	disk_fini(&p->disk);
+	if (p->net_queue) {
+		const struct virtio_net *n = &p->net;
+
+		kprintf("vm %u (%s): virtio-net: sent %lu frames (%lu KiB), received %lu (%lu KiB), "
+			"dropped %lu sent and %lu received\n", vm->id, vm->name, n->tx_frames,
+			n->tx_bytes >> 10, n->rx_frames, n->rx_bytes >> 10, n->tx_dropped,
+			n->rx_dropped + vm->net.sw->port[n->port].dropped);
+		vswitch_detach(vm->net.sw, n->port);
+		pages_free(vm, p->net_queue, NET_QUEUE_PAGES);
+		p->net_queue = NULL;
+	}
+}
+
+void platform_take_frames(struct vm *vm)
+{
+	struct platform *p = pf(vm);
+
+	if (p && p->net_queue)
+		virtio_net_receive(&p->net);
 }
 
 bool platform_has_lapic(const struct vm *vm) { return pf(vm) != NULL; }

@@ -152,7 +152,12 @@ void virtio_pci_fail(struct virtio_pci *vp, const char *why)
 		return;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
 	virtio_pci_report(vp, "the driver broke a rule, the device needs a reset: %s", why);
-	vp->isr |= 2;   /* a configuration change: the driver looks at the status (4.1.5.3) */
+	virtio_pci_config_changed(vp);   /* the driver looks at the status (4.1.5.3) */
+}
+
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	vp->isr |= 2;
 	send_vector(vp, vp->config_vector);
 }
 
@@ -362,6 +367,11 @@ static int bar0_write(void *dev, uint64_t addr, unsigned size, uint64_t val)
 
 	if (off < COMMON_LEN) {
 		common_write(vp, (unsigned)off, size, val);
+		return 0;
+	}
+	if (off >= DEVICE_OFF && off - DEVICE_OFF < vp->ops->config_len) {
+		if (vp->ops->config_write)
+			vp->ops->config_write(vp, (unsigned)(off - DEVICE_OFF), size, val);
 		return 0;
 	}
 	if (off < NOTIFY_OFF || (off - NOTIFY_OFF) % NOTIFY_MULT)

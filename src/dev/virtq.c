@@ -18,22 +18,33 @@
 
 static bool in_ram(const struct gmem *m, uint64_t gpa, uint64_t len)
 {
-	return gpa <= m->size && len <= m->size - gpa;
+	return gmem_is_ram(m, gpa, len);
 }
 
+/* Ring fields: aligned, so each lies in one page; in RAM, as layout_ok()
+ * has just checked (under the VM's lock, so no balloon changes it
+ * meanwhile). */
 static uint16_t load16(const struct gmem *m, uint64_t gpa)
 {
-	return __atomic_load_n((const uint16_t *)(m->base + gpa), __ATOMIC_ACQUIRE);
+	const uint16_t *p = gmem_ptr(m, gpa, 2);
+
+	return p ? __atomic_load_n(p, __ATOMIC_ACQUIRE) : 0;
 }
 
 static void store16(const struct gmem *m, uint64_t gpa, uint16_t v)
 {
-	__atomic_store_n((uint16_t *)(m->base + gpa), v, __ATOMIC_RELEASE);
+	uint16_t *p = gmem_ptr(m, gpa, 2);
+
+	if (p)
+		__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
 static void store32(const struct gmem *m, uint64_t gpa, uint32_t v)
 {
-	__atomic_store_n((uint32_t *)(m->base + gpa), v, __ATOMIC_RELAXED);
+	uint32_t *p = gmem_ptr(m, gpa, 4);
+
+	if (p)
+		__atomic_store_n(p, v, __ATOMIC_RELAXED);
 }
 
 static uint64_t avail_bytes(uint16_t size) { return 6 + 2 * (uint64_t)size; }
@@ -84,7 +95,8 @@ static struct desc read_desc(const struct gmem *m, uint64_t table, uint16_t i)
 	struct desc d;
 
 	/* Each field once: the driver may be changing them meanwhile. */
-	memcpy(&d, m->base + table + DESC_SIZE * (uint64_t)i, sizeof(d));
+	if (gmem_read(m, table + DESC_SIZE * (uint64_t)i, &d, sizeof(d)))
+		memset(&d, 0, sizeof(d));   /* never: the table was checked */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return d;
 }
@@ -223,10 +235,7 @@ void *virtq_span(const struct gmem *m, const struct virtq_chain *c, bool write, 
 			off -= b->len;
 			continue;
 		}
-		*n = b->len - off < max ? b->len - off : max;
-		if (!in_ram(m, b->gpa + off, *n))   /* checked at the pop; RAM does not shrink */
-			break;
-		return m->base + b->gpa + off;
+		return gmem_run(m, b->gpa + off, b->len - off < max ? b->len - off : max, n);
 	}
 	*n = 0;
 	return NULL;

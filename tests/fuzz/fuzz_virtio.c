@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = { data, size };
 	uint8_t *ram = fz_ram(RAM);
-	struct virtio_host host = { { ram, RAM }, msi, report, NULL, intx, 20 };
+	struct virtio_host host = { { ram, RAM, NULL }, msi, report, NULL, intx, 20 };
 	struct disk_mem mem = { alloc, release, NULL };
 	uint16_t head = fz_u16(&f);
 

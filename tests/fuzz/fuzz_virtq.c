@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t buf[1024];
 	struct fz f = { data, size };
 	uint8_t *ram = fz_ram(RAM);
-	struct gmem m = { ram, RAM };
+	struct gmem m = { ram, RAM, NULL };
 	struct virtq q = { 0 };
 	uint8_t shape = fz_u8(&f);
 	char err[160];

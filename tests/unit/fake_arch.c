@@ -92,6 +92,7 @@ static void vm_init(struct vm *vm, void *ram, uint64_t ram_size, struct vcpu_arc
 	strcpy(vm->name, "fake");
 	vm->ram_size = ram_size;
 	vm->ram_hpa = (paddr_t)(uintptr_t)ram;
+	vm->mem = (struct gmem){ ram, ram_size, NULL };
 	io_bus_init(&vm->pio);
 	io_bus_init(&vm->mmio);
 	vm_console_init(&vm->console, vm->name);
@@ -206,6 +207,14 @@ void fake_console_clear(void) { console_len = 0; console_buf[0] = '\0'; }
 char __image_start[1], __image_end[1];
 
 int arch_vm_create(struct vm *vm) { (void)vm; return 0; }
+int arch_vm_unmap_page(struct vm *vm, uint64_t gpa) { (void)vm; (void)gpa; return 0; }
+int arch_vm_map_page(struct vm *vm, uint64_t gpa, paddr_t hpa)
+{
+	(void)vm;
+	(void)gpa;
+	(void)hpa;
+	return 0;
+}
 void arch_vm_destroy(struct vm *vm) { (void)vm; }
 struct vcpu_start fake_last_start;
 

@@ -472,6 +472,9 @@ static void test_vm_options_all(void **state)
 	assert_int_equal(vm_options_parse("g,disk=data,disk_ro=1", &o, err, sizeof(err)), 0);
 	assert_string_equal(o.disk, "data");
 	assert_true(o.disk_ro);
+	assert_int_equal(vm_options_parse("g,net=lan,mac=02:74:68:76:aB:Cd", &o, err, sizeof(err)), 0);
+	assert_string_equal(o.net, "lan");
+	assert_memory_equal(o.mac, "\x02\x74\x68\x76\xab\xcd", 6);
 }
 
 /* The shell's start: a module string's syntax over an image's options. */
@@ -526,6 +529,11 @@ static void test_vm_options_bad(void **state)
 	expect_bad("g,colour=blue", "unknown option 'colour'");
 	expect_bad("g,platform=isa", "bad value 'isa' for option 'platform'");
 	expect_bad("g,disk_ro=maybe", "bad value 'maybe' for option 'disk_ro'");
+	expect_bad("g,mac=01:00:00:00:00:01", "for option 'mac'");   /* a group address */
+	expect_bad("g,mac=00:00:00:00:00:00", "for option 'mac'");
+	expect_bad("g,mac=02:00:00:00:00", "for option 'mac'");
+	expect_bad("g,mac=02:00:00:00:00:001", "for option 'mac'");
+	expect_bad("g,mac=02:00:00:00:0g:01", "for option 'mac'");
 	expect_bad("g,disk=a-name-of-more-than-thirty-one-chars", "for option 'disk'");
 	expect_bad("g,mem", "option 'mem' is not key=value");
 	expect_bad("g,,mem=4", "option '' is not key=value");

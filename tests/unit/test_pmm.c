@@ -383,6 +383,25 @@ static void test_double_free(void **state)
 	EXPECT(0x300000, 0x400000);
 }
 
+/* A balloon takes a page back where it was, if it is still free. */
+static void test_claim(void **state)
+{
+	(void)state;
+	pmm_init(&P);
+	pmm_add(&P, 0x200000, 0x10000);
+	assert_int_equal(pmm_claim(&P, 0x204000, 1), HV_OK);          /* splits */
+	EXPECT(0x200000, 0x204000, 0x205000, 0x210000);
+	assert_int_equal(pmm_claim(&P, 0x204000, 1), HV_EBUSY);       /* taken */
+	assert_int_equal(pmm_claim(&P, 0x203000, 2), HV_EBUSY);       /* half taken */
+	assert_int_equal(pmm_claim(&P, 0x210000, 1), HV_EBUSY);       /* never free */
+	assert_int_equal(pmm_claim(&P, 0x200000, 4), HV_OK);          /* a whole range */
+	EXPECT(0x205000, 0x210000);
+	assert_int_equal(pmm_claim(&P, 0x205800, 1), HV_EINVAL);      /* unaligned */
+	assert_int_equal(pmm_claim(&P, 0x205000, 0), HV_EINVAL);
+	assert_int_equal(pmm_free_pages(&P), 11);
+	check_invariants(&P);
+}
+
 static void test_free_bad_arguments(void **state)
 {
 	(void)state;
@@ -564,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_free_and_merge),
 		cmocka_unit_test(test_double_free),
 		cmocka_unit_test(test_free_bad_arguments),
+		cmocka_unit_test(test_claim),
 		cmocka_unit_test(test_image_reserved_never_allocated),
 		cmocka_unit_test(test_random_against_model),
 	};

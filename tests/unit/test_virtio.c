@@ -14,8 +14,10 @@
 #include <cmocka.h>
 
 #include <hv/errno.h>
+#include <hv/virtio_balloon.h>
 #include <hv/virtio_blk.h>
 #include <hv/virtio_console.h>
+#include <hv/virtio_net.h>
 #include <hv/virtio_rng.h>
 
 #define RAM_SIZE 0x10000
@@ -97,7 +99,7 @@ static int setup(void **state)
 	(void)state;
 	ram = calloc(1, RAM_SIZE);
 	assert_non_null(ram);
-	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL, intx, 18 };
+	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 18 };
 	vpci_init(&pci);
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
@@ -130,7 +132,7 @@ static int setup_console(void **state)
 	struct virtio_host host;
 
 	setup(state);
-	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL, NULL, 0 };
+	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, NULL, 0 };
 	vpci_init(&pci);
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
@@ -484,7 +486,7 @@ static int setup_blk_as(bool read_only)
 		image[i] = (uint8_t)(i / 512 + i);
 	pages_held = 0;
 	assert_int_equal(disk_init(&disk, image, IMAGE_SIZE, read_only, &mem), 0);
-	host = (struct virtio_host){ { ram, RAM_SIZE }, msi, report, NULL, intx, 20 };
+	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 20 };
 	vpci_init(&pci);
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
@@ -628,6 +630,282 @@ static void test_blk_read_only(void **state)
 	assert_int_equal(pages_held, 0);
 }
 
+/* ---- the network device ---- */
+
+static struct virtio_net net;
+static struct vswitch sw;
+static struct vswitch_frame net_queue[VSWITCH_QUEUE], peer_queue[VSWITCH_QUEUE];
+static unsigned net_wakes, peer_wakes;
+
+static void net_wake(void *ctx) { (*(unsigned *)ctx)++; }
+
+static int setup_net(void **state)
+{
+	static const uint8_t mac[6] = { 0x02, 0x74, 0x68, 0x76, 0x00, 0x01 };
+	struct virtio_host host;
+	int port;
+
+	setup(state);
+	vswitch_init(&sw, "lan");
+	net_wakes = peer_wakes = 0;
+	port = vswitch_attach(&sw, net_queue, net_wake, &net_wakes);
+	assert_int_equal(port, 0);
+	assert_int_equal(vswitch_attach(&sw, peer_queue, net_wake, &peer_wakes), 1);
+	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 21 };
+	vpci_init(&pci);
+	io_bus_init(&pio);
+	io_bus_init(&mmio);
+	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	virtio_net_init(&net, &host, mac, &sw, (unsigned)port);
+	assert_int_equal(vpci_add(&pci, SLOT, &net.vp.func), 0);
+	cfg_write(PCI_BAR0, 4, BAR0);
+	cfg_write(PCI_BAR0 + 4, 4, BAR1);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	return 0;
+}
+
+static uint8_t peer_frame[VSWITCH_FRAME_MAX];
+static size_t peer_len;
+
+static bool peer_take(void *ctx, const uint8_t *f, size_t len)
+{
+	(void)ctx;
+	memcpy(peer_frame, f, len);
+	peer_len = len;
+	return true;
+}
+
+/* The transmit queue (1) at 0x400 past the receive queue's rings. */
+static void net_setup(void)
+{
+	driver_setup(8);
+	wr(BAR0 + 0x16, 2, 1);
+	wr(BAR0 + 0x18, 2, 8);
+	wr(BAR0 + 0x20, 8, DESC + 0x400);
+	wr(BAR0 + 0x28, 8, AVAIL + 0x400);
+	wr(BAR0 + 0x30, 8, USED + 0x400);
+	wr(BAR0 + 0x1a, 2, 1);
+	wr(BAR0 + 0x1c, 2, 1);
+}
+
+static void test_net_config(void **state)
+{
+	(void)state;
+	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10411af4);   /* 1af4:1041, network */
+	assert_int_equal(rd(BAR0 + 0x12, 2), 2);
+	assert_int_equal(rd(BAR0 + 0x2000, 4), 0x76687402);         /* the MAC */
+	assert_int_equal(rd(BAR0 + 0x2004, 2), 0x0100);
+	assert_int_equal(rd(BAR0 + 0x2006, 2), 1);                  /* link up */
+	wr(BAR0, 4, 0);
+	assert_int_equal(rd(BAR0 + 4, 4), BIT(5) | BIT(16) | VIRTIO_F_INDIRECT_DESC |
+						   VIRTIO_F_EVENT_IDX);
+}
+
+static void test_net_transmit(void **state)
+{
+	uint64_t addr = BUF;
+	uint32_t len = 12 + 60;
+	uint16_t flags = 0;
+
+	(void)state;
+	net_setup();
+	memset(ram + BUF, 0, 12);                  /* the header */
+	memset(ram + BUF + 12, 0xff, 6);           /* broadcast */
+	memcpy(ram + BUF + 18, net.mac, 6);
+	ram[BUF + 12 + 59] = 0x77;
+	memcpy(ram + DESC + 0x400, &addr, 8);
+	memcpy(ram + DESC + 0x400 + 8, &len, 4);
+	memcpy(ram + DESC + 0x400 + 12, &flags, 2);
+	put16(AVAIL + 0x400 + 4, 0);
+	put16(AVAIL + 0x400 + 2, 1);
+	wr(BAR0 + 0x3000 + 4, 2, 1);
+	assert_int_equal(get16(USED + 0x400 + 2), 1);
+	assert_int_equal(peer_wakes, 1);
+	assert_int_equal(vswitch_receive(&sw, 1, peer_take, NULL), 1);
+	assert_int_equal(peer_len, 60);
+	assert_int_equal(peer_frame[59], 0x77);
+	assert_int_equal(net.tx_frames, 1);
+	/* A frame shorter than an Ethernet header is dropped. */
+	len = 12 + 10;
+	memcpy(ram + DESC + 0x400 + 8, &len, 4);
+	put16(AVAIL + 0x400 + 4 + 2, 0);
+	put16(AVAIL + 0x400 + 2, 2);
+	wr(BAR0 + 0x3000 + 4, 2, 1);
+	assert_int_equal(get16(USED + 0x400 + 2), 2);
+	assert_int_equal(net.tx_dropped, 1);
+	assert_false(vswitch_pending(&sw, 1));
+}
+
+/* A frame from the peer waits for a receive buffer, then fills it: the
+ * header (num_buffers 1), then the frame. */
+static void test_net_receive(void **state)
+{
+	uint8_t f[60] = { 0 };
+
+	(void)state;
+	net_setup();
+	memcpy(f, net.mac, 6);
+	f[6] = 0x02;
+	f[59] = 0x42;
+	assert_int_equal(vswitch_send(&sw, 1, f, sizeof(f)), 1);
+	assert_int_equal(net_wakes, 1);
+	virtio_net_receive(&net);                  /* no buffer yet: it waits */
+	assert_int_equal(get16(USED + 2), 0);
+	assert_true(vswitch_pending(&sw, 0));
+	offer(0, 1526);
+	wr(BAR0 + 0x3000, 2, 0);                   /* the driver's new buffer */
+	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(get32(USED + 8), 12 + 60);
+	assert_int_equal(get16(BUF + 10), 1);      /* num_buffers */
+	assert_memory_equal(ram + BUF + 12, f, 60);
+	assert_int_equal(msis, 1);
+	assert_false(vswitch_pending(&sw, 0));
+	/* A buffer too small for the frame: it goes back empty, the frame
+	 * is lost. */
+	offer(1, 40);
+	assert_int_equal(vswitch_send(&sw, 1, f, sizeof(f)), 1);
+	virtio_net_receive(&net);
+	assert_int_equal(get16(USED + 2), 2);
+	assert_int_equal(get32(USED + 8 + 8), 0);
+	assert_int_equal(net.rx_dropped, 1);
+	assert_int_equal(net.rx_frames, 1);
+}
+
+/* ---- the balloon ---- */
+
+static struct virtio_balloon balloon;
+static uint64_t given_pfns[64], taken_pfns[64];
+static unsigned ngiven, ntaken;
+
+static int give(void *ctx, uint64_t pfn)
+{
+	(void)ctx;
+	if (pfn >= RAM_SIZE / 4096)
+		return HV_ERANGE;
+	given_pfns[ngiven++ % 64] = pfn;
+	return 0;
+}
+
+static int take(void *ctx, uint64_t pfn)
+{
+	(void)ctx;
+	taken_pfns[ntaken++ % 64] = pfn;
+	return 0;
+}
+
+static uint64_t free_pages(void *ctx) { (void)ctx; return 1000 * 256; }
+
+static int setup_balloon(void **state)
+{
+	struct balloon_ops ops = { give, take, free_pages, NULL };
+	struct virtio_host host;
+
+	setup(state);
+	ngiven = ntaken = 0;
+	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 22 };
+	vpci_init(&pci);
+	io_bus_init(&pio);
+	io_bus_init(&mmio);
+	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	virtio_balloon_init(&balloon, &host, &ops, 4);
+	assert_int_equal(vpci_add(&pci, SLOT, &balloon.vp.func), 0);
+	cfg_write(PCI_BAR0, 4, BAR0);
+	cfg_write(PCI_BAR0 + 4, 4, BAR1);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	return 0;
+}
+
+/* Queue q (0 inflate, 1 deflate, 2 stats) at 0x400 * q past queue 0's
+ * rings, 8 entries. */
+static void balloon_queue(unsigned q)
+{
+	wr(BAR0 + 0x16, 2, q);
+	wr(BAR0 + 0x18, 2, 8);
+	wr(BAR0 + 0x20, 8, DESC + 0x400 * q);
+	wr(BAR0 + 0x28, 8, AVAIL + 0x400 * q);
+	wr(BAR0 + 0x30, 8, USED + 0x400 * q);
+	wr(BAR0 + 0x1a, 2, 1);
+	wr(BAR0 + 0x1c, 2, 1);
+}
+
+/* One readable buffer of len bytes at buf on queue q, notified. */
+static void balloon_send(unsigned q, uint64_t buf, uint32_t len, bool writable)
+{
+	uint16_t idx = get16(AVAIL + 0x400 * q + 2), flags = writable ? VIRTQ_DESC_F_WRITE : 0;
+	uint64_t d = DESC + 0x400 * q + 16 * (idx % 8);
+
+	memcpy(ram + d, &buf, 8);
+	memcpy(ram + d + 8, &len, 4);
+	memcpy(ram + d + 12, &flags, 2);
+	put16(AVAIL + 0x400 * q + 4 + 2 * (idx % 8), (uint16_t)(idx % 8));
+	put16(AVAIL + 0x400 * q + 2, (uint16_t)(idx + 1));
+	wr(BAR0 + 0x3000 + 4 * q, 2, q);
+}
+
+static void test_balloon(void **state)
+{
+	uint32_t pfns[4] = { 3, 4, 5, 999 };
+	uint8_t stats[2 * 10] = { 0 };
+	uint64_t memtot = 200ull << 20, memfree = 50ull << 20;
+
+	(void)state;
+	assert_int_equal(cfg_read(PCI_VENDOR_ID, 4), 0x10451af4);   /* 1af4:1045, balloon */
+	assert_int_equal(rd(BAR0 + 0x12, 2), 3);
+	assert_int_equal(rd(BAR0 + 0x2000, 4), 4);                  /* num_pages */
+	wr(BAR0, 4, 0);
+	assert_int_equal(rd(BAR0 + 4, 4) & 3, 3);                   /* MUST_TELL_HOST, STATS_VQ */
+	driver_setup(8);
+	balloon_queue(1);
+	balloon_queue(2);
+	/* Inflate: four page numbers, one of them not the VM's. */
+	memcpy(ram + BUF, pfns, sizeof(pfns));
+	balloon_send(0, BUF, sizeof(pfns), false);
+	assert_int_equal(ngiven, 3);
+	assert_int_equal(given_pfns[2], 5);
+	assert_int_equal(balloon.given, 3);
+	assert_int_equal(balloon.refused, 1);
+	assert_int_equal(get16(USED + 2), 1);
+	wr(BAR0 + 0x2004, 4, 3);                                   /* the driver's actual */
+	assert_int_equal(rd(BAR0 + 0x2004, 4), 3);
+	assert_int_equal(rd(BAR0 + 0x2000, 4), 4);                  /* num_pages: read-only */
+	/* One more: at the target, said once. */
+	reports = 0;
+	pfns[0] = 6;
+	memcpy(ram + BUF, pfns, 4);
+	balloon_send(0, BUF, 4, false);
+	assert_int_equal(balloon.given, 4);
+	assert_int_equal(reports, 1);
+	assert_non_null(strstr(last_report, "virtio-balloon: at its target: 0 MiB given by the guest"));
+	assert_non_null(strstr(last_report, "free memory 1000 MiB"));
+	/* A new target: the driver hears of it (the configuration vector). */
+	msis = 0;
+	virtio_balloon_set_target(&balloon, 0);
+	assert_int_equal(rd(BAR0 + 0x2000, 4), 0);
+	assert_int_equal(msis, 1);
+	assert_int_equal(msi_data, 0x40);
+	memcpy(ram + BUF, pfns, 4);
+	balloon_send(1, BUF, 4, false);
+	assert_int_equal(ntaken, 1);
+	assert_int_equal(taken_pfns[0], 6);
+	assert_int_equal(balloon.given, 3);
+	/* Statistics: the buffer is kept until the shell asks; then it goes
+	 * back and the next one is printed. */
+	stats[0] = 5;
+	memcpy(stats + 2, &memtot, 8);
+	stats[10] = 4;
+	memcpy(stats + 12, &memfree, 8);
+	memcpy(ram + BUF + 0x100, stats, sizeof(stats));
+	balloon_send(2, BUF + 0x100, sizeof(stats), false);
+	assert_int_equal(get16(USED + 0x800 + 2), 0);
+	assert_true(balloon.stats_held);
+	virtio_balloon_show(&balloon);
+	assert_int_equal(get16(USED + 0x800 + 2), 1);
+	reports = 0;
+	balloon_send(2, BUF + 0x100, sizeof(stats), false);
+	assert_int_equal(reports, 1);
+	assert_non_null(strstr(last_report, "total 200 MiB, free 50 MiB"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -639,6 +917,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blk_config, setup_blk, teardown_blk),
 		cmocka_unit_test_setup_teardown(test_blk_requests, setup_blk, teardown_blk),
 		cmocka_unit_test_setup_teardown(test_blk_read_only, setup_blk_ro, teardown_blk),
+		cmocka_unit_test_setup_teardown(test_net_config, setup_net, teardown),
+		cmocka_unit_test_setup_teardown(test_net_transmit, setup_net, teardown),
+		cmocka_unit_test_setup_teardown(test_net_receive, setup_net, teardown),
+		cmocka_unit_test_setup_teardown(test_balloon, setup_balloon, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,7 +69,7 @@ static int setup(void **state)
 	(void)state;
 	ram = calloc(1, RAM_SIZE);
 	assert_non_null(ram);
-	m = (struct gmem){ ram, RAM_SIZE };
+	m = (struct gmem){ ram, RAM_SIZE, NULL };
 	fresh();
 	return 0;
 }

@@ -135,6 +135,26 @@ void arch_vm_destroy(struct vm *vm)
 	vm->arch = NULL;
 }
 
+int arch_vm_unmap_page(struct vm *vm, uint64_t gpa)
+{
+	struct vm_arch *a = vm->arch;
+	int rc = ept_unmap(&a->ept, gpa, PAGE_SIZE);
+
+	/* SDM 29.4.3.4: a changed EPT entry needs INVEPT before the
+	 * translations cached from it stop being used. */
+	vmx_invept(ept_pointer(&a->ept, false));
+	return rc;
+}
+
+int arch_vm_map_page(struct vm *vm, uint64_t gpa, paddr_t hpa)
+{
+	struct vm_arch *a = vm->arch;
+	int rc = ept_map(&a->ept, gpa, hpa, PAGE_SIZE, EPT_RWX | EPT_MT_WB);
+
+	vmx_invept(ept_pointer(&a->ept, false));
+	return rc;
+}
+
 uint64_t arch_vm_pages(const struct vm *vm)
 {
 	const struct vm_arch *a = vm->arch;
