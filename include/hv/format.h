@@ -11,5 +11,7 @@
 
 int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int hv_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The value of a hexadecimal digit (either case), or -1. */
+int hv_hexval(char c);
 
 #endif

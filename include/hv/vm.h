@@ -88,7 +88,8 @@ struct vm {
 		struct vswitch *sw;        /* NULL: none */
 		uint8_t mac[6];
 	} net;
-	volatile bool frames_ready;        /* frames came at its switch port (vm_frames_came) */
+	volatile unsigned news;            /* VM_NEWS_*: work for its own CPU (vm_tell) */
+	volatile int64_t balloon_request;  /* VM_NEWS_BALLOON: a target in MiB, or -1: show */
 	bool virtio_balloon;               /* balloon=MiB: a virtio balloon ... */
 	uint32_t balloon_mib;              /* ... asking for MiB at start */
 	enum entry_fail_test entry_fail_test; /* start with an invalid guest state or control */
@@ -129,11 +130,17 @@ void vm_start(struct vm *vm, unsigned cpu);
 bool vm_run_slice(struct vcpu *v);
 /* Console input waits for the VM: into its UART (and its interrupt). */
 void vm_take_input(struct vm *vm);
-/* Its switch port has frames (from any CPU): the VM's CPU is kicked and
- * takes them into the guest's buffers (vm_take_frames) before it enters
- * the guest again. */
+/* Work for the VM's own devices that another CPU found (the VM's lock is
+ * no lock for a VM with one vCPU, so only its CPU may touch them): the
+ * CPU is kicked and does it (vm_take_news) before it enters the guest
+ * again. */
+#define VM_NEWS_FRAMES  1u   /* frames came at its switch port */
+#define VM_NEWS_BALLOON 2u   /* the shell's balloon request (balloon_request) */
+#define VM_NEWS_POWER_BUTTON 4u   /* the shell's stop */
+void vm_tell(struct vm *vm, unsigned news);
+void vm_take_news(struct vm *vm);
+/* vm_tell(vm, VM_NEWS_FRAMES), as a switch port's wake-up. */
 void vm_frames_came(void *vm);
-void vm_take_frames(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* End the VM: the vCPU loop stops at the next check; first reason wins. */
 void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ...)

@@ -410,23 +410,12 @@ static bool parse_cpu_list(const char *s, uint64_t *mask)
 	return *mask != 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* xx:xx:xx:xx:xx:xx, a unicast address (the group bit clear, IEEE
  * 802.3 3.2.3) other than all zeros. */
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
 	for (unsigned i = 0; i < 6; i++, s += 3) {
-		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+		int hi = hv_hexval(s[0]), lo = hi < 0 ? -1 : hv_hexval(s[1]);
 
 		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
 			return false;

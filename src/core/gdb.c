@@ -152,16 +152,6 @@ static void put_str(struct buf *b, const char *s)
 
 /* ---- parsing ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A hex number at *p (at least one digit, at most 16), *p moved past it. */
 static bool parse_hex(const char **p, uint64_t *out)
@@ -169,7 +159,7 @@ static bool parse_hex(const char **p, uint64_t *out)
 	uint64_t v = 0;
 	unsigned n = 0;
 
-	for (int d; (d = hexval(**p)) >= 0; (*p)++, n++) {
+	for (int d; (d = hv_hexval(**p)) >= 0; (*p)++, n++) {
 		if (n == 16)
 			return false;
 		v = v << 4 | (uint64_t)d;
@@ -188,7 +178,7 @@ static bool parse_addr_len(const char **p, uint64_t *addr, uint64_t *len, char s
 static bool unhex(const char *p, size_t len, uint8_t *out)
 {
 	for (size_t i = 0; i < len; i++) {
-		int hi = hexval(p[2 * i]), lo = hi < 0 ? -1 : hexval(p[2 * i + 1]);
+		int hi = hv_hexval(p[2 * i]), lo = hi < 0 ? -1 : hv_hexval(p[2 * i + 1]);
 
 		if (lo < 0)
 			return false;
@@ -779,7 +769,7 @@ void gdb_input(struct gdb *g, uint8_t c)
 		return;
 	case GDB_RX_SUM1:
 	case GDB_RX_SUM2:
-		d = hexval((char)c);
+		d = hv_hexval((char)c);
 		if (d < 0) {
 			g->overflow = true;   /* a bad checksum digit: NAK */
 			d = 0;

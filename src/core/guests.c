@@ -625,12 +625,9 @@ int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen)
 			    vm->paused ? "paused" : "asleep in S3");
 		return HV_EBUSY;
 	}
-	vm_lock(vm);
-	platform_power_button(vm);
-	vm_unlock(vm);
 	__atomic_store_n(&vm->stop_deadline_tsc, arch_tsc() + grace_s * arch_tsc_hz(),
 			 __ATOMIC_RELEASE);
-	vcpu_kick(&vm->vcpus[0], VCPU_REMOTE_EVENTS);
+	vm_tell(vm, VM_NEWS_POWER_BUTTON);   /* its own CPU presses it (vm_take_news) */
 	kprintf("vm %u (%s): its power button pressed; stopped if still running in %u s\n",
 		vm->id, vm->name, grace_s);
 	return 0;
@@ -639,22 +636,20 @@ int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen)
 int guest_balloon(struct vm *vm, int64_t mib, char *err, size_t errlen)
 {
 	uint64_t ram_mib = vm->ram_size >> 20;
-	int rc;
 
 	if (mib >= 0 && (uint64_t)mib + BALLOON_MIN_MIB > ram_mib) {
 		hv_snprintf(err, errlen, "%ld MiB would leave vm %u (%s) less than %u MiB of its %lu",
 			    (long)mib, vm->id, vm->name, BALLOON_MIN_MIB, (unsigned long)ram_mib);
 		return HV_ERANGE;
 	}
-	vm_lock(vm);
-	rc = platform_balloon(vm, mib);
-	vm_unlock(vm);
-	if (rc) {
+	if (!vm->virtio_balloon) {
 		hv_snprintf(err, errlen, "vm %u (%s) has no balloon (the option balloon=MiB gives "
 			    "one)", vm->id, vm->name);
-		return rc;
+		return HV_ENOENT;
 	}
-	vcpu_kick(&vm->vcpus[0], VCPU_REMOTE_EVENTS);   /* the configuration interrupt */
+	/* Its own CPU changes the device (vm_take_news). */
+	__atomic_store_n(&vm->balloon_request, mib, __ATOMIC_RELEASE);
+	vm_tell(vm, VM_NEWS_BALLOON);
 	return 0;
 }
 
@@ -727,7 +722,7 @@ const struct shell_env shell_hv_env = {
  * request of another CPU (an IPI, its VM's end). */
 static bool news_for(const struct vcpu *v)
 {
-	return v->remote || v->vm->input_ready || v->vm->frames_ready;
+	return v->remote || v->vm->input_ready || v->vm->news;
 }
 
 /* Work for the CPU beside its queue: new vCPUs, or (the boot CPU) a line
@@ -815,7 +810,7 @@ static void take_news(struct runq *q)
 	for (unsigned i = 0; i < q->n;) {
 		struct vcpu *v = q->v[i];
 
-		if (v->vm->input_ready || v->vm->frames_ready)
+		if (v->vm->input_ready || v->vm->news)
 			v->wake_tsc = 0;
 		if (v->remote)
 			vcpu_take_remote(v);

@@ -268,8 +268,8 @@ void vcpu_host_interrupt(struct vcpu *v)
 {
 	if (v->vm->input_ready)
 		vm_take_input(v->vm);
-	if (v->vm->frames_ready)
-		vm_take_frames(v->vm);
+	if (v->vm->news)
+		vm_take_news(v->vm);
 	vcpu_request(v, VCPU_REQ_EVENTS | VCPU_REQ_TIMER);
 }
 

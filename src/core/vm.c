@@ -90,20 +90,26 @@ void vm_take_input(struct vm *vm)
 	vm_console_flush(&vm->console, true);
 }
 
-void vm_frames_came(void *ctx)
+void vm_tell(struct vm *vm, unsigned news)
 {
-	struct vm *vm = ctx;
-
-	if (__atomic_exchange_n(&vm->frames_ready, true, __ATOMIC_ACQ_REL))
-		return;
+	if ((__atomic_fetch_or(&vm->news, news, __ATOMIC_ACQ_REL) & news) == news)
+		return;   /* told already */
 	arch_cpu_kick(vm->cpu);   /* as console input does (console_in_interrupt) */
 }
 
-void vm_take_frames(struct vm *vm)
+void vm_frames_came(void *vm) { vm_tell(vm, VM_NEWS_FRAMES); }
+
+void vm_take_news(struct vm *vm)
 {
-	__atomic_store_n(&vm->frames_ready, false, __ATOMIC_RELAXED);
+	unsigned news = __atomic_exchange_n(&vm->news, 0, __ATOMIC_ACQ_REL);
+
 	vm_lock(vm);
-	platform_take_frames(vm);
+	if (news & VM_NEWS_FRAMES)
+		platform_take_frames(vm);
+	if (news & VM_NEWS_POWER_BUTTON)
+		platform_power_button(vm);
+	if (news & VM_NEWS_BALLOON)
+		platform_balloon(vm, __atomic_load_n(&vm->balloon_request, __ATOMIC_ACQUIRE));
 	vm_unlock(vm);
 }
 
@@ -294,8 +300,8 @@ bool vm_run_slice(struct vcpu *v)
 	}
 	if (vm->input_ready)
 		vm_take_input(vm);
-	if (vm->frames_ready)
-		vm_take_frames(vm);
+	if (vm->news)
+		vm_take_news(vm);
 	__atomic_store_n(&v->snap.valid, false, __ATOMIC_RELEASE);
 	rc = arch_vcpu_run(v);
 	v->off_cpu_since = arch_tsc();

@@ -36,9 +36,9 @@ static void balloon_config_write(struct virtio_pci *vp, unsigned off, unsigned s
 static void say_state(struct virtio_balloon *b, const char *what)
 {
 	virtio_pci_report(&b->vp, "%s: %u MiB given by the guest (target %u MiB); hypervisor "
-			  "free memory %lu MiB", what, b->given / PAGES_PER_MIB,
+			  "free memory %lu KiB", what, b->given / PAGES_PER_MIB,
 			  b->target / PAGES_PER_MIB,
-			  (unsigned long)(b->ops.free_pages(b->ops.ctx) / PAGES_PER_MIB));
+			  (unsigned long)(b->ops.free_pages(b->ops.ctx) * 4));
 }
 
 /* A chain of le32 page numbers (5.5.6: 4 KiB pages) on the inflate or
@@ -89,23 +89,16 @@ static void read_stats(struct virtio_balloon *b, const struct virtq_chain *c)
 }
 
 /* The stats queue holds one buffer, which the device keeps until it
- * wants fresh figures (5.5.6.3). */
-static void stats_notify(struct virtio_balloon *b)
+ * wants fresh figures (5.5.6.3); a second one sends the first back. */
+static void stats(struct virtio_pci *vp, struct virtq *q, const struct virtq_chain *c)
 {
-	struct virtq *q = &b->vp.vq[STATSQ];
-	char err[120];
-	int rc;
+	struct virtio_balloon *b = balloon_of(vp);
 
-	while ((rc = virtq_pop(q, &b->vp.host.mem, &b->chain, err, sizeof(err))) == 1) {
-		if (b->stats_held)   /* a second buffer: the first goes back */
-			virtq_push(q, &b->vp.host.mem, b->stats_head, 0);
-		b->stats_held = true;
-		b->stats_head = b->chain.head;
-		read_stats(b, &b->chain);
-	}
-	if (rc < 0)
-		virtio_pci_fail(&b->vp, err);
-	virtio_pci_interrupt(&b->vp, STATSQ);
+	if (b->stats_held)
+		virtq_push(q, &vp->host.mem, b->stats_head, 0);
+	b->stats_held = true;
+	b->stats_head = c->head;
+	read_stats(b, c);
 }
 
 static void balloon_notify(struct virtio_pci *vp, unsigned q)
@@ -113,7 +106,9 @@ static void balloon_notify(struct virtio_pci *vp, unsigned q)
 	struct virtio_balloon *b = balloon_of(vp);
 
 	if (q == STATSQ) {
-		stats_notify(b);
+		/* The drain keeps avail_event up to date: with EVENT_IDX the
+		 * driver notifies the next buffer only past it (2.7.10). */
+		virtio_queue_drain(vp, q, &b->chain, stats);
 		return;
 	}
 	virtio_queue_drain(vp, q, &b->chain, pages);
@@ -156,6 +151,8 @@ void virtio_balloon_init(struct virtio_balloon *b, const struct virtio_host *hos
 	b->refused = 0;
 	b->stats_wanted = b->stats_valid = false;
 	virtio_pci_init(&b->vp, &balloon_dev_ops, b, host);
+	if (target)
+		say_state(b, "new target");
 }
 
 void virtio_balloon_set_target(struct virtio_balloon *b, uint32_t pages)
@@ -174,7 +171,9 @@ void virtio_balloon_show(struct virtio_balloon *b)
 				  (unsigned long)b->refused);
 	b->stats_wanted = true;
 	if (!b->stats_held) {
-		virtio_pci_report(&b->vp, "the guest's driver has given no statistics buffer");
+		virtio_pci_report(&b->vp, "the guest's driver has given no statistics buffer (%s)",
+				  virtio_features(&b->vp) & VIRTIO_BALLOON_F_STATS_VQ
+					  ? "the stats queue is empty" : "it did not take the stats queue");
 		return;
 	}
 	b->stats_held = false;

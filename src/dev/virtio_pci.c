@@ -257,6 +257,21 @@ static uint8_t status_write(struct virtio_pci *vp, uint8_t val)
 	return (uint8_t)((val & ~VIRTIO_STATUS_NEEDS_RESET) | (vp->status & VIRTIO_STATUS_NEEDS_RESET));
 }
 
+/* A device uses no buffer before DRIVER_OK (3.1.1, 2.7.13), so what a
+ * driver made available and notified before (Linux's balloon primes its
+ * stats queue so) is looked at when it comes. */
+static void set_status(struct virtio_pci *vp, uint8_t val)
+{
+	bool was_live = vp->status & VIRTIO_STATUS_DRIVER_OK;
+
+	vp->status = status_write(vp, val);
+	if (was_live || !(vp->status & VIRTIO_STATUS_DRIVER_OK))
+		return;
+	for (unsigned q = 0; q < vp->ops->queues; q++)
+		if (virtio_queue_ready(vp, q))
+			vp->ops->notify(vp, q);
+}
+
 static void enable_queue(struct virtio_pci *vp, unsigned q)
 {
 	char err[120], msg[160];
@@ -304,7 +319,7 @@ static void common_write(struct virtio_pci *vp, unsigned off, unsigned size, uin
 		if ((uint8_t)val == 0)
 			reset(vp);
 		else
-			vp->status = status_write(vp, (uint8_t)val);
+			set_status(vp, (uint8_t)val);
 		break;
 	case 0x16: vp->queue_select = (uint16_t)val; break;
 	case 0x18:

@@ -1,21 +1,30 @@
-/* Fuzz the virtio PCI transport (src/dev/virtio_pci.c) with the entropy
- * device (virtio_rng.c) or the block device (virtio_blk.c over a 16 KiB
- * disk, src/core/disk.c) as a hostile driver would: the input is a u16
- * whose bit 15 chooses the block device, bit 14 makes its disk read-only,
- * and whose low 14 bits are the length of the start of guest RAM (16 KiB,
- * where it may lay out rings) given next, then a stream of operations:
+/* Fuzz the virtio PCI transport (src/dev/virtio_pci.c) with one of its
+ * devices as a hostile driver would: the input is a byte choosing the
+ * device (% 5: the entropy device, virtio_rng.c; the block device,
+ * virtio_blk.c over a 16 KiB disk, src/core/disk.c, writable or
+ * read-only; the network device, virtio_net.c on a switch with a peer
+ * port; the balloon, virtio_balloon.c over a model of the VM's pages),
+ * a u16 whose low 14 bits are the length of the start of guest RAM (16
+ * KiB, where it may lay out rings) given next, then a stream of
+ * operations:
  * configuration-space writes and reads through 0xCF8/0xCFC, BAR 0 and
  * BAR 1 accesses at the addresses the BAR registers hold (the device is
  * set up at 0xfe000000 and 0xfe004000, memory decoding on, but the
- * stream may move or disable them), and RAM pokes.  Properties: nothing
+ * stream may move or disable them), RAM pokes, and host events (a frame
+ * from the peer, of a length and bytes given; a balloon target, or the
+ * shell's look at it).  Properties: nothing
  * outside RAM is touched (ASan: the rest of the block is poisoned), an
  * MSI goes out only while MSI-X is enabled and neither the function nor
  * its entry is masked, the device needs a reset at most once per
- * enabling, and the entropy device never hands back more bytes than the
- * chain's writable ones (checked by virtq's own checks). */
+ * enabling, the entropy device never hands back more bytes than the
+ * chain's writable ones (checked by virtq's own checks), the disk's image
+ * is never written and its pages all come back, the balloon's count of
+ * pages given is the model's. */
 #include "fuzz.h"
 
+#include <hv/virtio_balloon.h>
 #include <hv/virtio_blk.h>
+#include <hv/virtio_net.h>
 #include <hv/virtio_rng.h>
 #include <stdlib.h>
 
@@ -29,7 +38,70 @@ static struct vpci pci;
 static struct io_bus pio, mmio;
 static struct virtio_rng rng;
 static struct virtio_blk blk;
+static struct virtio_net net;
+static struct vswitch sw;
+static struct vswitch_frame net_queue[VSWITCH_QUEUE], peer_queue[VSWITCH_QUEUE];
+static struct virtio_balloon balloon;
+static bool page_given[RAM / 4096];
+static unsigned pages_given;
 static struct virtio_pci *vp;   /* the device under test */
+
+enum { DEV_RNG, DEV_BLK, DEV_BLK_RO, DEV_NET, DEV_BALLOON, DEVICES };
+
+static void wake(void *ctx) { (void)ctx; }
+
+static bool drop(void *ctx, const uint8_t *frame, size_t len)
+{
+	(void)ctx;
+	FZ_CHECK(len >= VSWITCH_FRAME_MIN && len <= VSWITCH_FRAME_MAX && frame);
+	return true;
+}
+
+static int give(void *ctx, uint64_t pfn)
+{
+	(void)ctx;
+	if (pfn >= RAM / 4096 || page_given[pfn])
+		return -1;
+	page_given[pfn] = true;
+	pages_given++;
+	return 0;
+}
+
+static int take(void *ctx, uint64_t pfn)
+{
+	(void)ctx;
+	if (pfn >= RAM / 4096 || !page_given[pfn])
+		return -1;
+	page_given[pfn] = false;
+	pages_given--;
+	return 0;
+}
+
+static uint64_t free_pages(void *ctx) { (void)ctx; return 1234; }
+
+/* A host event for the device: a frame from the peer, a balloon target
+ * or a look at it. */
+static void host_event(struct fz *f, unsigned dev)
+{
+	uint8_t frame[VSWITCH_FRAME_MAX];
+	size_t len;
+
+	if (dev == DEV_NET) {
+		len = fz_u16(f) % (VSWITCH_FRAME_MAX + 1);
+		memset(frame, 0, len);
+		fz_bytes(f, frame, len);
+		vswitch_send(&sw, 1, frame, len);
+		virtio_net_receive(&net);
+		vswitch_receive(&sw, 1, drop, NULL);
+	} else if (dev == DEV_BALLOON) {
+		uint8_t t = fz_u8(f);
+
+		if (t == 0xff)
+			virtio_balloon_show(&balloon);
+		else
+			virtio_balloon_set_target(&balloon, t);
+	}
+}
 static struct disk disk;
 static uint8_t image[0x4000];
 static unsigned pages;
@@ -119,6 +191,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *ram = fz_ram(RAM);
 	struct virtio_host host = { { ram, RAM, NULL }, msi, report, NULL, intx, 20 };
 	struct disk_mem mem = { alloc, release, NULL };
+	struct balloon_ops bops = { give, take, free_pages, NULL };
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	unsigned dev = fz_u8(&f) % DEVICES;
 	uint16_t head = fz_u16(&f);
 
 	memset(ram, 0, RAM);
@@ -127,12 +202,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	io_bus_init(&pio);
 	io_bus_init(&mmio);
 	FZ_CHECK(vpci_attach(&pci, &pio, &mmio) == 0);
-	if (head & 0x8000) {
+	if (dev == DEV_BLK || dev == DEV_BLK_RO) {
 		for (unsigned i = 0; i < sizeof(image); i++)
 			image[i] = (uint8_t)i;
-		FZ_CHECK(disk_init(&disk, image, sizeof(image), head & 0x4000, &mem) == 0);
+		FZ_CHECK(disk_init(&disk, image, sizeof(image), dev == DEV_BLK_RO, &mem) == 0);
 		virtio_blk_init(&blk, &host, &disk, "fuzz");
 		vp = &blk.vp;
+	} else if (dev == DEV_NET) {
+		vswitch_init(&sw, "fuzz");
+		FZ_CHECK(vswitch_attach(&sw, net_queue, wake, NULL) == 0);
+		FZ_CHECK(vswitch_attach(&sw, peer_queue, wake, NULL) == 1);
+		virtio_net_init(&net, &host, mac, &sw, 0);
+		vp = &net.vp;
+	} else if (dev == DEV_BALLOON) {
+		memset(page_given, 0, sizeof(page_given));
+		pages_given = 0;
+		virtio_balloon_init(&balloon, &host, &bops, 2);
+		vp = &balloon.vp;
 	} else {
 		virtio_rng_init(&rng, &host);
 		vp = &rng.vp;
@@ -145,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vpci_write(&pci, 0xcf8, 4, 0x80000000u | SLOT << 11 | PCI_COMMAND);
 	vpci_write(&pci, 0xcfc, 2, PCI_COMMAND_MEMORY);
 	for (unsigned step = 0; step < 256 && fz_left(&f); step++) {
-		switch (fz_u8(&f) % 7) {
+		switch (fz_u8(&f) % 8) {
 		case 0: cfg_access(&f, true); break;
 		case 1: cfg_access(&f, false); break;
 		case 2: bar_access(&f, 0, true); break;
@@ -153,9 +239,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4: bar_access(&f, 1, true); break;
 		case 5: bar_access(&f, 1, false); break;
 		case 6: ram[fz_u16(&f) % RAM] = fz_u8(&f); break;
+		case 7: host_event(&f, dev); break;
 		}
 	}
-	if (head & 0x8000) {
+	if (dev == DEV_BALLOON)
+		FZ_CHECK(balloon.given == pages_given);
+	if (dev == DEV_BLK || dev == DEV_BLK_RO) {
 		FZ_CHECK(pages == 1 + disk.written || (disk.read_only && pages == 0));
 		disk_fini(&disk);
 		FZ_CHECK(pages == 0);

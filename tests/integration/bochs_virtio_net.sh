@@ -31,7 +31,7 @@ it_expect '^\[client\] guest: net: eth0 02:74:68:76:00:02 10\.0\.2\.2$'
 it_expect '^\[server\] guest: net: serving [0-9a-f]{64}$'
 sum=$(sed -n "${IT_LINE}s/.* //p" "$IT_CLEAN")
 it_expect '^\[client\] guest: net: ping: 3 packets transmitted, 3 packets received, 0% packet loss$'
-it_expect '^\[client\] guest: net: fetched 1048576 bytes$'
+it_expect '^\[client\] guest: net: fetched 1048576 bytes in [0-9]+ cs$'
 it_expect "^\\[client\\] guest: net: fetched $sum\$"
 it_expect '^\[server\] guest: net: served$'
 for vm in server client; do

@@ -92,6 +92,23 @@ static void put16(uint64_t gpa, uint16_t v) { memcpy(ram + gpa, &v, 2); }
 static uint16_t get16(uint64_t gpa) { uint16_t v; memcpy(&v, ram + gpa, 2); return v; }
 static uint32_t get32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
 
+/* A fresh PCI bus on fresh port and MMIO buses. */
+static void bus_init(void)
+{
+	vpci_init(&pci);
+	io_bus_init(&pio);
+	io_bus_init(&mmio);
+	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+}
+
+/* The device's BARs where the tests look, memory decoding on. */
+static void bars_on(void)
+{
+	cfg_write(PCI_BAR0, 4, BAR0);
+	cfg_write(PCI_BAR0 + 4, 4, BAR1);
+	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
 static int setup(void **state)
 {
 	struct virtio_host host;
@@ -100,17 +117,12 @@ static int setup(void **state)
 	ram = calloc(1, RAM_SIZE);
 	assert_non_null(ram);
 	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 18 };
-	vpci_init(&pci);
-	io_bus_init(&pio);
-	io_bus_init(&mmio);
-	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	bus_init();
 	virtio_rng_init(&rng, &host);
 	assert_int_equal(vpci_add(&pci, SLOT, &rng.vp.func), 0);
 	msis = reports = intx_changes = 0;
 	intx_level = false;
-	cfg_write(PCI_BAR0, 4, BAR0);
-	cfg_write(PCI_BAR0 + 4, 4, BAR1);
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	bars_on();
 	return 0;
 }
 
@@ -133,17 +145,12 @@ static int setup_console(void **state)
 
 	setup(state);
 	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, NULL, 0 };
-	vpci_init(&pci);
-	io_bus_init(&pio);
-	io_bus_init(&mmio);
-	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	bus_init();
 	virtio_console_init(&con, &host, con_putc, NULL);
 	assert_int_equal(vpci_add(&pci, SLOT, &con.vp.func), 0);
 	nprinted = 0;
 	printed[0] = '\0';
-	cfg_write(PCI_BAR0, 4, BAR0);
-	cfg_write(PCI_BAR0 + 4, 4, BAR1);
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	bars_on();
 	return 0;
 }
 
@@ -354,6 +361,22 @@ static void test_request(void **state)
 	assert_int_equal(get16(USED + 2), 4);
 }
 
+/* Buffers made available and notified before DRIVER_OK wait for it
+ * (3.1.1: no buffer is used before), then are served. */
+static void test_notify_before_driver_ok(void **state)
+{
+	(void)state;
+	driver_setup(8);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	offer(0, 16);
+	wr(BAR0 + 0x3000, 2, 0);
+	assert_int_equal(get16(USED + 2), 0);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(get16(USED + 2), 1);
+	assert_int_equal(msis, 1);
+}
+
 /* With EVENT_IDX the device keeps avail_event at the next entry it will
  * take, or the driver would stop notifying it (2.7.10). */
 static void test_event_idx(void **state)
@@ -487,15 +510,10 @@ static int setup_blk_as(bool read_only)
 	pages_held = 0;
 	assert_int_equal(disk_init(&disk, image, IMAGE_SIZE, read_only, &mem), 0);
 	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 20 };
-	vpci_init(&pci);
-	io_bus_init(&pio);
-	io_bus_init(&mmio);
-	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	bus_init();
 	virtio_blk_init(&blk, &host, &disk, "test-disk");
 	assert_int_equal(vpci_add(&pci, SLOT, &blk.vp.func), 0);
-	cfg_write(PCI_BAR0, 4, BAR0);
-	cfg_write(PCI_BAR0 + 4, 4, BAR1);
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	bars_on();
 	return 0;
 }
 
@@ -652,15 +670,10 @@ static int setup_net(void **state)
 	assert_int_equal(port, 0);
 	assert_int_equal(vswitch_attach(&sw, peer_queue, net_wake, &peer_wakes), 1);
 	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 21 };
-	vpci_init(&pci);
-	io_bus_init(&pio);
-	io_bus_init(&mmio);
-	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	bus_init();
 	virtio_net_init(&net, &host, mac, &sw, (unsigned)port);
 	assert_int_equal(vpci_add(&pci, SLOT, &net.vp.func), 0);
-	cfg_write(PCI_BAR0, 4, BAR0);
-	cfg_write(PCI_BAR0 + 4, 4, BAR1);
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	bars_on();
 	return 0;
 }
 
@@ -803,15 +816,10 @@ static int setup_balloon(void **state)
 	setup(state);
 	ngiven = ntaken = 0;
 	host = (struct virtio_host){ { ram, RAM_SIZE, NULL }, msi, report, NULL, intx, 22 };
-	vpci_init(&pci);
-	io_bus_init(&pio);
-	io_bus_init(&mmio);
-	assert_int_equal(vpci_attach(&pci, &pio, &mmio), 0);
+	bus_init();
 	virtio_balloon_init(&balloon, &host, &ops, 4);
 	assert_int_equal(vpci_add(&pci, SLOT, &balloon.vp.func), 0);
-	cfg_write(PCI_BAR0, 4, BAR0);
-	cfg_write(PCI_BAR0 + 4, 4, BAR1);
-	cfg_write(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	bars_on();
 	return 0;
 }
 
@@ -876,7 +884,7 @@ static void test_balloon(void **state)
 	assert_int_equal(balloon.given, 4);
 	assert_int_equal(reports, 1);
 	assert_non_null(strstr(last_report, "virtio-balloon: at its target: 0 MiB given by the guest"));
-	assert_non_null(strstr(last_report, "free memory 1000 MiB"));
+	assert_non_null(strstr(last_report, "free memory 1024000 KiB"));
 	/* A new target: the driver hears of it (the configuration vector). */
 	msis = 0;
 	virtio_balloon_set_target(&balloon, 0);
@@ -888,6 +896,16 @@ static void test_balloon(void **state)
 	assert_int_equal(ntaken, 1);
 	assert_int_equal(taken_pfns[0], 6);
 	assert_int_equal(balloon.given, 3);
+	/* A stats buffer primed before DRIVER_OK (as Linux's driver does) is
+	 * taken when DRIVER_OK comes. */
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	balloon_send(2, BUF + 0x100, 20, false);
+	assert_false(balloon.stats_held);
+	wr(BAR0 + 0x14, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			   VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	assert_true(balloon.stats_held);
+	virtio_balloon_show(&balloon);
+	assert_false(balloon.stats_held);
 	/* Statistics: the buffer is kept until the shell asks; then it goes
 	 * back and the next one is printed. */
 	stats[0] = 5;
@@ -896,10 +914,10 @@ static void test_balloon(void **state)
 	memcpy(stats + 12, &memfree, 8);
 	memcpy(ram + BUF + 0x100, stats, sizeof(stats));
 	balloon_send(2, BUF + 0x100, sizeof(stats), false);
-	assert_int_equal(get16(USED + 0x800 + 2), 0);
+	assert_int_equal(get16(USED + 0x800 + 2), 1);
 	assert_true(balloon.stats_held);
 	virtio_balloon_show(&balloon);
-	assert_int_equal(get16(USED + 0x800 + 2), 1);
+	assert_int_equal(get16(USED + 0x800 + 2), 2);
 	reports = 0;
 	balloon_send(2, BUF + 0x100, sizeof(stats), false);
 	assert_int_equal(reports, 1);
@@ -911,7 +929,7 @@ static void test_balloon(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_identity_and_caps), T(test_features), T(test_request), T(test_event_idx),
+		T(test_identity_and_caps), T(test_features), T(test_request), T(test_event_idx), T(test_notify_before_driver_ok),
 		T(test_needs_reset), T(test_intx),
 		cmocka_unit_test_setup_teardown(test_console, setup_console, teardown),
 		cmocka_unit_test_setup_teardown(test_blk_config, setup_blk, teardown_blk),

@@ -402,8 +402,9 @@ virtq_seed('chain', False)
 virtq_seed('indirect_event_idx', True)
 
 
-# ---- virtio: device and RAM length (u16: bit 15 the block device, bit
-# 14 read-only, bits 0-13 the length) and RAM, then operations (op byte % 7:
+# ---- virtio: the device (u8 % 5: entropy, block, block read-only,
+# network, balloon), RAM length (u16, bits 0-13) and RAM, then operations
+# (op byte % 8, 7 a host event:
 # 0 config write (reg, size code, u32), 1 config read (reg, size code),
 # 2/3 BAR 0 write/read (offset u16, size code, u64), 4/5 BAR 1 write/read,
 # 6 RAM poke (offset u16, byte)).  The seeds: a driver setting up queue 0
@@ -432,8 +433,7 @@ def virtio_seed(name, block):
         u8(0) + u8(0x74 + 2) + u8(1) + u32(0x8000),
         bar0(0x1c, 1, 1), bar0(0x14, 0, 15), bar0(0x3000, 1, 0), bar0(0x1000, 0, 0),
     ])
-    head = len(ram) | (0x8000 if block else 0)
-    write('virtio', name, u16(head) + bytes(ram) + ops)
+    write('virtio', name, u8(1 if block else 0) + u16(len(ram)) + bytes(ram) + ops)
 
 
 virtio_seed('setup_and_notify', False)
