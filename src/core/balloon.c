@@ -2,6 +2,7 @@
 #include <hv/arch.h>
 #include <hv/balloon.h>
 #include <hv/errno.h>
+#include <hv/log.h>
 #include <hv/memory.h>
 #include <hv/vm.h>
 
@@ -50,9 +51,13 @@ int balloon_give(struct vm *vm, uint64_t pfn)
 		return rc;
 	map[pfn] = GMEM_ABSENT;
 	vm->balloon_pages++;
-	/* The guest cannot reach it now: it goes back to the free memory
-	 * (a failure, the allocator's table full, leaves it unused). */
-	page_free(hpa, 1);
+	/* The guest cannot reach it now: it goes back to the free memory.
+	 * Should the allocator's range table be full (PMM_MAX_RANGES), the
+	 * page is lost to both until the machine restarts. */
+	if (page_free(hpa, 1))
+		pr_warn("vm %u (%s): balloon: a page the guest gave could not be freed (the "
+			"allocator's table is full): lost until the machine restarts", vm->id,
+			vm->name);
 	return 0;
 }
 
