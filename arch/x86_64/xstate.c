@@ -10,6 +10,7 @@
 #include <arch/cpu.h>
 #include <arch/xstate.h>
 #include <hv/errno.h>
+#include <hv/log.h>
 #include <hv/memory.h>
 #include <hv/string.h>
 #include <hv/x86.h>
@@ -20,10 +21,54 @@
 #define FCW_RESET        0x037f   /* SDM Vol. 3A table 9-1, after FINIT */
 #define MXCSR_RESET      0x1f80   /* all exceptions masked */
 #define XCR0_X87         1
+#define XCR0_SSE         2
+#define XCR0_AVX         4
+#define CPUID_D1_XSAVEC  (1u << 1)  /* CPUID.(EAX=0DH,ECX=1):EAX */
+#define XSAVE_EXT_START  576        /* the first component past the header */
+#define YMM_HIGH_BYTES   16         /* YMM0's upper half */
 
 static bool use_xsave;
+static bool xsavec_sound;
 static uint64_t all_components;   /* what XCR0 may hold on this CPU */
 static uint64_t area_size;
+
+/* In the compacted format the first extended component starts right
+ * after the header, at 576 (SDM Vol. 1 13.4.3); Bochs 2.7's XSAVEC starts
+ * it at 416 while its XRSTOR reads it at 576, so each save and restore of
+ * a guest's state by XSAVEC (Linux's, at every task switch) would move
+ * the AVX and AVX-512 registers by 160 bytes.  Tried once: with YMM0 all
+ * ones, XSAVEC of x87|SSE|AVX must put YMM0's upper half at 576.  A CPU
+ * without AVX has no component to misplace there. */
+static bool probe_xsavec(void)
+{
+	static uint8_t area[1024] __attribute__((aligned(64)));
+	struct cpuid_regs r;
+	bool sound = true;
+
+	cpuid(0xd, 1, &r);
+	if (!(r.eax & CPUID_D1_XSAVEC))
+		return false;
+	if (!(all_components & XCR0_AVX))
+		return true;
+	memset(area, 0, sizeof(area));
+	xsetbv(0, XCR0_X87 | XCR0_SSE | XCR0_AVX);
+	__asm__ volatile("vpcmpeqd %%ymm0, %%ymm0, %%ymm0\n\t"
+			 "xsavec64 (%0)\n\t"
+			 "vpxor %%xmm0, %%xmm0, %%xmm0"
+			 : : "r"(area), "a"(XCR0_X87 | XCR0_SSE | XCR0_AVX), "d"(0) : "memory");
+	xsetbv(0, XCR0_X87);
+	for (unsigned i = 0; i < YMM_HIGH_BYTES; i++)
+		sound = sound && area[XSAVE_EXT_START + i] == 0xff;
+	if (!sound)
+		pr_warn("CPU: XSAVEC stores the compacted format where XRSTOR does not read it: "
+			"hidden from guests");
+	return sound;
+}
+
+bool xstate_xsavec_sound(void)
+{
+	return xsavec_sound;
+}
 
 void xstate_probe(void)
 {
@@ -36,6 +81,7 @@ void xstate_probe(void)
 	cpuid(0xd, 0, &r);
 	all_components = ((uint64_t)r.edx << 32) | r.eax;
 	area_size = r.ecx; /* the size for every component XCR0 may enable */
+	xsavec_sound = probe_xsavec();
 }
 
 /* A zeroed image is the reset state but for the two words XRSTOR and

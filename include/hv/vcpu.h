@@ -124,6 +124,7 @@ struct vcpu_snapshot {
 struct vcpu_features {
 	bool rdtscp, invpcid;      /* the guest may use RDTSCP, INVPCID */
 	bool xsave;                /* the host runs with CR4.OSXSAVE */
+	bool xsavec;               /* the host's XSAVEC is sound: shown to the guest */
 	uint64_t cr4_valid;        /* CR4 bits the guest may set */
 	unsigned maxphyaddr;       /* CPUID.80000008H:EAX[7:0] */
 	uint32_t host_max_leaf;    /* CPUID.0:EAX */

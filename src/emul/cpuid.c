@@ -46,6 +46,7 @@
  * PRED_CMD, FLUSH_CMD pass through; ARCH_CAPABILITIES is read in msr.c),
  * so that it can protect itself; CORE_CAPABILITIES is not emulated. */
 #define L7_EDX_HIDDEN    CPUID7_EDX_CORE_CAP
+#define LD1_EAX_XSAVEC   BIT(1)
 #define LD1_EAX_XSAVES   BIT(3)    /* needs "enable XSAVES/XRSTORS" */
 #define LX1_EDX_RDTSCP   BIT(27)
 
@@ -138,6 +139,8 @@ static void host_component(void *ctx, unsigned i, struct xsave_component *c)
 /* CPUID.(EAX=0DH,ECX=0): EBX is the standard-format area the guest's XCR0
  * needs, ECX the one all supported components need; ECX=1: EBX is the
  * compacted-format area for XCR0 | IA32_XSS (XSS is 0: XSAVES is hidden).
+ * XSAVEC is hidden too where the host's puts components elsewhere than
+ * its XRSTOR reads them (feat.xsavec, arch/xstate.h).
  * Derived from the component sub-leaves rather than passed through, so
  * the guest sees sizes that agree with the offsets: Bochs's skylake_x
  * model reports the standard size in sub-leaf 1, which Linux (using
@@ -146,7 +149,7 @@ static void host_component(void *ctx, unsigned i, struct xsave_component *c)
 static void xsave_sizes(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
 {
 	if (subleaf == 1)
-		r->eax &= ~(uint32_t)LD1_EAX_XSAVES;
+		r->eax &= ~(uint32_t)(LD1_EAX_XSAVES | (v->feat.xsavec ? 0 : LD1_EAX_XSAVEC));
 	if (!v->feat.xsave)
 		return; /* no XSAVE on this CPU: nothing to correct */
 	if (subleaf == 0) {

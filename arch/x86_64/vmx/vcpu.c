@@ -328,6 +328,7 @@ static void set_features(struct vcpu *v, const struct vmx_caps *caps)
 		.rdtscp = x->proc2_ctls & PROC2_ENABLE_RDTSCP,
 		.invpcid = x->proc2_ctls & PROC2_ENABLE_INVPCID,
 		.xsave = read_cr4() & CR4_OSXSAVE,
+		.xsavec = xstate_xsavec_sound(),
 		/* What VMX allows, less VMXE (VMX is hidden) and SMXE. */
 		.cr4_valid = caps->cr4_fixed1 & ~(uint64_t)(CR4_VMXE | CR4_SMXE),
 		.maxphyaddr = maxphyaddr(),

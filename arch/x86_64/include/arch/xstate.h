@@ -17,6 +17,10 @@ struct xstate {
 
 /* The host's state-component mask and XSAVE area size, once at boot. */
 void xstate_probe(void);
+/* Whether the CPU has XSAVEC and stores the compacted format where its
+ * XRSTOR reads it (probed by xstate_probe): if not, guests are not told
+ * of XSAVEC. */
+bool xstate_xsavec_sound(void);
 /* Reset values; 0 or an error (no memory for the area). */
 int xstate_init(struct xstate *s);
 void xstate_free(struct xstate *s);
