@@ -28,6 +28,8 @@ static struct {
 	char line[SHELL_LINE_MAX];      /* the line being typed for it */
 	unsigned len;
 	volatile bool line_ready;       /* a line ends: console_in_run_shell() runs it */
+	char ahead[SHELL_LINE_MAX];     /* typed while it runs: taken after it */
+	unsigned ahead_len;
 	bool wake;                      /* ... and the shell's CPU is to be told */
 } in;
 
@@ -131,8 +133,11 @@ static void command(int c)
  * waits is dropped). */
 static void shell_byte(int c)
 {
-	if (in.line_ready)
+	if (in.line_ready) {
+		if (in.ahead_len < sizeof(in.ahead))
+			in.ahead[in.ahead_len++] = (char)c;
 		return;
+	}
 	if (c == '\r' || c == '\n') {
 		kprintf_as(SHELL_WRITER, "\n");
 		in.line[in.len] = '\0';
@@ -214,9 +219,28 @@ static void wake_shell(void)
 		in.shell_wake();
 }
 
+/* What was typed while a command ran, in order: to the shell, or to the
+ * VM that has the focus if the command left the shell.  A line it ends
+ * runs next (console_in_run_shell), on this CPU: no wake. */
+static void take_ahead(void)
+{
+	char ahead[SHELL_LINE_MAX];
+	unsigned n = in.ahead_len;
+
+	memcpy(ahead, in.ahead, n);
+	in.ahead_len = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (in.shell)
+			shell_byte(ahead[i]);
+		else
+			deliver((uint8_t)ahead[i]);
+	}
+	in.wake = false;
+}
+
 bool console_in_shell_pending(void) { return __atomic_load_n(&in.line_ready, __ATOMIC_ACQUIRE); }
 
-void console_in_run_shell(void)
+static void run_line(void)
 {
 	char line[SHELL_LINE_MAX];
 	bool ready;
@@ -237,7 +261,15 @@ void console_in_run_shell(void)
 	}
 	spin_lock(&in.lock);
 	in.line_ready = false;
+	take_ahead();
 	spin_unlock(&in.lock);
+}
+
+/* A line typed ahead may end while one runs (take_ahead): it runs next. */
+void console_in_run_shell(void)
+{
+	while (console_in_shell_pending())
+		run_line();
 }
 
 int console_in_getc(struct vm *vm)

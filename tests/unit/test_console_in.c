@@ -133,6 +133,29 @@ static void test_full_queue(void **state)
 	assert_non_null(strstr(fake_console(), "console: 16 bytes typed for vm 1 (one) were dropped"));
 }
 
+/* A line typed while the shell runs one is kept, and runs after it; so
+ * is one typed before the first has run (a fast typist, a script). */
+static void test_shell_type_ahead(void **state)
+{
+	(void)state;
+	console_in_attach(&vms[0], true);
+	typed = "\x01sfoo\rbar\rba";
+	read_all(&vms[0]);
+	assert_true(console_in_shell_pending());
+	typed = "z\r";
+	read_all(&vms[0]);
+	fake_console_clear();
+	console_in_run_shell();
+	assert_false(console_in_shell_pending());
+	assert_non_null(strstr(fake_console(), "shell: no command 'foo'"));
+	assert_non_null(strstr(fake_console(), "shell: no command 'bar'"));
+	assert_non_null(strstr(fake_console(), "shell: no command 'baz'"));
+	assert_true(strstr(fake_console(), "'foo'") < strstr(fake_console(), "'bar'"));
+	typed = "exit\r";
+	read_all(&vms[0]);
+	console_in_run_shell();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +163,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_escape_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaving_vm_passes_the_focus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shell_type_ahead, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
