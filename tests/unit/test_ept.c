@@ -543,6 +543,111 @@ static void test_accessed_dirty_kept(void **state)
 		assert_int_equal(pt[i] & EPT_LARGE, 0);
 }
 
+/* --- dirty flags -------------------------------------------------------------- */
+
+/* The leaf entry that maps gpa (any level). */
+static uint64_t *leaf_of(gpa_t gpa)
+{
+	uint64_t *t = (uint64_t *)(uintptr_t)E.pml4;
+
+	for (int level = 4; level >= 1; level--) {
+		uint64_t *entry = &t[(gpa >> (12 + 9 * (level - 1))) & 511];
+
+		assert_true(*entry & EPT_RWX);
+		if (level == 1 || (*entry & EPT_LARGE))
+			return entry;
+		t = (uint64_t *)(uintptr_t)(*entry & EPT_ADDR_MASK);
+	}
+	return NULL;
+}
+
+/* ept_split_small: every page of the range 4 KiB, translating as before. */
+static void test_split_small(void **state)
+{
+	assert_int_equal(ept_map(&E, 0, 0x40000000, GB1 + MB2 + KB4, RWX_WB), HV_OK);
+	expect_map(0, 0x40000000, GB1, RWX_WB);
+	expect_map(GB1, 0x80000000, MB2, RWX_WB);
+	assert_int_equal(ept_split_small(&E, 0, GB1 + MB2 + KB4), HV_OK);
+	for (uint64_t off = 0; off < GB1 + MB2 + KB4; off += MB2 / 2 + KB4)
+		expect_map(off, 0x40000000 + off, KB4, RWX_WB);
+	expect_map(GB1 + MB2, 0x40000000 + GB1 + MB2, KB4, RWX_WB);
+	/* PML4, PDPT; the first GiB's PD and 512 PTs; the second's PD, the
+	 * PT of its 2 MiB page and that of the 4 KiB page after it. */
+	assert_int_equal(E.tables, 1 + 1 + (1 + 512) + (1 + 1 + 1));
+	/* Again: nothing left to split. */
+	assert_int_equal(ept_split_small(&E, 0, GB1 + MB2 + KB4), HV_OK);
+	assert_int_equal(E.tables, 1 + 1 + (1 + 512) + (1 + 1 + 1));
+	assert_int_equal(ept_split_small(&E, 0x123, KB4), HV_EINVAL);
+}
+
+/* A split that runs out of table pages stops; what it split translates
+ * as before, and nothing leaks. */
+static void test_split_small_failure(void **state)
+{
+	assert_int_equal(ept_map(&E, 0, 0x40000000, 4 * MB2, RWX_WB), HV_OK);
+	fail_after(2);
+	assert_int_equal(ept_split_small(&E, 0, 4 * MB2), HV_ENOMEM);
+	fail_after(NO_LIMIT);
+	expect_map(0, 0x40000000, KB4, RWX_WB);
+	expect_map(MB2, 0x40000000 + MB2, KB4, RWX_WB);
+	expect_map(2 * MB2, 0x40000000 + 2 * MB2, MB2, RWX_WB);
+	check_no_leak();
+}
+
+static uint64_t seen[1024];
+static unsigned nseen;
+
+static void note_page(void *arg, gpa_t gpa)
+{
+	assert_ptr_equal(arg, &nseen);
+	assert_true(nseen < 1024);
+	seen[nseen++] = gpa;
+}
+
+/* ept_scan_dirty: each leaf the CPU marked dirty is reported, page by
+ * page, and its flag cleared (accessed kept); a large one whole. */
+static void test_scan_dirty(void **state)
+{
+	assert_int_equal(ept_map(&E, 0, 0x40000000, 4 * KB4, RWX_WB), HV_OK);
+	assert_int_equal(ept_map(&E, MB2, 0x40200000, MB2, RWX_WB), HV_OK);
+	*leaf_of(KB4) |= EPT_ACCESSED | EPT_DIRTY;     /* as the CPU would */
+	*leaf_of(3 * KB4) |= EPT_ACCESSED | EPT_DIRTY;
+	*leaf_of(2 * KB4) |= EPT_ACCESSED;             /* read, not written */
+	*leaf_of(MB2) |= EPT_ACCESSED | EPT_DIRTY;
+	nseen = 0;
+	assert_int_equal(ept_scan_dirty(&E, 0, 2 * MB2, note_page, &nseen), 2 + 512);
+	assert_int_equal(nseen, 2 + 512);
+	assert_int_equal(seen[0], KB4);
+	assert_int_equal(seen[1], 3 * KB4);
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(seen[2 + i], MB2 + i * KB4);
+	expect_map(KB4, 0x40001000, KB4, RWX_WB | EPT_ACCESSED);
+	expect_map(MB2, 0x40200000, MB2, RWX_WB | EPT_ACCESSED);
+	/* Cleared: a second scan finds nothing until the CPU writes again. */
+	nseen = 0;
+	assert_int_equal(ept_scan_dirty(&E, 0, 2 * MB2, note_page, &nseen), 0);
+	*leaf_of(0) |= EPT_DIRTY;
+	assert_int_equal(ept_scan_dirty(&E, 0, KB4, note_page, &nseen), 1);
+	assert_int_equal(seen[0], 0);
+	/* Only the range is scanned. */
+	*leaf_of(3 * KB4) |= EPT_DIRTY;
+	assert_int_equal(ept_scan_dirty(&E, 0, 3 * KB4, note_page, &nseen), 1 - 1);
+	assert_int_equal(ept_scan_dirty(&E, 0x123, KB4, note_page, &nseen), 0);
+}
+
+/* ept_clear_dirty: one page's flag, said whether it was set. */
+static void test_clear_dirty(void **state)
+{
+	assert_int_equal(ept_map(&E, 0, 0x40000000, 2 * KB4, RWX_WB), HV_OK);
+	*leaf_of(KB4) |= EPT_ACCESSED | EPT_DIRTY;
+	assert_int_equal(ept_clear_dirty(&E, KB4 + 0x10), 1);
+	assert_int_equal(ept_clear_dirty(&E, KB4), 0);
+	assert_int_equal(ept_clear_dirty(&E, 0), 0);
+	expect_map(KB4, 0x40001000, KB4, RWX_WB | EPT_ACCESSED);
+	assert_int_equal(ept_clear_dirty(&E, 2 * KB4), HV_ENOENT);
+	assert_int_equal(ept_clear_dirty(&E, EPT_GPA_LIMIT), HV_ERANGE);
+}
+
 /* --- allocation failure ------------------------------------------------------ */
 
 /* Maps that need several tables, failing at every allocation in turn:
@@ -765,6 +870,10 @@ int main(void)
 		T(test_protect_splits),
 		T(test_protect_1g_edges),
 		T(test_accessed_dirty_kept),
+		T(test_split_small),
+		T(test_split_small_failure),
+		T(test_scan_dirty),
+		T(test_clear_dirty),
 		T(test_map_alloc_failure),
 		T(test_map_alloc_failure_large),
 		T(test_split_alloc_failure),

@@ -419,6 +419,89 @@ int ept_translate(const struct ept *e, gpa_t gpa, paddr_t *hpa, uint64_t *flags,
 	return HV_ENOENT;   /* not reached: a PTE is always a leaf */
 }
 
+/* --- dirty flags (the dirty-page log, hv/dirty.h) ------------------------ */
+
+/* Split every large leaf overlapping [gpa, end) under the table at pa. */
+static int split_all(struct ept *e, paddr_t pa, int level, gpa_t gpa, gpa_t end)
+{
+	uint64_t *t = table_at(e, pa);
+	uint64_t size = level_size(level);
+
+	for (unsigned i = index_of(gpa, level); level > 1 && gpa < end && i < EPT_ENTRIES; i++) {
+		gpa_t next = MIN(ALIGN_DOWN(gpa, size) + size, end);
+		int err = HV_OK;
+
+		if (present(t[i]) && is_leaf(t[i], level))
+			err = split_leaf(e, &t[i], level);
+		if (!err && present(t[i]))
+			err = split_all(e, t[i] & EPT_ADDR_MASK, level - 1, gpa, next);
+		if (err)
+			return err;
+		gpa = next;
+	}
+	return HV_OK;
+}
+
+int ept_split_small(struct ept *e, gpa_t gpa, uint64_t size)
+{
+	int err = check_range(gpa, size);
+
+	return err ? err : split_all(e, e->pml4, EPT_LEVELS, gpa, gpa + size);
+}
+
+/* Clear the dirty flag with the CPU's own atomicity: it sets accessed
+ * and dirty flags with locked writes (SDM 29.3.5), and a flag it sets
+ * between a plain read and write would be lost. */
+static bool take_dirty(uint64_t *entry)
+{
+	return (*entry & EPT_DIRTY) &&
+	       (__atomic_fetch_and(entry, ~EPT_DIRTY, __ATOMIC_SEQ_CST) & EPT_DIRTY);
+}
+
+static uint64_t scan_dirty(struct ept *e, paddr_t pa, int level, gpa_t gpa, gpa_t end,
+			   ept_page_fn fn, void *arg)
+{
+	uint64_t *t = table_at(e, pa);
+	uint64_t size = level_size(level), n = 0;
+
+	for (unsigned i = index_of(gpa, level); gpa < end && i < EPT_ENTRIES; i++) {
+		gpa_t base = ALIGN_DOWN(gpa, size), next = MIN(base + size, end);
+
+		if (present(t[i]) && !is_leaf(t[i], level))
+			n += scan_dirty(e, t[i] & EPT_ADDR_MASK, level - 1, gpa, next, fn, arg);
+		else if (present(t[i]) && take_dirty(&t[i]))
+			for (gpa_t p = base; p < base + size; p += PAGE_SIZE, n++)
+				fn(arg, p);
+		gpa = next;
+	}
+	return n;
+}
+
+uint64_t ept_scan_dirty(struct ept *e, gpa_t gpa, uint64_t size, ept_page_fn fn, void *arg)
+{
+	if (check_range(gpa, size))
+		return 0;
+	return scan_dirty(e, e->pml4, EPT_LEVELS, gpa, gpa + size, fn, arg);
+}
+
+int ept_clear_dirty(struct ept *e, gpa_t gpa)
+{
+	uint64_t *t = table_at(e, e->pml4);
+
+	if (gpa >= EPT_GPA_LIMIT)
+		return HV_ERANGE;
+	for (int level = EPT_LEVELS; level >= 1; level--) {
+		uint64_t *entry = &t[index_of(gpa, level)];
+
+		if (!present(*entry))
+			return HV_ENOENT;
+		if (is_leaf(*entry, level))
+			return take_dirty(entry) ? 1 : 0;
+		t = child_of(e, *entry);
+	}
+	return HV_ENOENT;   /* not reached: a PTE is always a leaf */
+}
+
 static void free_tree(struct ept *e, paddr_t pa, int level)
 {
 	const uint64_t *t = table_at(e, pa);

@@ -92,6 +92,23 @@ int ept_protect(struct ept *e, gpa_t gpa, uint64_t size, uint64_t perms);
 int ept_translate(const struct ept *e, gpa_t gpa, paddr_t *hpa, uint64_t *flags,
 		  uint64_t *page_size);
 
+/* Dirty flags, for the dirty-page log (hv/dirty.h).  They are set by the
+ * CPU only where the EPT pointer enables accessed and dirty flags
+ * (ept_pointer's ad_bits), and only in leaves, so a large page is dirty
+ * as a whole: ept_split_small() first makes every page in [gpa, gpa +
+ * size) a 4 KiB one (translating as before; HV_ENOMEM: some are split,
+ * none lost).  ept_scan_dirty() clears the dirty flag of every leaf in
+ * the range that has it and calls fn for each 4 KiB page of it (of the
+ * whole leaf, should one be large), returning how many;
+ * ept_clear_dirty() clears that of the leaf mapping gpa: 1 if it was
+ * set, 0 if not, HV_ENOENT if gpa is not mapped.  Flags are cleared
+ * atomically, so one the CPU sets meanwhile is never lost; a CPU may
+ * still hold a translation with the flag set until INVEPT. */
+typedef void (*ept_page_fn)(void *arg, gpa_t gpa);
+int ept_split_small(struct ept *e, gpa_t gpa, uint64_t size);
+uint64_t ept_scan_dirty(struct ept *e, gpa_t gpa, uint64_t size, ept_page_fn fn, void *arg);
+int ept_clear_dirty(struct ept *e, gpa_t gpa);
+
 /* Free every table page (not the mapped memory); e can be initialised again. */
 void ept_destroy(struct ept *e);
 
