@@ -6,6 +6,7 @@
 #define HV_ARCH_H
 
 #include <hv/bootinfo.h>
+#include <hv/dirty.h>
 #include <hv/types.h>
 #include <hv/x86.h>
 
@@ -120,6 +121,18 @@ void arch_vcpu_stats_reset(struct vcpu *v);
  * the CPU that runs it. */
 int arch_vm_unmap_page(struct vm *vm, uint64_t gpa);
 int arch_vm_map_page(struct vm *vm, uint64_t gpa, paddr_t hpa);
+/* Dirty-page logging (arch/x86_64/vmx/dirty.c; hv/vm.h says the order):
+ * whether the CPU has a mode, and its best (DIRTY_OFF: none); start
+ * (guest RAM in 4 KiB pages, the dirty flags cleared, the mode set for
+ * the vCPUs' next sync), 0 or HV_ENOMEM; collect what only the tables
+ * hold into vm->dirty; clear the dirty flags of the pages taken; stop
+ * (for the next sync). */
+bool arch_dirty_has(enum dirty_mode mode);
+enum dirty_mode arch_dirty_best(void);
+int arch_vm_dirty_start(struct vm *vm, enum dirty_mode mode);
+void arch_vm_dirty_collect(struct vm *vm);
+void arch_vm_dirty_rearm(struct vm *vm, const uint64_t *taken);
+void arch_vm_dirty_stop(struct vm *vm);
 /* Pages the arch holds for the VM beside its RAM: second-level page
  * tables, intercept bitmaps, a VMCS per vCPU (the shell's mem). */
 uint64_t arch_vm_pages(const struct vm *vm);

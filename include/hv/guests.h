@@ -57,6 +57,7 @@ int guest_stop(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
 /* The VM's balloon: a new target of mib MiB, or (mib < 0) its state and
  * the guest's statistics on the console. */
 int guest_balloon(struct vm *vm, int64_t mib, char *err, size_t errlen);
+int guest_dirty(struct vm *vm, const char *how, char *err, size_t errlen);
 /* The gdb stub attaches to the VM when a debugger connects. */
 int guest_gdb(struct vm *vm, char *err, size_t errlen);
 /* A line typed at the shell waits: the boot CPU, which runs the shell

@@ -29,6 +29,10 @@ struct shell_env {
 	int (*stop)(struct vm *vm, unsigned grace_s, char *err, size_t errlen);
 	int (*gdb)(struct vm *vm, char *err, size_t errlen);
 	int (*balloon)(struct vm *vm, int64_t mib, char *err, size_t errlen);   /* may be NULL */
+	/* Dirty-page logging (hv/vm.h): how is "on", "pml", "scan", "off" or
+	 * NULL (on if off, else how many pages were written since the last
+	 * look); it says what it did on the console. */
+	int (*dirty)(struct vm *vm, const char *how, char *err, size_t errlen);   /* may be NULL */
 	unsigned (*live)(void);
 	bool (*cpu_usage)(unsigned cpu, struct cpu_usage *u);
 	/* The machine: the host TSC and its rate, free pages, the end. */

@@ -7,11 +7,17 @@ struct spinlock {
 	volatile int locked;
 };
 
+/* In a spin-wait loop: PAUSE, which spares a sibling thread's time. */
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
+
 static inline void spin_lock(struct spinlock *l)
 {
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (l->locked)
-			__asm__ volatile("pause");
+			cpu_relax();
 }
 
 static inline void spin_unlock(struct spinlock *l)

@@ -141,6 +141,10 @@ struct vcpu {
 				    * handler found it (MMIO), else 0: the hardware's */
 	unsigned cpu;              /* the physical CPU whose run queue has it */
 	volatile uint32_t remote;  /* VCPU_REMOTE_* */
+	/* In arch_vcpu_run on its CPU; and the VM's sync_gen it last took
+	 * (vm_sync_vcpus). */
+	volatile bool on_cpu;
+	volatile uint32_t sync_ack;
 	volatile uint8_t sipi_vector;
 	bool wait_sipi;            /* an application processor before its start-up IPI */
 	bool halt_no_irq;          /* asleep in HLT with interrupts off */

@@ -7,6 +7,7 @@
 #define HV_VM_H
 
 #include <hv/config.h>
+#include <hv/dirty.h>
 #include <hv/io.h>
 #include <hv/platform.h>
 #include <hv/spinlock.h>
@@ -60,6 +61,15 @@ struct vm {
 	struct gmem mem;           /* guest RAM as the hypervisor reaches it (hv/gmem.h) */
 	uint64_t balloon_pages;    /* given to the hypervisor by its balloon (balloon.c) */
 	struct vm_arch *arch;      /* second-level page tables, intercept bitmaps */
+	/* The dirty-page log (vm_dirty_start): the pages written since the
+	 * last take; what that take returned; the pages holding both. */
+	struct dirty_log dirty;
+	uint64_t *dirty_taken;
+	paddr_t dirty_pa;
+	uint64_t dirty_alloc;
+	enum dirty_mode dirty_mode;
+	/* Bumped by vm_sync_vcpus: each vCPU syncs before its next entry. */
+	volatile uint32_t sync_gen;
 
 	struct io_bus pio;         /* port I/O devices */
 	struct io_bus mmio;        /* MMIO devices (guest-physical ranges with no RAM) */
@@ -148,6 +158,21 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 void vm_report(struct vm *vm);
 /* From any CPU (the shell): pause stops the VM's vCPUs at their next exit
  * (each kicked) until resume; kill ends it. */
+/* The VM's second-level tables or logging changed: every vCPU drains its
+ * page-modification log, applies the VM's logging mode and drops its
+ * CPU's cached translations of the VM before it next enters the guest.
+ * Returns once every vCPU now in guest mode has (from any CPU but one
+ * that runs a vCPU of this VM; no lock held). */
+void vm_sync_vcpus(struct vm *vm);
+/* Dirty-page logging (src/core/vm_dirty.c, hv/dirty.h): start it (mode
+ * DIRTY_OFF: the best the CPU has), 0 or HV_EBUSY (already on),
+ * HV_ENOTSUP (the CPU lacks the mode), HV_ENOMEM; take what was written
+ * since the start or the last take into vm->dirty_taken, returning how
+ * many pages; stop (what it allocated is freed; the guest's RAM stays
+ * mapped with 4 KiB pages).  From the shell's CPU, as vm_sync_vcpus. */
+int vm_dirty_start(struct vm *vm, enum dirty_mode mode);
+uint64_t vm_dirty_take(struct vm *vm);
+void vm_dirty_stop(struct vm *vm);
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 /* The same without a console line (the debugger's stops). */

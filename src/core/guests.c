@@ -653,6 +653,55 @@ int guest_balloon(struct vm *vm, int64_t mib, char *err, size_t errlen)
 	return 0;
 }
 
+static int dirty_start(struct vm *vm, enum dirty_mode mode, char *err, size_t errlen)
+{
+	int rc = vm_dirty_start(vm, mode);
+
+	if (rc == HV_ENOTSUP)
+		hv_snprintf(err, errlen, "the CPU has %s", mode == DIRTY_PML ? "no page-modification log"
+				       : mode == DIRTY_SCAN ? "no EPT dirty flags"
+				       : "neither a page-modification log nor EPT dirty flags");
+	else if (rc == HV_EBUSY)
+		hv_snprintf(err, errlen, "vm %u (%s) logs already ('dirty %u off' first)", vm->id,
+			    vm->name, vm->id);
+	else if (rc)
+		hv_snprintf(err, errlen, "vm %u (%s): %s", vm->id, vm->name, hv_strerror(rc));
+	else
+		kprintf("vm %u (%s): dirty-page logging on (%s), %lu pages of 4 KiB\n", vm->id,
+			vm->name, dirty_mode_name(vm->dirty_mode),
+			(unsigned long)(vm->ram_size / PAGE_SIZE));
+	return rc;
+}
+
+/* From the shell's CPU, which runs no vCPU while it runs a command. */
+int guest_dirty(struct vm *vm, const char *how, char *err, size_t errlen)
+{
+	if (!how)
+		how = vm->dirty_mode == DIRTY_OFF ? "on" : "look";
+	if (!strcmp(how, "on"))
+		return dirty_start(vm, DIRTY_OFF, err, errlen);
+	if (!strcmp(how, "pml"))
+		return dirty_start(vm, DIRTY_PML, err, errlen);
+	if (!strcmp(how, "scan"))
+		return dirty_start(vm, DIRTY_SCAN, err, errlen);
+	if (!strcmp(how, "off")) {
+		if (vm->dirty_mode == DIRTY_OFF) {
+			hv_snprintf(err, errlen, "vm %u (%s) does not log", vm->id, vm->name);
+			return HV_EINVAL;
+		}
+		vm_dirty_stop(vm);
+		kprintf("vm %u (%s): dirty-page logging off\n", vm->id, vm->name);
+		return 0;
+	}
+	if (strcmp(how, "look")) {
+		hv_snprintf(err, errlen, "'%s': on, pml, scan or off", how);
+		return HV_EINVAL;
+	}
+	kprintf("vm %u (%s): %lu pages written since the last look (%s)\n", vm->id, vm->name,
+		(unsigned long)vm_dirty_take(vm), dirty_mode_name(vm->dirty_mode));
+	return 0;
+}
+
 int guest_gdb(struct vm *vm, char *err, size_t errlen)
 {
 	if (!gdb_vm_enabled()) {
@@ -703,6 +752,7 @@ const struct shell_env shell_hv_env = {
 	.image_next = image_next,
 	.disk_next = disk_image_next,
 	.balloon = guest_balloon,
+	.dirty = guest_dirty,
 	.start = guest_start,
 	.reset = guest_reset,
 	.stop = guest_stop,

@@ -334,6 +334,24 @@ static enum shell_result cmd_balloon(const struct shell_env *env, unsigned argc,
 	return SHELL_STAY;
 }
 
+static enum shell_result cmd_dirty(const struct shell_env *env, unsigned argc, char **argv,
+				   const char *rest)
+{
+	struct vm *vm = live_vm(env, argc, argv, 3, "dirty VM [on|pml|scan|off]");
+	char err[ERR_MAX];
+
+	UNUSED(rest);
+	if (!vm)
+		return SHELL_STAY;
+	if (!env->dirty) {
+		kprintf("shell: dirty: not here\n");
+		return SHELL_STAY;
+	}
+	if (env->dirty(vm, argc == 3 ? argv[2] : NULL, err, sizeof(err)))
+		kprintf("shell: dirty: %s\n", err);
+	return SHELL_STAY;
+}
+
 /* ---- watching ---- */
 
 /* "x.y" for a/b without floating point. */
@@ -654,6 +672,9 @@ static const struct command commands[] = {
 	{ "gdb", "gdb VM", "the gdb stub's 'target remote' attaches to the VM", cmd_gdb },
 	{ "balloon", "balloon VM [MiB]", "ask the VM's balloon for MiB of its RAM (0: all back); "
 	  "without MiB, its state and the guest's memory", cmd_balloon },
+	{ "dirty", "dirty VM [on|pml|scan|off]",
+	  "log the pages the VM writes (by the CPU's page-modification log or its EPT dirty "
+	  "flags); then how many it wrote since the last look", cmd_dirty },
 	{ "mem", "mem", "free memory, and what each VM holds", cmd_mem },
 	{ "cpus", "cpus", "the physical CPUs: their vCPUs, what runs, time in vCPUs", cmd_cpus },
 	{ "log", "log [LEVEL]", "the console's log level: error, warn, info or debug", cmd_log },

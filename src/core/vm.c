@@ -303,7 +303,9 @@ bool vm_run_slice(struct vcpu *v)
 	if (vm->news)
 		vm_take_news(vm);
 	__atomic_store_n(&v->snap.valid, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);   /* before its entries look (vm_sync_vcpus) */
 	rc = arch_vcpu_run(v);
+	__atomic_store_n(&v->on_cpu, false, __ATOMIC_RELEASE);
 	v->off_cpu_since = arch_tsc();
 	if (rc && !vm_ended(vm))
 		vm_end(vm, VM_END_ERROR, 0, "vCPU could not run: %s", hv_strerror(rc));
@@ -336,6 +338,29 @@ void vm_end(struct vm *vm, enum vm_end how, uint64_t status, const char *fmt, ..
 	else
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_STOP);
+}
+
+/* The generation first, then the kicks: a vCPU that enters after
+ * reading the old one takes the kick's IPI as an exit at once and syncs
+ * on its way back in (the arch checks sync_gen before every entry that
+ * is not the fast path, and a kick takes it off the fast path).  Only a
+ * vCPU in arch_vcpu_run, whose CPU may hold translations or log entries
+ * from before, is kicked and waited for; the others check sync_gen in
+ * the first entry of their next run. */
+void vm_sync_vcpus(struct vm *vm)
+{
+	uint32_t gen = __atomic_add_fetch(&vm->sync_gen, 1, __ATOMIC_SEQ_CST);
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (__atomic_load_n(&vm->vcpus[i].on_cpu, __ATOMIC_SEQ_CST))
+			vcpu_kick(&vm->vcpus[i], VCPU_REMOTE_EVENTS);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		while (__atomic_load_n(&v->on_cpu, __ATOMIC_SEQ_CST) &&
+		       (int32_t)(__atomic_load_n(&v->sync_ack, __ATOMIC_ACQUIRE) - gen) < 0)
+			cpu_relax();
+	}
 }
 
 /* Each vCPU's CPU sees the change at the kick (vcpu_take_remote). */
@@ -425,6 +450,7 @@ void vm_report(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	vm_dirty_stop(vm);
 	console_in_detach(vm);
 	vm_console_flush(&vm->console, false);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)

@@ -6,7 +6,6 @@
 %define GUEST_NAME "echo"
 %include "common.inc"
 
-LSR_DR          equ 0x01
 LINE_MAX        equ 60
 
 main:
@@ -36,19 +35,6 @@ main:
 	jne .line
 	cmp dword [line_buf], 'quit'
 	jne .line
-	ret
-
-; uart_getc: AL = the next byte received (waits for one).
-uart_getc:
-	push edx
-	mov dx, UART_LSR
-.wait:
-	in al, dx
-	test al, LSR_DR
-	jz .wait
-	mov dx, UART_THR                ; the receive buffer at the same port
-	in al, dx
-	pop edx
 	ret
 
 section .bss

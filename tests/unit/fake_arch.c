@@ -272,3 +272,11 @@ void fake_protected_mode(struct vcpu *v)
 	fake_hw_set(v, VREG_SS_AR, 0xc093);   /* present data, DPL 0 */
 	fake_hw_set(v, VREG_RFLAGS, 2);
 }
+
+/* Dirty-page logging: a CPU with neither PML nor EPT dirty flags. */
+bool arch_dirty_has(enum dirty_mode m) { (void)m; return false; }
+enum dirty_mode arch_dirty_best(void) { return DIRTY_OFF; }
+int arch_vm_dirty_start(struct vm *vm, enum dirty_mode m) { (void)vm; (void)m; return HV_ENOTSUP; }
+void arch_vm_dirty_collect(struct vm *vm) { (void)vm; }
+void arch_vm_dirty_rearm(struct vm *vm, const uint64_t *taken) { (void)vm; (void)taken; }
+void arch_vm_dirty_stop(struct vm *vm) { (void)vm; }

@@ -281,7 +281,7 @@ static const struct exit_handler exit_table[EXIT_REASON_MAX] = {
 	[EXIT_VMFUNC] = { "VMFUNC", exit_undefined, false },
 	[EXIT_ENCLS] = { "ENCLS", NULL, false },
 	[EXIT_RDSEED] = { "RDSEED", NULL, false },
-	[EXIT_PML_FULL] = { "page-modification log full", NULL, true },
+	[EXIT_PML_FULL] = { "page-modification log full", vmx_pml_full, true },
 	[EXIT_XSAVES] = { "XSAVES", NULL, false },
 	[EXIT_XRSTORS] = { "XRSTORS", NULL, false },
 };
@@ -429,6 +429,9 @@ bool vmx_prepare_entry(struct vcpu *v)
 		vcpu_take_remote(v);
 	if (v->req & VCPU_REQ_STOP)
 		return false;
+	/* Its VM's tables or dirty logging changed (vm_sync_vcpus). */
+	if (__builtin_expect(v->sync_ack != v->vm->sync_gen, 0))
+		vmx_dirty_sync(v);
 	/* An NMI taken in root operation is the guest's too. */
 	if (host_nmi_take())
 		vcpu_queue_nmi(v);

@@ -149,7 +149,6 @@ static void write_controls(struct vcpu *v)
 	vmcs_write(VMCS_IO_BITMAP_A, vm->io_bitmap);
 	vmcs_write(VMCS_IO_BITMAP_B, vm->io_bitmap + PAGE_SIZE);
 	vmcs_write(VMCS_MSR_BITMAP, vm->msr_bitmap);
-	vmcs_write(VMCS_EPT_POINTER, ept_pointer(&vm->ept, false));
 	if (x->proc2_ctls & PROC2_ENABLE_VPID)
 		vmcs_write(VMCS_VPID, vm->vpid);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
@@ -366,6 +365,12 @@ int arch_vcpu_create(struct vcpu *v, const struct vcpu_start *start)
 		return rc;
 	}
 	write_controls(v);
+	rc = vmx_dirty_vcpu_init(v);
+	if (rc) {
+		vmcs_clear(x->vmcs);
+		arch_vcpu_destroy(v);
+		return rc;
+	}
 	v->breakpoints_off = x->mov_dr_exiting_ok;     /* DR7 starts as 0x400 */
 	write_host_state(v, this_cpu_id());
 	x->host_cpu = this_cpu_id();
@@ -387,6 +392,7 @@ void arch_vcpu_destroy(struct vcpu *v)
 	if (x->vmcs)
 		page_free(x->vmcs, 1);
 	x->vmcs = 0;
+	vmx_dirty_vcpu_free(v);
 	xstate_free(&x->xs);
 	v->arch = NULL;
 }
@@ -749,6 +755,7 @@ int arch_vcpu_run(struct vcpu *v)
 	}
 	vmcs_charge_none();
 	this_cpu()->vcpu = NULL;
+	vmx_dirty_drain(v);   /* what it logged, before another CPU looks */
 	save_guest_state(v);
 	vcpu_snapshot(v);   /* for the shell's regs and the debugger, while it does not run */
 	rc = vmcs_clear(x->vmcs);

@@ -138,7 +138,11 @@ void arch_vm_destroy(struct vm *vm)
 int arch_vm_unmap_page(struct vm *vm, uint64_t gpa)
 {
 	struct vm_arch *a = vm->arch;
-	int rc = ept_unmap(&a->ept, gpa, PAGE_SIZE);
+	int rc;
+
+	spin_lock(&a->ept_lock);
+	rc = ept_unmap(&a->ept, gpa, PAGE_SIZE);
+	spin_unlock(&a->ept_lock);
 
 	/* SDM 29.4.3.4: a changed EPT entry needs INVEPT before the
 	 * translations cached from it stop being used. */
@@ -149,7 +153,11 @@ int arch_vm_unmap_page(struct vm *vm, uint64_t gpa)
 int arch_vm_map_page(struct vm *vm, uint64_t gpa, paddr_t hpa)
 {
 	struct vm_arch *a = vm->arch;
-	int rc = ept_map(&a->ept, gpa, hpa, PAGE_SIZE, EPT_RWX | EPT_MT_WB);
+	int rc;
+
+	spin_lock(&a->ept_lock);
+	rc = ept_map(&a->ept, gpa, hpa, PAGE_SIZE, EPT_RWX | EPT_MT_WB);
+	spin_unlock(&a->ept_lock);
 
 	vmx_invept(ept_pointer(&a->ept, false));
 	return rc;
@@ -164,6 +172,7 @@ uint64_t arch_vm_pages(const struct vm *vm)
 		return 0;
 	pages = a->ept.tables + (a->io_bitmap ? 2 : 0) + (a->msr_bitmap ? 1 : 0);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		pages += vm->vcpus[i].arch != NULL;   /* its VMCS */
+		if (vm->vcpus[i].arch)   /* its VMCS, and its page-modification log */
+			pages += 1 + (vmx(&vm->vcpus[i])->pml != 0);
 	return pages;
 }

@@ -2,6 +2,7 @@
 #ifndef ARCH_CPU_H
 #define ARCH_CPU_H
 
+#include <hv/spinlock.h>   /* cpu_relax */
 #include <hv/types.h>
 #include <hv/x86.h>
 
@@ -77,7 +78,6 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void cpu_relax(void) { __asm__ volatile("pause"); }
 
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {

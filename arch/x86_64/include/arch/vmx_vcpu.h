@@ -12,6 +12,8 @@
 
 struct vm_arch {
 	struct ept ept;
+	struct spinlock ept_lock;  /* changes to ept (the CPU's A/D flags aside) */
+	enum dirty_mode dirty_mode; /* what each vCPU's sync applies (dirty.c) */
 	uint16_t vpid;
 	paddr_t io_bitmap;         /* two pages: ports 0-0x7fff, 0x8000-0xffff */
 	paddr_t msr_bitmap;
@@ -42,6 +44,9 @@ struct vcpu_arch {
 	struct vcpu_msrs msrs;
 	uint64_t xcr0;             /* the guest's XCR0 */
 	struct xstate xs;          /* extended, debug and TPR state while not loaded */
+	paddr_t pml;               /* its page-modification log (where the CPU has PML) */
+	bool pml_on;               /* enabled in the VMCS */
+	uint64_t eptp;             /* the EPT pointer in the VMCS */
 
 	/* Per basic exit reason: exits, and the VMREADs/VMWRITEs they cost
 	 * (the last slot: failed entries and unknown reasons). */
@@ -65,6 +70,16 @@ void vmx_exit_stub_mitigated(void);   /* with arch/spec.h's entry work */
 struct vcpu *vmx_exit(struct vcpu *v);
 /* Everything the next entry needs; false when the VM has ended. */
 bool vmx_prepare_entry(struct vcpu *v);
+
+/* dirty.c: the vCPU's part of dirty-page logging: its controls at
+ * creation (the VMCS current), its sync before an entry when the VM's
+ * sync_gen moved (vm_sync_vcpus), the drain of its log when it leaves
+ * its CPU, and the PML-full exit. */
+int vmx_dirty_vcpu_init(struct vcpu *v);
+void vmx_dirty_vcpu_free(struct vcpu *v);
+void vmx_dirty_sync(struct vcpu *v);
+void vmx_dirty_drain(struct vcpu *v);
+enum vmexit_ret vmx_pml_full(struct vcpu *v);
 
 /* vcpu.c */
 void vmx_flush_regs(struct vcpu *v);
