@@ -52,7 +52,6 @@ extern uint32_t fake_gdtr_limit;
 extern struct exit_stats fake_exit_stats[MAX_VCPUS_PER_VM][FAKE_EXIT_REASONS];
 extern uint64_t fake_vm_pages;
 
-
 /* Everything printed on the hypervisor console since the last clear. */
 const char *fake_console(void);
 void fake_console_clear(void);
