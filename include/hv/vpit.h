@@ -61,4 +61,12 @@ uint64_t vpit_next_event_ns(struct vpit *pit);
  * into that one pulse (an edge-triggered PIC would merge them anyway). */
 void vpit_tick(struct vpit *pit);
 
+/* Its section of the state stream (VMS_PIT, hv/vmstate.h), and back:
+ * 0, or HV_EINVAL for a section vpit_write could not have made (the PIT
+ * is left as it was).  The IRQ is edge-triggered: no line state. */
+struct vms_out;
+struct vms_section;
+void vpit_save(const struct vpit *pit, struct vms_out *o);
+int vpit_load(struct vpit *pit, struct vms_section *s);
+
 #endif

@@ -5,7 +5,9 @@
  * status byte), a count is taken into the counting element at once (not
  * on the next CLK), and a new count written in modes 2 and 3 restarts the
  * period instead of waiting for the current one to end. */
+#include <hv/errno.h>
 #include <hv/string.h>
+#include <hv/vmstate.h>
 #include <hv/vpit.h>
 
 #define NS_PER_SEC 1000000000ull
@@ -397,4 +399,101 @@ int vpit_attach(struct vpit *pit, struct io_bus *pio)
 	if (rc)
 		return rc;
 	return io_register(pio, VPIT_PORT_B, 1, "pit-port-b", vpit_read, vpit_write, pit);
+}
+
+/* ---- the state stream (hv/vmstate.h) ---- */
+
+enum {
+	F_GATE = 0x01, F_LOADED = 0x02, F_RUNNING = 0x04, F_TRIGGERED = 0x08,
+	F_NULL_COUNT = 0x10, F_WRITE_MSB = 0x20, F_READ_MSB = 0x40, F_STATUS_LATCHED = 0x80,
+};
+
+static uint8_t flags_of(const struct vpit_channel *c)
+{
+	return (uint8_t)((c->gate ? F_GATE : 0) | (c->loaded ? F_LOADED : 0) |
+			 (c->running ? F_RUNNING : 0) | (c->triggered ? F_TRIGGERED : 0) |
+			 (c->null_count ? F_NULL_COUNT : 0) | (c->write_msb_next ? F_WRITE_MSB : 0) |
+			 (c->read_msb_next ? F_READ_MSB : 0) |
+			 (c->status_latched ? F_STATUS_LATCHED : 0));
+}
+
+/* A counter goes as the ticks it has counted at the saving instant and
+ * counts on from the loading one (the fraction of a tick between is
+ * lost): the vclocks of two machines, or of one VM before and after a
+ * snapshot, share no origin. */
+void vpit_save(const struct vpit *pit, struct vms_out *o)
+{
+	uint64_t t = now(pit);
+
+	vms_begin(o, VMS_PIT, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		const struct vpit_channel *c = &pit->ch[i];
+
+		vms_put_u8(o, c->ctrl);
+		vms_put_u8(o, c->mode);
+		vms_put_u8(o, flags_of(c));
+		vms_put_u8(o, c->write_lsb);
+		vms_put_u8(o, c->latched[0]);
+		vms_put_u8(o, c->latched[1]);
+		vms_put_u8(o, c->latched_left);
+		vms_put_u8(o, c->status);
+		vms_put_u32(o, c->count);
+		vms_put_u64(o, elapsed(c, t));
+		vms_put_u64(o, c->delivered);
+	}
+	vms_put_u8(o, pit->port_b);
+	vms_put_u64(o, pit->irq_coalesced);
+	vms_end(o);
+}
+
+static bool load_channel(struct vpit_channel *c, struct vms_section *s, uint64_t t)
+{
+	uint8_t f;
+
+	c->ctrl = vms_get_u8(s);
+	c->mode = vms_get_u8(s);
+	f = vms_get_u8(s);
+	c->write_lsb = vms_get_u8(s);
+	c->latched[0] = vms_get_u8(s);
+	c->latched[1] = vms_get_u8(s);
+	c->latched_left = vms_get_u8(s);
+	c->status = vms_get_u8(s);
+	c->count = vms_get_u32(s);
+	c->tick_base = vms_get_u64(s);
+	c->delivered = vms_get_u64(s);
+	c->run_since = t;
+	c->gate = f & F_GATE;
+	c->loaded = f & F_LOADED;
+	c->running = f & F_RUNNING;
+	c->triggered = f & F_TRIGGERED;
+	c->null_count = f & F_NULL_COUNT;
+	c->write_msb_next = f & F_WRITE_MSB;
+	c->read_msb_next = f & F_READ_MSB;
+	c->status_latched = f & F_STATUS_LATCHED;
+	/* What vpit_write could have made, nothing else: the control word's
+	 * six bits, modes 0-5, a count of 1-65536 (0 before any is written),
+	 * at most two latched bytes. */
+	return c->ctrl <= 0x3f && c->mode <= 5 && c->count <= 0x10000 &&
+	       (c->count || !c->loaded) && c->latched_left <= 2;
+}
+
+int vpit_load(struct vpit *pit, struct vms_section *s)
+{
+	struct vpit_channel ch[3];
+	uint64_t t = now(pit);
+	bool ok = true;
+	uint8_t port_b;
+	uint64_t coalesced;
+
+	memset(ch, 0, sizeof(ch));
+	for (unsigned i = 0; i < 3; i++)
+		ok = load_channel(&ch[i], s, t) && ok;
+	port_b = vms_get_u8(s);
+	coalesced = vms_get_u64(s);
+	if (!ok || port_b & ~PORTB_RW_MASK || vms_section_done(s))
+		return HV_EINVAL;
+	memcpy(pit->ch, ch, sizeof(ch));
+	pit->port_b = port_b;
+	pit->irq_coalesced = coalesced;
+	return 0;
 }

@@ -1,11 +1,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <hv/errno.h>
 #include <hv/io.h>
+#include <hv/vmstate.h>
 #include <hv/vpit.h>
 
 static uint64_t fake_ns;
@@ -407,10 +409,122 @@ static void test_bus(void **state)
 	assert_int_equal(vpit_attach(&p, &bus), HV_EBUSY);
 }
 
+/* ---- the state stream ---- */
+
+static uint8_t stream[512];
+
+/* p's section in a stream; its payload's place in *payload, *len. */
+static void save(const struct vpit *p, const uint8_t **payload, size_t *len)
+{
+	struct vms_out o;
+
+	vms_out_init(&o, stream, sizeof(stream));
+	vpit_save(p, &o);
+	assert_true(vms_out_finish(&o) > 0);
+	*payload = stream + VMSTATE_HEADER_SIZE + VMSTATE_HEAD_SIZE;
+	*len = stream[VMSTATE_HEADER_SIZE + 8] | (size_t)stream[VMSTATE_HEADER_SIZE + 9] << 8;
+}
+
+/* Load a section whose payload is bytes (made afresh, checksum right). */
+static int load_bytes(struct vpit *q, const uint8_t *bytes, size_t n)
+{
+	static uint8_t other[512];
+	struct vms_out o;
+	struct vms_in in;
+	struct vms_section sec;
+
+	vms_out_init(&o, other, sizeof(other));
+	vms_begin(&o, VMS_PIT, 0);
+	vms_put_bytes(&o, bytes, n);
+	vms_end(&o);
+	assert_true(vms_out_finish(&o) > 0);
+	assert_int_equal(vms_in_init(&in, other, sizeof(other)), 0);
+	assert_int_equal(vms_next(&in, &sec), 1);
+	assert_int_equal(sec.type, VMS_PIT);
+	return vpit_load(q, &sec);
+}
+
+/* Saved while periodic on channel 0 and square-waving on channel 2 with a
+ * latched count on channel 1, loaded into a PIT whose clock has another
+ * origin: it goes on as the first would have, within a tick. */
+static void test_state_round_trip(void **state)
+{
+	struct vpit p, q;
+	const uint64_t t0 = 777, later = 5000000000ull;
+	const uint8_t *payload;
+	uint64_t save_t, p_next, q_next;
+	uint8_t copy[256];
+	size_t n;
+
+	(void)state;
+	setup(&p, t0);
+	outb(&p, 0x43, 0x34);             /* channel 0: mode 2, 1193 */
+	outb(&p, 0x40, 1193 & 0xff);
+	outb(&p, 0x40, 1193 >> 8);
+	outb(&p, 0x61, 0x01);             /* gate 2 high */
+	outb(&p, 0x43, 0xb6);             /* channel 2: mode 3, 100 */
+	outb(&p, 0x42, 100);
+	outb(&p, 0x42, 0);
+	outb(&p, 0x43, 0x74);             /* channel 1: mode 2, 5000, then latched */
+	outb(&p, 0x41, 5000 & 0xff);
+	outb(&p, 0x41, 5000 >> 8);
+	fake_ns = t0 + tick_ns(1193);
+	vpit_tick(&p);
+	fake_ns = t0 + tick_ns(2 * 1193) + 500;
+	vpit_tick(&p);
+	assert_int_equal(raised, 2);
+	outb(&p, 0x43, 0x40);             /* latch channel 1 */
+	save_t = fake_ns;
+	p_next = vpit_next_event_ns(&p) - save_t;
+	save(&p, &payload, &n);
+	assert_int_equal(n, 3 * 28 + 9);   /* 8 bytes, a count, ticks and the edge per channel */
+
+	setup(&q, later);
+	assert_int_equal(load_bytes(&q, payload, n), 0);
+	q_next = vpit_next_event_ns(&q) - later;
+	assert_true(q_next <= p_next + 1000 && p_next <= q_next + 1000);
+	/* The latched count reads the same; channel 0 counts the same. */
+	assert_int_equal(in16(&q, 0x41), in16(&p, 0x41));
+	fake_ns = later + 100000;
+	outb(&q, 0x43, 0x00);
+	uint16_t qc = in16(&q, 0x40);
+	fake_ns = save_t + 100000;
+	outb(&p, 0x43, 0x00);
+	uint16_t pc = in16(&p, 0x40);
+	assert_true(qc <= pc + 1 && pc <= qc + 1);
+	/* Its next edge raises IRQ 0 as the first's would. */
+	raised = 0;
+	fake_ns = later + q_next;
+	vpit_tick(&q);
+	assert_int_equal(raised, 1);
+
+	/* Malformed: each refused, q left as it was. */
+	memcpy(copy, payload, n);
+	copy[1] = 6;                      /* channel 0 in mode 6 */
+	assert_int_equal(load_bytes(&q, copy, n), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[8] = 0x01;                   /* channel 0's count: 0x10001 */
+	copy[10] = 0x01;
+	assert_int_equal(load_bytes(&q, copy, n), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[6] = 3;                      /* three latched bytes */
+	assert_int_equal(load_bytes(&q, copy, n), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[3 * 28] = 0x80;              /* port B bit 7 */
+	assert_int_equal(load_bytes(&q, copy, n), HV_EINVAL);
+	assert_int_equal(load_bytes(&q, payload, n - 1), HV_EINVAL);       /* short */
+	memcpy(copy, payload, n);
+	copy[n] = 0;
+	assert_int_equal(load_bytes(&q, copy, n + 1), HV_EINVAL);          /* a byte more */
+	assert_int_equal(q.ch[0].mode, 2);
+	assert_int_equal(q.ch[0].count, 1193);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_until_programmed),
+		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_mode2_periodic_irq0),
 		cmocka_unit_test(test_reprogram_keeps_due_edge),
 		cmocka_unit_test(test_one_shot_modes),

@@ -5,6 +5,7 @@ a few small inputs each, in the input format the harness's comment gives
 Run it after changing a format; it rewrites the seed files it knows."""
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -438,3 +439,25 @@ def virtio_seed(name, block):
 
 virtio_seed('setup_and_notify', False)
 virtio_seed('blk_write', True)
+
+
+# ---- vmstate: a state stream (include/hv/vmstate.h): header, sections
+# (type, instance, length, CRC-32, payload padded to 8), END.
+def vms_section(typ, payload):
+    pad = b'\0' * (-len(payload) % 8)
+    return u32(typ) + u32(0) + u32(len(payload)) + u32(zlib.crc32(payload)) + payload + pad
+
+
+def vms_stream(sections):
+    return b'tinyhvST' + u32(1) + u32(0) + b''.join(sections) + vms_section(0, b'')
+
+
+def pit_channel(ctrl, mode, flags, count, ticks, delivered):
+    return bytes([ctrl, mode, flags, 0, 0, 0, 0, 0]) + u32(count) + u64(ticks) + u64(delivered)
+
+
+VMS_PIT = 16
+write('vmstate', 'pit_periodic', vms_stream([vms_section(VMS_PIT,
+    pit_channel(0x34, 2, 0x07, 1193, 3000, 2386) + pit_channel(0, 0, 0x11, 0, 0, 0) +
+    pit_channel(0x36, 3, 0x07, 100, 50, 0) + u8(1) + u64(0))]))
+write('vmstate', 'empty', vms_stream([]))
