@@ -22,6 +22,8 @@
 enum vmstate_type {
 	VMS_END = 0,
 	VMS_PIT = 16,          /* the 8254 (src/dev/vpit.c) */
+	VMS_PIC = 17,          /* the two 8259As (src/dev/vpic.c) */
+	VMS_UART = 18,         /* a 16550 (src/dev/vuart.c); instance: which */
 };
 
 struct vms_out {
@@ -72,6 +74,11 @@ void vms_get_bytes(struct vms_section *s, void *p, size_t n);
 /* After its last field: 0, or HV_EINVAL if a read went past the end or
  * bytes are left (another layout). */
 int vms_section_done(const struct vms_section *s);
+
+/* Up to 8 flags as the bits of one byte (the first is bit 0), and back:
+ * unpacking refuses (false) a byte with a bit beyond the n flags. */
+uint8_t vms_pack_flags(const bool *const *flags, unsigned n);
+bool vms_unpack_flags(uint8_t byte, bool *const *flags, unsigned n);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32) of n bytes. */
 uint32_t vms_crc32(const void *p, size_t n);

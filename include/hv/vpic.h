@@ -58,4 +58,12 @@ int vpic_pending_vector(struct vpic *pic);
  * and return its vector; -1 (and no change) when nothing is pending. */
 int vpic_ack(struct vpic *pic);
 
+/* Its section of the state stream (VMS_PIC, hv/vmstate.h), and back:
+ * 0, or HV_EINVAL for registers the 8259As could not hold (the PIC is
+ * left as it was); INTR is driven as the loaded registers say. */
+struct vms_out;
+struct vms_section;
+void vpic_save(const struct vpic *pic, struct vms_out *o);
+int vpic_load(struct vpic *pic, struct vms_section *s);
+
 #endif

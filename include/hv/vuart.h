@@ -40,4 +40,12 @@ void vuart_set_irq(struct vuart *u, const struct irq_sink *sink, unsigned irq);
 bool vuart_rx_full(const struct vuart *u);
 bool vuart_receive(struct vuart *u, uint8_t c);
 
+/* Its section of the state stream (VMS_UART, instance: which UART of the
+ * VM; hv/vmstate.h), and back: 0, or HV_EINVAL for registers the 16550
+ * could not hold (the UART is left as it was). */
+struct vms_out;
+struct vms_section;
+void vuart_save(const struct vuart *u, unsigned instance, struct vms_out *o);
+int vuart_load(struct vuart *u, struct vms_section *s);
+
 #endif

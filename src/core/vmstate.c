@@ -21,6 +21,22 @@ uint32_t vms_crc32(const void *p, size_t n)
 	return ~crc;
 }
 
+uint8_t vms_pack_flags(const bool *const *flags, unsigned n)
+{
+	uint8_t byte = 0;
+
+	for (unsigned i = 0; i < n && i < 8; i++)
+		byte |= (uint8_t)(*flags[i] << i);
+	return byte;
+}
+
+bool vms_unpack_flags(uint8_t byte, bool *const *flags, unsigned n)
+{
+	for (unsigned i = 0; i < n && i < 8; i++)
+		*flags[i] = byte >> i & 1;
+	return n >= 8 || !(byte >> n);
+}
+
 static void le(uint8_t *p, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)

@@ -7,7 +7,9 @@
  * mode (stored nowhere: the master's ISR bit for IR2 blocks the slave's
  * further requests until the master's EOI, as in fully nested mode), and
  * ICW1.LTIM (the ELCR alone chooses edge or level, as on PIIX). */
+#include <hv/errno.h>
 #include <hv/string.h>
+#include <hv/vmstate.h>
 #include <hv/vpic.h>
 
 enum { MASTER = 0, SLAVE = 1 };
@@ -361,4 +363,59 @@ int vpic_ack(struct vpic *pic)
 		vector = m->vector_base + irq;
 	update(pic);
 	return vector;
+}
+
+/* ---- the state stream (hv/vmstate.h) ---- */
+
+/* A chip's flags, in the order of their bits in its section. */
+#define CHIP_FLAGS(c) { &(c)->icw4_needed, &(c)->single, &(c)->auto_eoi, &(c)->rotate_on_aeoi, \
+			&(c)->special_mask, &(c)->read_isr, &(c)->poll }
+#define CHIP_NFLAGS 7
+
+void vpic_save(const struct vpic *pic, struct vms_out *o)
+{
+	vms_begin(o, VMS_PIC, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct vpic_chip *c = &pic->chip[i];
+		const bool *const flags[] = CHIP_FLAGS(c);
+		const uint8_t r[10] = {
+			c->irr, c->isr, c->imr, c->elcr, c->lines, c->vector_base, c->icw3,
+			c->lowest, c->init_step, vms_pack_flags(flags, CHIP_NFLAGS),
+		};
+
+		vms_put_bytes(o, r, sizeof(r));
+	}
+	vms_end(o);
+}
+
+static bool load_chip(struct vpic_chip *c, unsigned which, struct vms_section *s)
+{
+	bool *const flags[] = CHIP_FLAGS(c);
+	uint8_t r[10];
+
+	vms_get_bytes(s, r, sizeof(r));
+	*c = (struct vpic_chip){
+		.irr = r[0], .isr = r[1], .imr = r[2], .elcr = r[3], .lines = r[4],
+		.vector_base = r[5], .icw3 = r[6], .lowest = r[7], .init_step = r[8],
+		.elcr_mask = elcr_masks[which],
+	};
+	return vms_unpack_flags(r[9], flags, CHIP_NFLAGS) && !(c->elcr & ~c->elcr_mask) &&
+	       !(c->vector_base & 7) && c->lowest <= 7 && c->init_step <= INIT_ICW4;
+}
+
+/* INTR follows from the loaded registers (update): a request pending
+ * there is pending for the vCPU too. */
+int vpic_load(struct vpic *pic, struct vms_section *s)
+{
+	struct vpic_chip chip[2];
+	bool ok;
+
+	memset(chip, 0, sizeof(chip));
+	ok = load_chip(&chip[MASTER], MASTER, s);
+	ok = load_chip(&chip[SLAVE], SLAVE, s) && ok;
+	if (!ok || vms_section_done(s))
+		return HV_EINVAL;
+	memcpy(pic->chip, chip, sizeof(chip));
+	update(pic);
+	return 0;
 }

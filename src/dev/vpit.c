@@ -403,19 +403,10 @@ int vpit_attach(struct vpit *pit, struct io_bus *pio)
 
 /* ---- the state stream (hv/vmstate.h) ---- */
 
-enum {
-	F_GATE = 0x01, F_LOADED = 0x02, F_RUNNING = 0x04, F_TRIGGERED = 0x08,
-	F_NULL_COUNT = 0x10, F_WRITE_MSB = 0x20, F_READ_MSB = 0x40, F_STATUS_LATCHED = 0x80,
-};
-
-static uint8_t flags_of(const struct vpit_channel *c)
-{
-	return (uint8_t)((c->gate ? F_GATE : 0) | (c->loaded ? F_LOADED : 0) |
-			 (c->running ? F_RUNNING : 0) | (c->triggered ? F_TRIGGERED : 0) |
-			 (c->null_count ? F_NULL_COUNT : 0) | (c->write_msb_next ? F_WRITE_MSB : 0) |
-			 (c->read_msb_next ? F_READ_MSB : 0) |
-			 (c->status_latched ? F_STATUS_LATCHED : 0));
-}
+/* A channel's flags, in the order of their bits in its section. */
+#define CHANNEL_FLAGS(c) { &(c)->gate, &(c)->loaded, &(c)->running, &(c)->triggered, \
+			   &(c)->null_count, &(c)->write_msb_next, &(c)->read_msb_next, \
+			   &(c)->status_latched }
 
 /* A counter goes as the ticks it has counted at the saving instant and
  * counts on from the loading one (the fraction of a tick between is
@@ -429,14 +420,11 @@ void vpit_save(const struct vpit *pit, struct vms_out *o)
 	for (unsigned i = 0; i < 3; i++) {
 		const struct vpit_channel *c = &pit->ch[i];
 
-		vms_put_u8(o, c->ctrl);
-		vms_put_u8(o, c->mode);
-		vms_put_u8(o, flags_of(c));
-		vms_put_u8(o, c->write_lsb);
-		vms_put_u8(o, c->latched[0]);
-		vms_put_u8(o, c->latched[1]);
-		vms_put_u8(o, c->latched_left);
-		vms_put_u8(o, c->status);
+		const bool *const flags[] = CHANNEL_FLAGS(c);
+		const uint8_t r[8] = { c->ctrl, c->mode, vms_pack_flags(flags, 8), c->write_lsb,
+				       c->latched[0], c->latched[1], c->latched_left, c->status };
+
+		vms_put_bytes(o, r, sizeof(r));
 		vms_put_u32(o, c->count);
 		vms_put_u64(o, elapsed(c, t));
 		vms_put_u64(o, c->delivered);
@@ -448,28 +436,22 @@ void vpit_save(const struct vpit *pit, struct vms_out *o)
 
 static bool load_channel(struct vpit_channel *c, struct vms_section *s, uint64_t t)
 {
-	uint8_t f;
+	bool *const flags[] = CHANNEL_FLAGS(c);
+	uint8_t r[8];
 
-	c->ctrl = vms_get_u8(s);
-	c->mode = vms_get_u8(s);
-	f = vms_get_u8(s);
-	c->write_lsb = vms_get_u8(s);
-	c->latched[0] = vms_get_u8(s);
-	c->latched[1] = vms_get_u8(s);
-	c->latched_left = vms_get_u8(s);
-	c->status = vms_get_u8(s);
+	vms_get_bytes(s, r, sizeof(r));
+	c->ctrl = r[0];
+	c->mode = r[1];
+	vms_unpack_flags(r[2], flags, 8);
+	c->write_lsb = r[3];
+	c->latched[0] = r[4];
+	c->latched[1] = r[5];
+	c->latched_left = r[6];
+	c->status = r[7];
 	c->count = vms_get_u32(s);
 	c->tick_base = vms_get_u64(s);
 	c->delivered = vms_get_u64(s);
 	c->run_since = t;
-	c->gate = f & F_GATE;
-	c->loaded = f & F_LOADED;
-	c->running = f & F_RUNNING;
-	c->triggered = f & F_TRIGGERED;
-	c->null_count = f & F_NULL_COUNT;
-	c->write_msb_next = f & F_WRITE_MSB;
-	c->read_msb_next = f & F_READ_MSB;
-	c->status_latched = f & F_STATUS_LATCHED;
 	/* What vpit_write could have made, nothing else: the control word's
 	 * six bits, modes 0-5, a count of 1-65536 (0 before any is written),
 	 * at most two latched bytes. */

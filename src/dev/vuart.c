@@ -3,6 +3,8 @@
  * FIFO.  The interrupt output follows IER, the pending conditions and
  * MCR.OUT2, which gates the IRQ line on PCs.  Bytes sent go to a sink. */
 #include <hv/string.h>
+#include <hv/errno.h>
+#include <hv/vmstate.h>
 #include <hv/vuart.h>
 
 enum {
@@ -184,5 +186,51 @@ int vuart_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 {
 	io_split_write(dev, port, size, val, write_reg);
 	update_irq(dev);
+	return 0;
+}
+
+/* ---- the state stream (hv/vmstate.h) ---- */
+
+/* The receive FIFO goes as its capacity and bytes, oldest first; the IRQ
+ * line as the loaded registers say. */
+void vuart_save(const struct vuart *u, unsigned instance, struct vms_out *o)
+{
+	const uint8_t r[8] = { u->ier, u->lcr, u->mcr, u->scr, u->dll, u->dlm, u->fcr,
+			       u->thre_pending };
+
+	vms_begin(o, VMS_UART, instance);
+	vms_put_bytes(o, r, sizeof(r));
+	vms_put_u8(o, (uint8_t)u->rx.size);
+	vms_put_u8(o, (uint8_t)u->rx.count);
+	for (unsigned i = 0; i < u->rx.count; i++)
+		vms_put_u8(o, u->rx.buf[(u->rx.head + i) % FIFO_MAX]);
+	vms_end(o);
+}
+
+int vuart_load(struct vuart *u, struct vms_section *s)
+{
+	uint8_t r[8], size, count, bytes[FIFO_MAX];
+
+	vms_get_bytes(s, r, sizeof(r));
+	size = vms_get_u8(s);
+	count = vms_get_u8(s);
+	if (size == 0 || size > FIFO_MAX || count > size)
+		return HV_EINVAL;
+	vms_get_bytes(s, bytes, count);
+	/* What write_reg keeps of each register; a flag is 0 or 1. */
+	if (r[0] & ~0x0f || r[2] & ~0x1f || r[6] & ~0xc9 || r[7] > 1 || vms_section_done(s))
+		return HV_EINVAL;
+	u->ier = r[0];
+	u->lcr = r[1];
+	u->mcr = r[2];
+	u->scr = r[3];
+	u->dll = r[4];
+	u->dlm = r[5];
+	u->fcr = r[6];
+	u->thre_pending = r[7];
+	fifo_init(&u->rx, size);
+	for (unsigned i = 0; i < count; i++)
+		fifo_push(&u->rx, bytes[i]);
+	update_irq(u);
 	return 0;
 }

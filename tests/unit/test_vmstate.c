@@ -169,10 +169,26 @@ static void test_no_room(void **state)
 	assert_int_equal(vms_out_finish(&o), HV_ERANGE);
 }
 
+/* Flags as bits, first = bit 0; a bit beyond them is refused. */
+static void test_flags(void **state)
+{
+	bool a = true, b = false, c = true;
+	const bool *const in[] = { &a, &b, &c };
+	bool x = false, y = true, z = false;
+	bool *const out[] = { &x, &y, &z };
+
+	(void)state;
+	assert_int_equal(vms_pack_flags(in, 3), 0x05);
+	assert_true(vms_unpack_flags(0x05, out, 3));
+	assert_true(x && !y && z);
+	assert_false(vms_unpack_flags(0x0d, out, 3));   /* bit 3: no such flag */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_field_bounds),
 		cmocka_unit_test(test_bad_header),

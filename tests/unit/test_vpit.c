@@ -10,6 +10,8 @@
 #include <hv/vmstate.h>
 #include <hv/vpit.h>
 
+#include "vms_test.h"
+
 static uint64_t fake_ns;
 static int raised;          /* rising edges on IRQ 0 */
 static bool line;
@@ -411,36 +413,10 @@ static void test_bus(void **state)
 
 /* ---- the state stream ---- */
 
-static uint8_t stream[512];
-
-/* p's section in a stream; its payload's place in *payload, *len. */
-static void save(const struct vpit *p, const uint8_t **payload, size_t *len)
-{
-	struct vms_out o;
-
-	vms_out_init(&o, stream, sizeof(stream));
-	vpit_save(p, &o);
-	assert_true(vms_out_finish(&o) > 0);
-	*payload = stream + VMSTATE_HEADER_SIZE + VMSTATE_HEAD_SIZE;
-	*len = stream[VMSTATE_HEADER_SIZE + 8] | (size_t)stream[VMSTATE_HEADER_SIZE + 9] << 8;
-}
-
-/* Load a section whose payload is bytes (made afresh, checksum right). */
 static int load_bytes(struct vpit *q, const uint8_t *bytes, size_t n)
 {
-	static uint8_t other[512];
-	struct vms_out o;
-	struct vms_in in;
-	struct vms_section sec;
+	struct vms_section sec = vms_test_section(VMS_PIT, 0, bytes, n);
 
-	vms_out_init(&o, other, sizeof(other));
-	vms_begin(&o, VMS_PIT, 0);
-	vms_put_bytes(&o, bytes, n);
-	vms_end(&o);
-	assert_true(vms_out_finish(&o) > 0);
-	assert_int_equal(vms_in_init(&in, other, sizeof(other)), 0);
-	assert_int_equal(vms_next(&in, &sec), 1);
-	assert_int_equal(sec.type, VMS_PIT);
 	return vpit_load(q, &sec);
 }
 
@@ -476,7 +452,9 @@ static void test_state_round_trip(void **state)
 	outb(&p, 0x43, 0x40);             /* latch channel 1 */
 	save_t = fake_ns;
 	p_next = vpit_next_event_ns(&p) - save_t;
-	save(&p, &payload, &n);
+	struct vms_out *o = vms_test_out();
+	vpit_save(&p, o);
+	payload = vms_test_payload(o, &n);
 	assert_int_equal(n, 3 * 28 + 9);   /* 8 bytes, a count, ticks and the edge per channel */
 
 	setup(&q, later);

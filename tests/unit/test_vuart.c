@@ -5,7 +5,10 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <hv/errno.h>
 #include <hv/vuart.h>
+
+#include "vms_test.h"
 
 static char out[512];
 static size_t nout;
@@ -154,12 +157,77 @@ static void test_loopback(void **state)
 	assert_int_equal(v & 0xc0, 0xc0);
 }
 
+/* Saved with bytes waiting and its divisor set, loaded into a fresh
+ * UART: the same bytes in order, the same registers, its IRQ raised. */
+static void test_state_round_trip(void **state)
+{
+	struct vuart u, w;
+	struct irq_sink sink = { irq_cb, NULL };
+	struct vms_out *o;
+	struct vms_section sec;
+	const uint8_t *payload;
+	uint8_t copy[64];
+	uint64_t v;
+	size_t n;
+
+	(void)state;
+	vuart_init(&u, sink_noop, NULL);
+	vuart_set_irq(&u, &sink, 4);
+	vuart_write(&u, 0x3fb, 1, 0x80);      /* DLAB: divisor 12 */
+	vuart_write(&u, 0x3f8, 1, 12);
+	vuart_write(&u, 0x3fb, 1, 0x03);
+	vuart_write(&u, 0x3fa, 1, 0xc7);      /* FIFO on */
+	vuart_write(&u, 0x3f9, 1, 0x01);      /* receive interrupt */
+	vuart_write(&u, 0x3fc, 1, 0x0b);      /* OUT2 */
+	vuart_write(&u, 0x3ff, 1, 0x5a);
+	vuart_receive(&u, 'h');
+	vuart_receive(&u, 'i');
+	o = vms_test_out();
+	vuart_save(&u, 0, o);
+	payload = vms_test_payload(o, &n);
+	assert_int_equal(n, 12);
+
+	vuart_init(&w, sink_noop, NULL);
+	vuart_set_irq(&w, &sink, 4);
+	irq_now = false;
+	sec = vms_test_section(VMS_UART, 0, payload, n);
+	assert_int_equal(vuart_load(&w, &sec), 0);
+	assert_true(irq_now);
+	vuart_read(&w, 0x3ff, 1, &v);
+	assert_int_equal(v, 0x5a);
+	vuart_read(&w, 0x3f8, 1, &v);
+	assert_int_equal(v, 'h');
+	vuart_read(&w, 0x3f8, 1, &v);
+	assert_int_equal(v, 'i');
+	assert_false(irq_now);                /* nothing left to read */
+	vuart_write(&w, 0x3fb, 1, 0x83);
+	vuart_read(&w, 0x3f8, 1, &v);
+	assert_int_equal(v, 12);
+
+	/* Malformed: refused. */
+	memcpy(copy, payload, n);
+	copy[0] = 0x10;                       /* IER bit 4 */
+	sec = vms_test_section(VMS_UART, 0, copy, n);
+	assert_int_equal(vuart_load(&w, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[9] = 17;                         /* 17 bytes in a 16-byte FIFO */
+	sec = vms_test_section(VMS_UART, 0, copy, n);
+	assert_int_equal(vuart_load(&w, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[8] = 0;                          /* a FIFO of no bytes */
+	sec = vms_test_section(VMS_UART, 0, copy, n);
+	assert_int_equal(vuart_load(&w, &sec), HV_EINVAL);
+	sec = vms_test_section(VMS_UART, 0, payload, n - 1);   /* a byte short */
+	assert_int_equal(vuart_load(&w, &sec), HV_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes_to_sink),
 		cmocka_unit_test(test_registers),
 		cmocka_unit_test(test_receive_and_irq),
+		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -461,3 +461,8 @@ write('vmstate', 'pit_periodic', vms_stream([vms_section(VMS_PIT,
     pit_channel(0x34, 2, 0x07, 1193, 3000, 2386) + pit_channel(0, 0, 0x11, 0, 0, 0) +
     pit_channel(0x36, 3, 0x07, 100, 50, 0) + u8(1) + u64(0))]))
 write('vmstate', 'empty', vms_stream([]))
+VMS_PIC, VMS_UART = 17, 18
+pic_chip = lambda base, lowest: bytes([0x08, 0, 0, 0, 0, base, 4, lowest, 0, 0x01])
+write('vmstate', 'pic_uart', vms_stream([
+    vms_section(VMS_PIC, pic_chip(0x30, 7) + pic_chip(0x38, 7)),
+    vms_section(VMS_UART, bytes([1, 3, 0x0b, 0x5a, 12, 0, 0xc1, 1, 16, 2]) + b'hi')]))
