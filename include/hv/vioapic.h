@@ -57,4 +57,12 @@ void vioapic_set_irq(struct vioapic *io, unsigned gsi, bool level);
  * that vector and delivers again if their pin is still asserted. */
 void vioapic_eoi(struct vioapic *io, uint8_t vector);
 
+/* Its section of the state stream (VMS_IOAPIC, hv/vmstate.h), and back:
+ * 0, or HV_EINVAL for registers the I/O APIC could not hold (it is left
+ * as it was); an asserted level pin that may send sends. */
+struct vms_out;
+struct vms_section;
+void vioapic_save(const struct vioapic *io, struct vms_out *o);
+int vioapic_load(struct vioapic *io, struct vms_section *s);
+
 #endif

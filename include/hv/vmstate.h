@@ -24,6 +24,8 @@ enum vmstate_type {
 	VMS_PIT = 16,          /* the 8254 (src/dev/vpit.c) */
 	VMS_PIC = 17,          /* the two 8259As (src/dev/vpic.c) */
 	VMS_UART = 18,         /* a 16550 (src/dev/vuart.c); instance: which */
+	VMS_RTC = 19,          /* the MC146818 and CMOS (src/dev/vrtc.c) */
+	VMS_IOAPIC = 20,       /* the I/O APIC (src/dev/vioapic.c) */
 };
 
 struct vms_out {

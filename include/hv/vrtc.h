@@ -80,4 +80,12 @@ int vrtc_write(void *dev, uint64_t port, unsigned size, uint64_t val);
  * vrtc_init()'s epoch_sec. */
 int64_t vrtc_regs_to_epoch(const uint8_t *cmos);
 
+/* Its section of the state stream (VMS_RTC, hv/vmstate.h), and back:
+ * 0, or HV_EINVAL for a section the RTC could not have made (it is left
+ * as it was).  The guest's time of day goes on from the saved one. */
+struct vms_out;
+struct vms_section;
+void vrtc_save(const struct vrtc *rtc, struct vms_out *o);
+int vrtc_load(struct vrtc *rtc, struct vms_section *s);
+
 #endif

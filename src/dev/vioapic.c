@@ -10,6 +10,7 @@
 #include <hv/errno.h>
 #include <hv/string.h>
 #include <hv/vioapic.h>
+#include <hv/vmstate.h>
 
 /* Memory-mapped registers (3.1) and indirect registers (3.2). */
 #define MMIO_IOREGSEL 0x00
@@ -175,4 +176,47 @@ int vioapic_attach(struct vioapic *io, struct io_bus *mmio, uint64_t base)
 	if (base & (VIOAPIC_MMIO_SIZE - 1))
 		return HV_EINVAL;
 	return io_register(mmio, base, VIOAPIC_MMIO_SIZE, "ioapic", vioapic_read, vioapic_write, io);
+}
+
+/* ---- the state stream (hv/vmstate.h) ---- */
+
+/* Remote IRR travels with its entry: a message the local APIC has not
+ * acknowledged yet is still awaited (the local APIC's own section holds
+ * it in service). */
+void vioapic_save(const struct vioapic *io, struct vms_out *o)
+{
+	vms_begin(o, VMS_IOAPIC, 0);
+	vms_put_u32(o, io->ioregsel);
+	vms_put_u8(o, io->id);
+	vms_put_u8(o, io->arb_id);
+	vms_put_u32(o, io->lines);
+	for (unsigned i = 0; i < VIOAPIC_PINS; i++)
+		vms_put_u64(o, io->redir[i]);
+	vms_end(o);
+}
+
+/* Then each asserted level pin that may send does (service_level). */
+int vioapic_load(struct vioapic *io, struct vms_section *s)
+{
+	uint64_t redir[VIOAPIC_PINS];
+	uint32_t sel = vms_get_u32(s), lines;
+	uint8_t id = vms_get_u8(s), arb = vms_get_u8(s);
+	bool ok;
+
+	lines = vms_get_u32(s);
+	ok = sel <= 0xff && id <= ID_MASK && arb <= ID_MASK && !(lines >> VIOAPIC_PINS);
+	for (unsigned i = 0; i < VIOAPIC_PINS; i++) {
+		redir[i] = vms_get_u64(s);
+		ok = ok && !(redir[i] & ~(RTE_WRITABLE | VIOAPIC_RTE_REMOTE_IRR));
+	}
+	if (!ok || vms_section_done(s))
+		return HV_EINVAL;
+	io->ioregsel = sel;
+	io->id = id;
+	io->arb_id = arb;
+	io->lines = lines;
+	memcpy(io->redir, redir, sizeof(redir));
+	for (unsigned i = 0; i < VIOAPIC_PINS; i++)
+		service_level(io, i);
+	return 0;
 }

@@ -18,6 +18,8 @@
  * CMOS checksum at 0x2e-0x2f (nothing fills 0x10-0x2d but the memory
  * sizes; Linux does not check it). */
 #include <hv/string.h>
+#include <hv/errno.h>
+#include <hv/vmstate.h>
 #include <hv/vrtc.h>
 
 #define NS_PER_SEC   1000000000ull
@@ -436,4 +438,59 @@ int vrtc_write(void *dev, uint64_t port, unsigned size, uint64_t val)
 int vrtc_attach(struct vrtc *rtc, struct io_bus *pio)
 {
 	return io_register(pio, VRTC_BASE, 2, "rtc", vrtc_read, vrtc_write, rtc);
+}
+
+/* ---- the state stream (hv/vmstate.h) ---- */
+
+/* The guest's time goes on from what it was, whatever the vclock: as its
+ * seconds and the ns into the present one; the last read of register C
+ * and the next alarm as ns before and after the saving instant (an alarm
+ * already due, 0: it comes at once). */
+void vrtc_save(const struct vrtc *rtc, struct vms_out *o)
+{
+	uint64_t t = vclock_now(&rtc->clock), frac;
+	int64_t sec = now_sec(rtc, t, &frac);
+
+	vms_begin(o, VMS_RTC, 0);
+	vms_put_u8(o, rtc->index);
+	vms_put_bytes(o, rtc->cmos, VRTC_CMOS_SIZE);
+	vms_put_u64(o, (uint64_t)sec);
+	vms_put_u64(o, frac);
+	vms_put_u64(o, t > rtc->last_c_ns ? t - rtc->last_c_ns : 0);
+	vms_put_u64(o, rtc->alarm_ns == UINT64_MAX ? UINT64_MAX
+			: rtc->alarm_ns > t ? rtc->alarm_ns - t : 0);
+	vms_put_u8(o, rtc->flags);
+	vms_put_u8(o, rtc->irq_raised);
+	vms_end(o);
+}
+
+static uint64_t before(uint64_t t, uint64_t ns) { return t > ns ? t - ns : 0; }
+
+int vrtc_load(struct vrtc *rtc, struct vms_section *s)
+{
+	uint64_t t = vclock_now(&rtc->clock), frac, since_c, alarm_in;
+	uint8_t index = vms_get_u8(s), cmos[VRTC_CMOS_SIZE], flags, raised;
+	int64_t sec;
+
+	vms_get_bytes(s, cmos, sizeof(cmos));
+	sec = (int64_t)vms_get_u64(s);
+	frac = vms_get_u64(s);
+	since_c = vms_get_u64(s);
+	alarm_in = vms_get_u64(s);
+	flags = vms_get_u8(s);
+	raised = vms_get_u8(s);
+	if (index >= VRTC_CMOS_SIZE || frac >= NS_PER_SEC || flags & ~VRTC_C_AF || raised > 1 ||
+	    sec < 0 || vms_section_done(s))
+		return HV_EINVAL;
+	rtc->index = index;
+	memcpy(rtc->cmos, cmos, sizeof(cmos));
+	rtc->base_sec = sec;
+	rtc->base_ns = before(t, frac);
+	rtc->last_c_ns = before(t, since_c);
+	rtc->alarm_ns = alarm_in == UINT64_MAX ? UINT64_MAX : t + alarm_in;
+	rtc->flags = flags;
+	if (raised != rtc->irq_raised)
+		irq_set(&rtc->irq, rtc->irq_line, raised);
+	rtc->irq_raised = raised;
+	return 0;
 }

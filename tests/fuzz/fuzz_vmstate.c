@@ -1,19 +1,24 @@
 /* Fuzz the state stream's reader (src/core/vmstate.c) and the device
  * sections it carries: the input is a stream as a machine would receive
- * it.  Each PIT, PIC and UART section is loaded into its model; a load
+ * it.  Each PIT, PIC, UART, RTC and I/O APIC section is loaded into its
+ * model; a load
  * that succeeds must leave a model that runs (its ports, a tick) and that
  * saves a section which loads again. */
 #include "fuzz.h"
 
 #include <hv/vmstate.h>
+#include <hv/vioapic.h>
 #include <hv/vpic.h>
 #include <hv/vpit.h>
+#include <hv/vrtc.h>
 #include <hv/vuart.h>
 
 static uint64_t now_ns;
 static struct vpit pit;
 static struct vpic pic;
 static struct vuart uart;
+static struct vrtc rtc;
+static struct vioapic ioapic;
 static uint8_t again[1024];
 
 static uint64_t clock_now(void *ctx)
@@ -33,6 +38,17 @@ static void intr(void *ctx, bool level)
 {
 	(void)ctx;
 	(void)level;
+}
+
+static void deliver(void *ctx, uint8_t vector, uint8_t dest, bool level, uint8_t mode,
+		    bool logical)
+{
+	(void)ctx;
+	(void)vector;
+	(void)dest;
+	(void)level;
+	(void)mode;
+	(void)logical;
 }
 
 static void sink(void *ctx, char c)
@@ -69,6 +85,31 @@ static int load_pic(struct vms_section *s) { return vpic_load(&pic, s); }
 static void save_uart(struct vms_out *o) { vuart_save(&uart, 0, o); }
 static int load_uart(struct vms_section *s) { return vuart_load(&uart, s); }
 
+static void save_rtc(struct vms_out *o) { vrtc_save(&rtc, o); }
+static int load_rtc(struct vms_section *s) { return vrtc_load(&rtc, s); }
+static void save_ioapic(struct vms_out *o) { vioapic_save(&ioapic, o); }
+static int load_ioapic(struct vms_section *s) { return vioapic_load(&ioapic, s); }
+
+static void run_rtc(void)
+{
+	uint64_t v;
+
+	vrtc_next_event_ns(&rtc);
+	now_ns += 1000000000;
+	vrtc_tick(&rtc);
+	for (uint8_t i = 0; i < 0x0e; i++) {
+		vrtc_write(&rtc, VRTC_BASE, 1, i);
+		vrtc_read(&rtc, VRTC_BASE + 1, 1, &v);
+	}
+}
+
+static void run_ioapic(void)
+{
+	vioapic_set_irq(&ioapic, 9, true);
+	vioapic_eoi(&ioapic, 0x49);
+	vioapic_set_irq(&ioapic, 9, false);
+}
+
 static void run_pit(void)
 {
 	uint64_t v;
@@ -103,6 +144,19 @@ static void run_uart(void)
 	vuart_receive(&uart, 'y');
 }
 
+static const struct model {
+	uint32_t type;
+	int (*load)(struct vms_section *s);
+	void (*save)(struct vms_out *o);
+	void (*run)(void);
+} models[] = {
+	{ VMS_PIT, load_pit, save_pit, run_pit },
+	{ VMS_PIC, load_pic, save_pic, run_pic },
+	{ VMS_UART, load_uart, save_uart, run_uart },
+	{ VMS_RTC, load_rtc, save_rtc, run_rtc },
+	{ VMS_IOAPIC, load_ioapic, save_ioapic, run_ioapic },
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vms_in in;
@@ -114,18 +168,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vpic_init(&pic, intr, NULL);
 	vuart_init(&uart, sink, NULL);
 	vuart_set_irq(&uart, &irqs, 4);
+	vrtc_init(&rtc, &clock, 1795610096ull, 64 << 20);
+	vrtc_set_irq(&rtc, &irqs, 8);
+	vioapic_init(&ioapic, deliver, NULL);
 	if (vms_in_init(&in, data, size))
 		return 0;
 	while ((rc = vms_next(&in, &s)) == 1) {
-		if (s.type == VMS_PIT && vpit_load(&pit, &s) == 0) {
-			run_pit();
-			reload(save_pit, load_pit);
-		} else if (s.type == VMS_PIC && vpic_load(&pic, &s) == 0) {
-			run_pic();
-			reload(save_pic, load_pic);
-		} else if (s.type == VMS_UART && vuart_load(&uart, &s) == 0) {
-			run_uart();
-			reload(save_uart, load_uart);
+		for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+			const struct model *m = &models[i];
+
+			if (s.type == m->type && m->load(&s) == 0) {
+				m->run();
+				reload(m->save, m->load);
+			}
 		}
 	}
 	FZ_CHECK(rc == 0 || in.why);

@@ -1,12 +1,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <hv/errno.h>
 #include <hv/io.h>
 #include <hv/vioapic.h>
+
+#include "vms_test.h"
 
 #define BASE VIOAPIC_BASE
 
@@ -275,9 +278,66 @@ static void test_bus(void **state)
 	assert_int_equal(io_read(&bus, BASE + 0x1000, 4, &v), HV_ENOENT);
 }
 
+/* Saved with a level interrupt awaiting its EOI and another level pin
+ * asserted but masked, loaded into a fresh I/O APIC: nothing sent again
+ * until the EOI, then the first again (still asserted); the entries and
+ * the ID as they were. */
+static void test_state_round_trip(void **state)
+{
+	struct vioapic io, q;
+	struct vms_out *o;
+	struct vms_section sec;
+	const uint8_t *payload;
+	uint8_t copy[256];
+	size_t n;
+
+	(void)state;
+	setup(&io);
+	reg_write(&io, 0x00, 0x05000000);
+	program(&io, 9, VIOAPIC_RTE_LEVEL | 0x49);
+	program(&io, 11, VIOAPIC_RTE_LEVEL | VIOAPIC_RTE_MASKED | 0x4b);
+	vioapic_set_irq(&io, 9, true);
+	vioapic_set_irq(&io, 11, true);
+	assert_int_equal(nmsgs, 1);
+	o = vms_test_out();
+	vioapic_save(&io, o);
+	payload = vms_test_payload(o, &n);
+	assert_int_equal(n, 4 + 2 + 4 + 24 * 8);
+
+	setup(&q);
+	sec = vms_test_section(VMS_IOAPIC, 0, payload, n);
+	assert_int_equal(vioapic_load(&q, &sec), 0);
+	assert_int_equal(nmsgs, 0);                       /* Remote IRR: awaited */
+	assert_int_equal(entry(&q, 9), entry(&io, 9));
+	assert_int_equal(reg_read(&q, 0x00), 0x05000000);
+	vioapic_eoi(&q, 0x49);
+	assert_int_equal(nmsgs, 1);
+	assert_int_equal(msgs[0].vector, 0x49);
+	program(&q, 11, VIOAPIC_RTE_LEVEL | 0x4b);        /* unmasked: sends */
+	assert_int_equal(nmsgs, 2);
+
+	/* Malformed: refused, q as it was. */
+	memcpy(copy, payload, n);
+	copy[4] = 0x10;                                   /* ID 16 */
+	sec = vms_test_section(VMS_IOAPIC, 0, copy, n);
+	assert_int_equal(vioapic_load(&q, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[10 + 3] = 0x10;                              /* pin 0: delivery status */
+	sec = vms_test_section(VMS_IOAPIC, 0, copy, n);
+	assert_int_equal(vioapic_load(&q, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[6 + 3] = 0x01;                               /* pin 24 asserted */
+	sec = vms_test_section(VMS_IOAPIC, 0, copy, n);
+	assert_int_equal(vioapic_load(&q, &sec), HV_EINVAL);
+	sec = vms_test_section(VMS_IOAPIC, 0, payload, n - 1);
+	assert_int_equal(vioapic_load(&q, &sec), HV_EINVAL);
+	assert_int_equal(entry(&q, 11), VIOAPIC_RTE_LEVEL | VIOAPIC_RTE_REMOTE_IRR | 0x4b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_identification_registers),
 		cmocka_unit_test(test_reset_and_read_only_bits),
 		cmocka_unit_test(test_non_dword_access),

@@ -1,12 +1,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <hv/errno.h>
 #include <hv/io.h>
+#include <hv/errno.h>
 #include <hv/vrtc.h>
+
+#include "vms_test.h"
 
 #define NS 1000000000ull
 #define MIB (1ull << 20)
@@ -447,9 +451,76 @@ static void test_bus(void **state)
 	assert_int_equal(io_read(&bus, 0x72, 1, &v), HV_ENOENT);
 }
 
+/* Saved half a second before its AIE alarm, loaded into an RTC whose
+ * clock has another origin: the time of day goes on from 12:34:57.5,
+ * the alarm comes half a second later, the CMOS bytes are kept. */
+static void test_state_round_trip(void **state)
+{
+	struct vrtc r, q;
+	struct vms_out *o;
+	struct vms_section sec;
+	const uint8_t *payload;
+	uint8_t copy[256];
+	size_t n;
+
+	(void)state;
+	setup_alarm(&r, 0x58, 0x34, 0x12);
+	cmos_write(&r, 0x0b, 0x22);                             /* AIE, 24-hour */
+	cmos_write(&r, 0x40, 0xa5);                             /* CMOS RAM */
+	fake_ns += NS + NS / 2;                                 /* 12:34:57.5 */
+	o = vms_test_out();
+	vrtc_save(&r, o);
+	payload = vms_test_payload(o, &n);
+	assert_int_equal(n, 1 + 128 + 4 * 8 + 2);
+
+	fake_ns = 777 * NS;
+	vrtc_init(&q, &clock, T_2028, 64 * MIB);
+	vrtc_set_irq(&q, &irq8, 8);
+	sec = vms_test_section(VMS_RTC, 0, payload, n);
+	assert_int_equal(vrtc_load(&q, &sec), 0);
+	assert_int_equal(cmos_read(&q, 0x40), 0xa5);
+	assert_int_equal(cmos_read(&q, 0x00), 0x57);            /* 12:34:57 */
+	assert_int_equal(cmos_read(&q, 0x04), 0x12);
+	assert_int_equal(vrtc_next_event_ns(&q), 777 * NS + NS / 2);
+	fake_ns = 777 * NS + NS / 2;
+	vrtc_tick(&q);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(cmos_read(&q, 0x00), 0x58);
+
+	/* Saved with IRQ 8 up: loaded, it is up. */
+	o = vms_test_out();
+	vrtc_save(&q, o);
+	payload = vms_test_payload(o, &n);
+	irq_level = -1;
+	vrtc_init(&r, &clock, T_2026, 64 * MIB);
+	vrtc_set_irq(&r, &irq8, 8);
+	sec = vms_test_section(VMS_RTC, 0, payload, n);
+	assert_int_equal(vrtc_load(&r, &sec), 0);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(cmos_read(&r, 0x0c), 0xa0);            /* IRQF | AF: released */
+	assert_int_equal(irq_level, 0);
+
+	/* Malformed: refused. */
+	memcpy(copy, payload, n);
+	copy[0] = 0x80;                                         /* index 128 */
+	sec = vms_test_section(VMS_RTC, 0, copy, n);
+	assert_int_equal(vrtc_load(&r, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[1 + 128 + 8 + 3] = 0x40;                           /* 1.07 s into a second */
+	sec = vms_test_section(VMS_RTC, 0, copy, n);
+	assert_int_equal(vrtc_load(&r, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[n - 2] = 0x40;                                     /* PF: not kept */
+	sec = vms_test_section(VMS_RTC, 0, copy, n);
+	assert_int_equal(vrtc_load(&r, &sec), HV_EINVAL);
+	sec = vms_test_section(VMS_RTC, 0, payload, n - 1);
+	assert_int_equal(vrtc_load(&r, &sec), HV_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_bcd_reset_state),
 		cmocka_unit_test(test_binary_and_12_hour),
 		cmocka_unit_test(test_date_rollover),

@@ -466,3 +466,11 @@ pic_chip = lambda base, lowest: bytes([0x08, 0, 0, 0, 0, base, 4, lowest, 0, 0x0
 write('vmstate', 'pic_uart', vms_stream([
     vms_section(VMS_PIC, pic_chip(0x30, 7) + pic_chip(0x38, 7)),
     vms_section(VMS_UART, bytes([1, 3, 0x0b, 0x5a, 12, 0, 0xc1, 1, 16, 2]) + b'hi')]))
+VMS_RTC, VMS_IOAPIC = 19, 20
+cmos = bytearray(128)
+cmos[0x0a], cmos[0x0b], cmos[0x0d] = 0x26, 0x22, 0x80
+write('vmstate', 'rtc_ioapic', vms_stream([
+    vms_section(VMS_RTC, u8(0x0c) + bytes(cmos) + u64(1795610096) + u64(500000000) + u64(0) +
+                u64(1500000000) + u8(0) + u8(0)),
+    vms_section(VMS_IOAPIC, u32(0x10) + u8(0) + u8(0) + u32(1 << 9) +
+                b''.join(u64(0x8049 if i == 9 else 0x10000) for i in range(24)))]))
