@@ -150,4 +150,14 @@ bool vlapic_x2apic(const struct vlapic *v);
  * disabled, or LINT0 is unmasked in ExtINT mode (11.5.1). */
 bool vlapic_accepts_pic(const struct vlapic *v);
 
+/* Its section of the state stream (VMS_LAPIC, instance: the vCPU;
+ * hv/vmstate.h), and back: 0, or HV_EINVAL for registers the local APIC
+ * could not hold or another BSP bit or x2APIC offer than this one's (it
+ * is left as it was).  Its configuration (ID, clocks) is the loading
+ * VM's own. */
+struct vms_out;
+struct vms_section;
+void vlapic_save(const struct vlapic *v, unsigned vcpu, struct vms_out *o);
+int vlapic_load(struct vlapic *v, struct vms_section *s);
+
 #endif

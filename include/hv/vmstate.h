@@ -26,6 +26,7 @@ enum vmstate_type {
 	VMS_UART = 18,         /* a 16550 (src/dev/vuart.c); instance: which */
 	VMS_RTC = 19,          /* the MC146818 and CMOS (src/dev/vrtc.c) */
 	VMS_IOAPIC = 20,       /* the I/O APIC (src/dev/vioapic.c) */
+	VMS_LAPIC = 21,        /* a vCPU's local APIC (src/dev/vlapic.c); instance: the vCPU */
 };
 
 struct vms_out {

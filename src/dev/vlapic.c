@@ -6,6 +6,7 @@
 #include <hv/errno.h>
 #include <hv/string.h>
 #include <hv/vlapic.h>
+#include <hv/vmstate.h>
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -781,4 +782,76 @@ bool vlapic_accepts_pic(const struct vlapic *v)
 	if (!hw_enabled(v))
 		return true;
 	return !(lint0 & LVT_MASKED) && (lint0 & LVT_DM) == LVT_DM_EXTINT;
+}
+
+/* ---- the state stream (hv/vmstate.h) ---- */
+
+/* The registers as stored (the computed ones, PPR and the current count,
+ * are computed again); the timer's expiry as ns after the saving instant
+ * (all ones: none; 0: due), or in TSC-deadline mode the deadline as the
+ * guest wrote it, which the guest's TSC keeps meaning; the divide the
+ * running count uses. */
+void vlapic_save(const struct vlapic *v, unsigned vcpu, struct vms_out *o)
+{
+	uint64_t t = now(v);
+
+	vms_begin(o, VMS_LAPIC, vcpu);
+	vms_put_u64(o, v->apic_base);
+	vms_put_u32(o, v->esr_pending);
+	vms_put_u8(o, (uint8_t)v->timer_shift);
+	vms_put_u64(o, v->timer_deadline == VLAPIC_NO_TIMER ? UINT64_MAX
+			: v->timer_deadline > t ? v->timer_deadline - t : 0);
+	vms_put_u64(o, v->tsc_deadline);
+	for (unsigned i = 0; i < VLAPIC_NREGS; i++)
+		vms_put_u32(o, v->reg[i]);
+	vms_end(o);
+}
+
+/* What the guest's writes could have made: the page at its one place,
+ * the VM's own BSP bit and x2APIC offer; LVT entries within their
+ * writable bits; no vector below 16 requested, in service or
+ * level-triggered (such a vector is refused with an error, 11.5.3). */
+static bool regs_ok(const struct vlapic *v, const uint32_t *reg, uint64_t base)
+{
+	static const struct { uint8_t r; uint32_t mask; } lvt[] = {
+		{ R_LVTT, LVTT_WMASK }, { R_THERM, LVT_DM_WMASK }, { R_PERF, LVT_DM_WMASK },
+		{ R_LINT0, LINT_WMASK }, { R_LINT1, LINT_WMASK }, { R_LVTERR, LVTERR_WMASK },
+	};
+
+	if ((base & BASE_ADDR_MASK) != VLAPIC_DEFAULT_BASE ||
+	    (base & ~(BASE_ADDR_MASK | BASE_BSP | BASE_MODE)) ||
+	    ((base & BASE_BSP) != 0) != v->cfg.bsp || !transition_ok(BASE_EN, base & BASE_MODE) ||
+	    ((base & BASE_EXTD) && !v->cfg.x2apic))
+		return false;
+	for (size_t i = 0; i < sizeof(lvt) / sizeof(lvt[0]); i++)
+		if (reg[lvt[i].r] & ~lvt[i].mask)
+			return false;
+	return !(reg[R_ISR] & 0xffff) && !(reg[R_TMR] & 0xffff) && !(reg[R_IRR] & 0xffff) &&
+	       !(reg[R_SVR] & ~SVR_WMASK);
+}
+
+int vlapic_load(struct vlapic *v, struct vms_section *s)
+{
+	uint64_t t = now(v), base = vms_get_u64(s), due, tsc;
+	uint32_t esr = vms_get_u32(s), reg[VLAPIC_NREGS];
+	uint8_t shift = vms_get_u8(s);
+
+	due = vms_get_u64(s);
+	tsc = vms_get_u64(s);
+	for (unsigned i = 0; i < VLAPIC_NREGS; i++)
+		reg[i] = vms_get_u32(s);
+	if (vms_section_done(s) || shift > 7 || esr > 0xff || !regs_ok(v, reg, base))
+		return HV_EINVAL;
+	v->apic_base = base;
+	v->esr_pending = esr;
+	v->timer_shift = shift;
+	memcpy(v->reg, reg, sizeof(reg));
+	v->tsc_deadline = (reg[R_LVTT] & LVT_TIMER_MODE) == TIMER_DEADLINE ? tsc : 0;
+	if (v->tsc_deadline)
+		v->timer_deadline = tsc_to_deadline(v, tsc);
+	else if ((reg[R_LVTT] & LVT_TIMER_MODE) == TIMER_DEADLINE || due == UINT64_MAX)
+		v->timer_deadline = VLAPIC_NO_TIMER;
+	else
+		v->timer_deadline = sat_add(t, due);
+	return 0;
 }

@@ -1,13 +1,14 @@
 /* Fuzz the state stream's reader (src/core/vmstate.c) and the device
  * sections it carries: the input is a stream as a machine would receive
- * it.  Each PIT, PIC, UART, RTC and I/O APIC section is loaded into its
- * model; a load
+ * it.  Each PIT, PIC, UART, RTC, I/O APIC and local APIC section is
+ * loaded into its model; a load
  * that succeeds must leave a model that runs (its ports, a tick) and that
  * saves a section which loads again. */
 #include "fuzz.h"
 
 #include <hv/vmstate.h>
 #include <hv/vioapic.h>
+#include <hv/vlapic.h>
 #include <hv/vpic.h>
 #include <hv/vpit.h>
 #include <hv/vrtc.h>
@@ -19,6 +20,7 @@ static struct vpic pic;
 static struct vuart uart;
 static struct vrtc rtc;
 static struct vioapic ioapic;
+static struct vlapic lapic;
 static uint8_t again[1024];
 
 static uint64_t clock_now(void *ctx)
@@ -110,6 +112,38 @@ static void run_ioapic(void)
 	vioapic_set_irq(&ioapic, 9, false);
 }
 
+static void save_lapic(struct vms_out *o) { vlapic_save(&lapic, 0, o); }
+static int load_lapic(struct vms_section *s) { return vlapic_load(&lapic, s); }
+
+static void run_lapic(void)
+{
+	uint64_t v;
+	int vec;
+
+	vlapic_timer_next_ns(&lapic);
+	now_ns += 1000000;
+	vlapic_timer_tick(&lapic);
+	vec = vlapic_pending_vector(&lapic);
+	FZ_CHECK(vec < 0 || vec >= 16);
+	if (vec >= 0)
+		vlapic_ack(&lapic, (uint8_t)vec);
+	for (uint64_t off = 0; off < VLAPIC_MMIO_SIZE; off += 16)
+		vlapic_mmio_read(&lapic, VLAPIC_DEFAULT_BASE + off, 4, &v);
+	vlapic_mmio_write(&lapic, VLAPIC_DEFAULT_BASE + 0xb0, 4, 0);
+}
+
+static void ipi(void *ctx, uint64_t icr)
+{
+	(void)ctx;
+	(void)icr;
+}
+
+static void eoi_level(void *ctx, uint8_t vector)
+{
+	(void)ctx;
+	(void)vector;
+}
+
 static void run_pit(void)
 {
 	uint64_t v;
@@ -144,6 +178,12 @@ static void run_uart(void)
 	vuart_receive(&uart, 'y');
 }
 
+static const struct vlapic_config lapic_cfg = {
+	.apic_id = 0, .bsp = true, .x2apic = true, .timer_hz = 1000000000ULL,
+	.tsc_hz = 3000000000ULL, .clock = { clock_now, NULL }, .eoi_level = eoi_level,
+	.send_ipi = ipi,
+};
+
 static const struct model {
 	uint32_t type;
 	int (*load)(struct vms_section *s);
@@ -155,6 +195,7 @@ static const struct model {
 	{ VMS_UART, load_uart, save_uart, run_uart },
 	{ VMS_RTC, load_rtc, save_rtc, run_rtc },
 	{ VMS_IOAPIC, load_ioapic, save_ioapic, run_ioapic },
+	{ VMS_LAPIC, load_lapic, save_lapic, run_lapic },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -171,6 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vrtc_init(&rtc, &clock, 1795610096ull, 64 << 20);
 	vrtc_set_irq(&rtc, &irqs, 8);
 	vioapic_init(&ioapic, deliver, NULL);
+	FZ_CHECK(vlapic_init(&lapic, &lapic_cfg) == 0);
 	if (vms_in_init(&in, data, size))
 		return 0;
 	while ((rc = vms_next(&in, &s)) == 1) {

@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include <hv/io.h>
+#include <hv/errno.h>
 #include <hv/vlapic.h>
+
+#include "vms_test.h"
 
 /* xAPIC offsets (SDM Vol. 3A Table 11-1) and x2APIC MSRs (Table 11-6). */
 #define ID 0x20
@@ -922,9 +925,77 @@ static void test_errors(void **state)
 	assert_int_equal(rd(&v, ESR), 0x40);
 }
 
+/* Saved with a periodic timer a third of the way through its period, a
+ * vector requested and one in service, loaded into a fresh local APIC
+ * whose clock has another origin: the same registers, the same current
+ * count, the next expiry as far ahead, the same vector next. */
+static void test_state_round_trip(void **state)
+{
+	struct vlapic v, w;
+	struct vms_out *o;
+	struct vms_section sec;
+	const uint8_t *payload;
+	uint8_t copy[512];
+	size_t n;
+
+	(void)state;
+	setup_apic(&v, 0, true);
+	wr(&v, SVR, 0x1ff);
+	wr(&v, TDCR, 0xb);                       /* divide by 1 */
+	wr(&v, LVTT, PERIODIC | 0xec);
+	wr(&v, TMICT, 3000);                     /* 3 us at 1 GHz: the minimum period instead */
+	vlapic_accept_irq(&v, 0x51, false);
+	vlapic_ack(&v, 0x51);                    /* in service */
+	vlapic_accept_irq(&v, 0x61, true);       /* requested, level */
+	now_ns = 40000;
+	o = vms_test_out();
+	vlapic_save(&v, 0, o);
+	payload = vms_test_payload(o, &n);
+	assert_int_equal(n, 8 + 4 + 1 + 8 + 8 + 64 * 4);
+
+	setup_apic(&w, 0, true);
+	now_ns = 9000000;
+	sec = vms_test_section(VMS_LAPIC, 0, payload, n);
+	assert_int_equal(vlapic_load(&w, &sec), 0);
+	assert_memory_equal(w.reg, v.reg, sizeof(v.reg));
+	assert_int_equal(vlapic_timer_next_ns(&w), 9000000 + 100000 - 40000);
+	assert_int_equal(vlapic_pending_vector(&w), 0x61);
+	assert_true(vec_bit(&w, TMR, 0x61));
+	assert_true(vec_bit(&w, ISR, 0x51));
+	now_ns = 9000000 + 60000;
+	vlapic_timer_tick(&w);
+	assert_true(vec_bit(&w, IRR, 0xec));
+
+	/* Malformed: refused, w as it was. */
+	memcpy(copy, payload, n);
+	copy[29 + 0x20 * 4] = 0x20;              /* vector 5 requested */
+	sec = vms_test_section(VMS_LAPIC, 0, copy, n);
+	assert_int_equal(vlapic_load(&w, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[29 + 0x32 * 4 + 1] |= 0x10;         /* LVT timer: delivery status */
+	sec = vms_test_section(VMS_LAPIC, 0, copy, n);
+	assert_int_equal(vlapic_load(&w, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[1] &= 0xfe;                         /* BSP clear: not this vCPU's */
+	sec = vms_test_section(VMS_LAPIC, 0, copy, n);
+	assert_int_equal(vlapic_load(&w, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[1] = 0x05;                          /* x2APIC bit without enable */
+	sec = vms_test_section(VMS_LAPIC, 0, copy, n);
+	assert_int_equal(vlapic_load(&w, &sec), HV_EINVAL);
+	sec = vms_test_section(VMS_LAPIC, 0, payload, n - 1);
+	assert_int_equal(vlapic_load(&w, &sec), HV_EINVAL);
+	memcpy(copy, payload, n);
+	copy[1] = 0x0d;                          /* x2APIC mode ... */
+	setup_apic(&w, 0, false);                /* ... where none is offered */
+	sec = vms_test_section(VMS_LAPIC, 0, copy, n);
+	assert_int_equal(vlapic_load(&w, &sec), HV_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_reset_state),
 		cmocka_unit_test(test_init_checks),
 		cmocka_unit_test(test_xapic_mmio),

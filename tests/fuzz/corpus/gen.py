@@ -474,3 +474,11 @@ write('vmstate', 'rtc_ioapic', vms_stream([
                 u64(1500000000) + u8(0) + u8(0)),
     vms_section(VMS_IOAPIC, u32(0x10) + u8(0) + u8(0) + u32(1 << 9) +
                 b''.join(u64(0x8049 if i == 9 else 0x10000) for i in range(24)))]))
+VMS_LAPIC = 21
+lapic_regs = [0] * 64
+lapic_regs[0x0e], lapic_regs[0x0f], lapic_regs[0x32], lapic_regs[0x38] = 0xffffffff, 0x1ff, 0x200ec, 3000
+lapic_regs[0x35], lapic_regs[0x36], lapic_regs[0x37], lapic_regs[0x3e] = 0x10000, 0x10000, 0x10000, 0xb
+lapic_regs[0x22] = 1 << 1       # vector 0x41 requested
+write('vmstate', 'lapic', vms_stream([
+    vms_section(VMS_LAPIC, u64(0xfee00000 | 0x900) + u32(0) + u8(0) + u64(50000) + u64(0) +
+                b''.join(u32(r) for r in lapic_regs))]))
